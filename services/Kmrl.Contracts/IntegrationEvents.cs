@@ -1,0 +1,102 @@
+namespace Kmrl.Contracts;
+
+/// <summary>Sources a document can come from; the value is what events and the catalog carry.</summary>
+public static class DocumentSources
+{
+    public const string Upload = "upload";
+    public const string Email = "email";
+    public const string SharePoint = "sharepoint";
+    public const string Maximo = "maximo";
+    public const string MaximoExport = "maximo-export";
+    public const string WhatsApp = "whatsapp";
+}
+
+/// <summary>A connector found a document and stored its content in the blob store.</summary>
+public sealed record DocumentDiscovered(
+    string IdempotencyKey,
+    string Source,
+    string SourceId,
+    string FileName,
+    string ContentType,
+    long Size,
+    string Sha256,
+    BlobReference Blob,
+    IReadOnlyDictionary<string, string> SourceMetadata,
+    DateTimeOffset DiscoveredAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}
+
+/// <summary>A source item is gone (deleted or moved away); the catalog marks that provenance removed.</summary>
+public sealed record DocumentRemovedAtSource(
+    string Source,
+    string SourceId,
+    string Reason,
+    IReadOnlyDictionary<string, string> SourceMetadata,
+    DateTimeOffset RemovedAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}
+
+/// <summary>The pipeline finished a document: it is catalogued, classified and routed.</summary>
+public sealed record DocumentProcessed(
+    string DocumentId,
+    string Sha256,
+    string FileName,
+    string DocumentType,
+    IReadOnlyList<string> Departments,
+    string Language,
+    string Summary,
+    DateTimeOffset ProcessedAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}
+
+/// <summary>The pipeline gave up on a document; <see cref="Stage"/> and <see cref="Reason"/> say why.</summary>
+public sealed record DocumentRejected(
+    string DocumentId,
+    string IdempotencyKey,
+    string Source,
+    string SourceId,
+    string FileName,
+    string Stage,
+    string Reason,
+    DateTimeOffset RejectedAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}
+
+/// <summary>Published on a department's routing topic for every document that department must see.</summary>
+public sealed record DocumentRouted(
+    string DocumentId,
+    string Department,
+    string DocumentType,
+    string FileName,
+    string Summary,
+    IReadOnlyList<string> Evidence,
+    DateTimeOffset RoutedAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}
+
+/// <summary>A document names a deadline inside the configured horizon.</summary>
+public sealed record DocumentDeadlineApproaching(
+    string DocumentId,
+    string FileName,
+    DateOnly Deadline,
+    IReadOnlyList<string> Departments,
+    DateTimeOffset RaisedAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}
+
+/// <summary>A connector failed several runs in a row; for alerting.</summary>
+public sealed record ConnectorSyncFailed(
+    string Connector,
+    string Source,
+    int ConsecutiveFailures,
+    string Error,
+    DateTimeOffset FailedAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}

@@ -1,0 +1,129 @@
+using Xunit;
+
+namespace Kmrl.Testing.Servers;
+
+/// <summary>
+/// A real Dovecot IMAP server (plaintext on loopback) with passwd-file users and maildir storage.
+/// Mail is delivered with <c>doveadm save</c>, the way a real MTA hand-off lands in the mailbox.
+/// </summary>
+public sealed class DovecotImapServer : IAsyncLifetime
+{
+    public const string ProcessedFolder = "Processed";
+    private readonly TempDirectory _directory = new("dovecot");
+    private ServerProcess? _process;
+
+    public IReadOnlyDictionary<string, string> Users { get; } = new Dictionary<string, string>
+    {
+        ["alice"] = "secret",
+        ["bob"] = "hunter2",
+    };
+
+    public string Host => "127.0.0.1";
+
+    public int Port { get; private set; }
+
+    public string ConfigPath => _directory.Combine("dovecot.conf");
+
+    public async Task InitializeAsync()
+    {
+        Port = FreePort.Next();
+        var mail = _directory.Combine("mail");
+        Directory.CreateDirectory(mail);
+        Directory.CreateDirectory(_directory.Combine("run"));
+        Directory.CreateDirectory(_directory.Combine("state"));
+        await File.WriteAllLinesAsync(_directory.Combine("users"),
+            Users.Select(user => $"{user.Key}:{{PLAIN}}{user.Value}"));
+        await File.WriteAllTextAsync(ConfigPath, $$"""
+            protocols = imap
+            listen = 127.0.0.1
+            base_dir = {{_directory.Combine("run")}}
+            state_dir = {{_directory.Combine("state")}}
+            log_path = {{_directory.Combine("dovecot.log")}}
+            ssl = no
+            disable_plaintext_auth = no
+            auth_mechanisms = plain login
+            mail_location = maildir:{{mail}}/%u
+            passdb {
+              driver = passwd-file
+              args = scheme=PLAIN username_format=%u {{_directory.Combine("users")}}
+            }
+            userdb {
+              driver = static
+              args = uid=nobody gid=nogroup home={{mail}}/%u
+            }
+            service imap-login {
+              inet_listener imap {
+                address = 127.0.0.1
+                port = {{Port}}
+              }
+              inet_listener imaps {
+                port = 0
+              }
+            }
+            namespace inbox {
+              inbox = yes
+              mailbox {{ProcessedFolder}} {
+                auto = create
+              }
+            }
+            """);
+        await Shell.RunAsync("chown", ["-R", "nobody:nogroup", mail], "coreutils");
+
+        _process = ServerProcess.Start("dovecot", ["-F", "-c", ConfigPath], "dovecot-imapd");
+        await _process.WaitForPortAsync(Port);
+    }
+
+    /// <summary>Delivers a raw RFC 5322 message into a user's folder (created if missing).</summary>
+    public async Task DeliverAsync(string user, byte[] message, string folder = "INBOX")
+    {
+        using var input = new MemoryStream(message, writable: false);
+        await DeliverAsync(user, input, folder);
+    }
+
+    /// <summary>Delivers a message from a stream, so a large one is not held in memory.</summary>
+    public async Task DeliverAsync(string user, Stream message, string folder = "INBOX")
+    {
+        if (folder != "INBOX")
+        {
+            await EnsureFolderAsync(user, folder);
+        }
+        await Shell.RunAsync("doveadm", ["-c", ConfigPath, "save", "-u", user, "-m", folder], "dovecot-core",
+            standardInputStream: message, timeout: TimeSpan.FromMinutes(5));
+    }
+
+    public async Task EnsureFolderAsync(string user, string folder)
+    {
+        var existing = await Shell.RunAsync("doveadm", ["-c", ConfigPath, "mailbox", "list", "-u", user], "dovecot-core");
+        if (!existing.Split('\n', StringSplitOptions.TrimEntries).Contains(folder))
+        {
+            await Shell.RunAsync("doveadm", ["-c", ConfigPath, "mailbox", "create", "-u", user, folder], "dovecot-core");
+        }
+    }
+
+    /// <summary>Forces a new UIDVALIDITY, as a server rebuild or mailbox restore would.</summary>
+    public Task SetUidValidityAsync(string user, uint uidValidity, string folder = "INBOX") =>
+        Shell.RunAsync("doveadm", ["-c", ConfigPath, "mailbox", "update", "-u", user, "--uid-validity", uidValidity.ToString(), folder], "dovecot-core");
+
+    /// <summary>Stops the server (outage tests); <see cref="RestartAsync"/> brings it back with the same mail.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+            _process = null;
+        }
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        _process = ServerProcess.Start("dovecot", ["-F", "-c", ConfigPath], "dovecot-imapd");
+        await _process.WaitForPortAsync(Port);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        _directory.Dispose();
+    }
+}

@@ -1,0 +1,87 @@
+using Xunit;
+
+namespace Kmrl.Testing.Servers;
+
+/// <summary>
+/// A real pure-ftpd with one virtual user, passive ports on loopback, MLSD, and explicit TLS allowed
+/// (<c>AUTH TLS</c>) with a throwaway self-signed certificate. Files are seeded straight into <see cref="RootPath"/>.
+/// </summary>
+public sealed class PureFtpServer : IAsyncLifetime
+{
+    private readonly TempDirectory _directory = new("pureftpd");
+    private ServerProcess? _process;
+
+    public string Host => "127.0.0.1";
+
+    public int Port { get; private set; }
+
+    public string User => "bob";
+
+    public string Password => "secret";
+
+    /// <summary>The user's FTP root on disk; seed files here with <see cref="SeedFileAsync"/>.</summary>
+    public string RootPath => _directory.Combine("ftp");
+
+    /// <summary>PEM of the server certificate, for pinning in the client.</summary>
+    public string CertificatePath => _directory.Combine("cert.pem");
+
+    /// <summary>When true (the default), TLS is allowed; set <see cref="RequireTls"/> to refuse plain logins.</summary>
+    public bool RequireTls { get; init; }
+
+    public async Task InitializeAsync()
+    {
+        Port = FreePort.Next();
+        var (passiveFirst, passiveLast) = FreePort.Range(20);
+        Directory.CreateDirectory(RootPath);
+
+        var passwd = _directory.Combine("passwd");
+        await Shell.RunAsync("pure-pw", ["useradd", User, "-u", "nobody", "-g", "nogroup", "-d", RootPath, "-f", passwd],
+            "pure-ftpd", standardInput: $"{Password}\n{Password}\n");
+        await Shell.RunAsync("pure-pw", ["mkdb", _directory.Combine("pureftpd.pdb"), "-f", passwd], "pure-ftpd");
+
+        var key = _directory.Combine("key.pem");
+        await Shell.RunAsync("openssl",
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", key, "-out", CertificatePath],
+            "openssl");
+        var combined = _directory.Combine("pure-ftpd.pem");
+        await File.WriteAllTextAsync(combined, await File.ReadAllTextAsync(CertificatePath) + await File.ReadAllTextAsync(key));
+        await Shell.RunAsync("chown", ["-R", "nobody:nogroup", RootPath], "coreutils");
+
+        _process = ServerProcess.Start("pure-ftpd",
+        [
+            "-S", $"{Host},{Port}", "-p", $"{passiveFirst}:{passiveLast}", "-P", Host,
+            "-l", $"puredb:{_directory.Combine("pureftpd.pdb")}", "-E", "-A", "-H", "-u", "1",
+            "-Y", RequireTls ? "2" : "1", "-2", combined,
+        ], "pure-ftpd");
+        await _process.WaitForPortAsync(Port);
+    }
+
+    /// <summary>Writes a file under the FTP root (owned by the FTP user) and sets its modification time.</summary>
+    public async Task<string> SeedFileAsync(string relativePath, byte[] content, DateTimeOffset? modified = null)
+    {
+        var path = Path.Combine(RootPath, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, content);
+        if (modified is { } time)
+        {
+            File.SetLastWriteTimeUtc(path, time.UtcDateTime);
+        }
+        await Shell.RunAsync("chown", ["-R", "nobody:nogroup", RootPath], "coreutils");
+        return path;
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+            _process = null;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        _directory.Dispose();
+    }
+}
