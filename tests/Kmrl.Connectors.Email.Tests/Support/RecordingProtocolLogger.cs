@@ -30,6 +30,12 @@ public sealed class RecordingProtocolLogger : IProtocolLogger
     {
     }
 
+    private static bool IsResponse(string line) =>
+        line.StartsWith("* ", StringComparison.Ordinal) || line.StartsWith('+') || IsCommand(line);
+
+    private static bool IsCommand(string line) =>
+        line == "DONE" || (line.Length > 2 && char.IsAsciiLetterUpper(line[0]) && char.IsAsciiDigit(line[1]) && line.Contains(' '));
+
     private List<string> Snapshot(bool fromClient)
     {
         lock (_lines)
@@ -60,8 +66,13 @@ public sealed class RecordingProtocolLogger : IProtocolLogger
             foreach (var line in all[..lastBreak].Split('\n'))
             {
                 var trimmed = line.TrimEnd('\r');
-                _lines.Add((DateTime.UtcNow, fromClient, trimmed));
-                completed.Add(trimmed);
+                // Keep protocol lines only (commands, untagged "*", continuations, tagged results), not literal
+                // payload: a 200 MiB download must not end up recorded in the test's memory.
+                if (fromClient ? IsCommand(trimmed) : IsResponse(trimmed))
+                {
+                    _lines.Add((DateTime.UtcNow, fromClient, trimmed.Length > 300 ? trimmed[..300] : trimmed));
+                    completed.Add(trimmed);
+                }
             }
             pending.Clear().Append(all[(lastBreak + 1)..]);
             if (pending.Length > 4096)
