@@ -140,4 +140,53 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         Assert.Equal(2u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
         Assert.Equal(2, result.CheckpointsSeen);
     }
+
+    [Fact]
+    public async Task Content_opened_after_the_run_ended_is_read_on_a_connection_of_its_own()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "LateRead";
+        var pdf = Corpus.Bytes("late", 600_000);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("late", Corpus.Attachment("late.pdf", "application/pdf", pdf)));
+        var documents = new List<SourceDocument>();
+        await foreach (var change in context.Source(folder).ReadChangesAsync(null, CancellationToken.None))
+        {
+            if (change is SourceDocument document)
+            {
+                documents.Add(document);
+            }
+        }
+        var connectionsDuringRun = context.Clients.Loggers.Count;
+
+        await using var content = await Assert.Single(documents).OpenContentAsync(CancellationToken.None);
+        var (sha, length) = await SyncDriver.HashAsync(content);
+
+        Assert.Equal(SyncDriver.Sha256(pdf), sha);
+        Assert.Equal(pdf.Length, length);
+        Assert.True(context.Clients.Loggers.Count > connectionsDuringRun);
+    }
+
+    [Fact]
+    public async Task Content_can_be_read_synchronously_during_the_run()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "SyncRead";
+        var pdf = Corpus.Bytes("sync", 700_000);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("sync", Corpus.Attachment("sync.pdf", "application/pdf", pdf)));
+        byte[]? read = null;
+        await foreach (var change in context.Source(folder).ReadChangesAsync(null, CancellationToken.None))
+        {
+            if (change is SourceDocument document)
+            {
+                using var content = await document.OpenContentAsync(CancellationToken.None);
+                using var copy = new MemoryStream();
+                content.CopyTo(copy);
+                read = copy.ToArray();
+            }
+        }
+
+        Assert.NotNull(read);
+        Assert.Equal(SyncDriver.Sha256(pdf), SyncDriver.Sha256(read));
+        Assert.Single(context.Clients.Loggers);
+    }
 }

@@ -1,6 +1,6 @@
 using Kmrl.Connectors.Email.Imap;
 using Kmrl.Connectors.Email.Options;
-using Kmrl.Connectors.Email.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using Kmrl.Connectors.Email.Options;
-using Kmrl.Connectors.Email.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using MailKit.Net.Imap;
 using MailKit.Security;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Kmrl.Connectors.Email.Imap;
-using Kmrl.Connectors.Email.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using MailKit.Net.Imap;
 
 namespace Kmrl.Connectors.Email.Tests.Support;
