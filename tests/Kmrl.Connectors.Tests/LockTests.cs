@@ -2,7 +2,6 @@ using Kmrl.Connectors.Dapr;
 using Kmrl.Connectors.Sync;
 using Kmrl.Connectors.Tests.Fakes;
 using Kmrl.Contracts;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Kmrl.Connectors.Tests;
 
@@ -32,7 +31,7 @@ public sealed class LockTests
         var source = TestSource.WithTextItems("inbox", 3);
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        source.BeforeItem = async index =>
+        source.BeforeItem = async (index, _) =>
         {
             if (index == 1)
             {
@@ -62,19 +61,19 @@ public sealed class LockTests
     [Fact]
     public async Task A_slow_run_stops_before_its_lease_ends_and_the_next_run_continues_from_its_checkpoint()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-27T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new TestClock();
         var ports = new TestPorts(clock);
         var source = TestSource.WithTextItems("inbox", 4);
         var slowItemReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var firstRun = true;
-        source.BeforeItem = async index =>
+        source.BeforeItem = async (index, token) =>
         {
             if (index == 2 && firstRun)
             {
                 firstRun = false;
                 slowItemReached.TrySetResult();
                 // A source stuck for longer than the lease: only the run deadline gets it out.
-                await Task.Delay(TimeSpan.FromHours(1), clock);
+                await Task.Delay(TimeSpan.FromHours(1), clock, token);
             }
         };
         var settings = new Dictionary<string, string?>

@@ -1,15 +1,12 @@
-using System.Globalization;
 using Kmrl.Connectors.Sync;
 using Kmrl.Connectors.Tests.Fakes;
 using Kmrl.Contracts;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Kmrl.Connectors.Tests;
 
 public sealed class ResilienceTests
 {
-    private static FakeTimeProvider NewClock() =>
-        new(DateTimeOffset.Parse("2026-11-27T00:00:00Z", CultureInfo.InvariantCulture));
+    private static TestClock NewClock() => new();
 
     private static Dictionary<string, string?> TimingSettings() => new()
     {
@@ -35,16 +32,17 @@ public sealed class ResilienceTests
         var run = host.Runner.RunAsync(source, CancellationToken.None);
         await Eventually.TrueAsync(() => source.ReadCalls == 1, "the first read");
 
-        // Attempt 1 waits between 5 s and 10 s (base 10 s, equal jitter).
-        clock.Advance(TimeSpan.FromSeconds(4.9));
-        await Eventually.StillTrueAsync(() => source.ReadCalls == 1, "no retry before half the base delay");
-        clock.Advance(TimeSpan.FromSeconds(5.1));
-        await Eventually.TrueAsync(() => source.ReadCalls == 2, "the retry within the base delay");
+        // Attempt 1 waits between 5 s and 10 s (base 10 s, equal jitter); attempt 2 between 10 s and 20 s.
+        var first = await clock.WaitingAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), "the first backoff");
+        clock.Advance(first - TimeSpan.FromMilliseconds(1));
+        await Eventually.StillTrueAsync(() => source.ReadCalls == 1, "no retry before the backoff ends");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Eventually.TrueAsync(() => source.ReadCalls == 2, "the retry when the backoff ends");
 
-        // Attempt 2 waits between 10 s and 20 s.
-        clock.Advance(TimeSpan.FromSeconds(9.9));
-        await Eventually.StillTrueAsync(() => source.ReadCalls == 2, "no second retry before 10 s");
-        clock.Advance(TimeSpan.FromSeconds(10.1));
+        var second = await clock.WaitingAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), "the second, doubled backoff");
+        clock.Advance(second - TimeSpan.FromMilliseconds(1));
+        await Eventually.StillTrueAsync(() => source.ReadCalls == 2, "no second retry before the backoff ends");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         var result = await run.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(3, source.ReadCalls);
@@ -92,6 +90,7 @@ public sealed class ResilienceTests
 
         var run = host.Runner.RunAsync(source, CancellationToken.None);
         await Eventually.TrueAsync(() => source.Opens.GetValueOrDefault("a") == 1, "the first open");
+        await clock.WaitingAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), "a wait of exactly Retry-After");
         clock.Advance(TimeSpan.FromSeconds(29.9));
         await Eventually.StillTrueAsync(() => source.Opens.GetValueOrDefault("a") == 1, "no retry before Retry-After");
         clock.Advance(TimeSpan.FromSeconds(0.1));
@@ -123,6 +122,8 @@ public sealed class ResilienceTests
         await Eventually.StillTrueAsync(() => Opened() == 2, "the third waits for a token");
         for (var expected = 3; expected <= 5; expected++)
         {
+            var wait = await clock.WaitingAsync(TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1), "waiting for the next token");
+            Assert.Equal(TimeSpan.FromSeconds(1), wait);
             clock.Advance(TimeSpan.FromMilliseconds(999));
             await Eventually.StillTrueAsync(() => Opened() == expected - 1, "no token before the period ends", 50);
             clock.Advance(TimeSpan.FromMilliseconds(1));

@@ -3,7 +3,6 @@ using Kmrl.Connectors.Sync;
 using Kmrl.Connectors.Tests.Fakes;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Kmrl.Connectors.Tests;
 
@@ -16,7 +15,7 @@ public sealed class SchedulerTests
         var ports = new TestPorts(clock);
         var source = TestSource.WithTextItems("inbox", 1);
         var gate = new SemaphoreSlim(0);
-        source.BeforeItem = _ => gate.WaitAsync();
+        source.BeforeItem = (_, token) => gate.WaitAsync(token);
         await using var host = new TestHost(ports, clock, null, source);
         var scheduler = host.Get<SyncScheduler>();
         await scheduler.StartAsync(CancellationToken.None);
@@ -50,7 +49,7 @@ public sealed class SchedulerTests
     [Fact]
     public async Task A_push_trigger_requests_syncs_and_is_restarted_with_backoff_when_it_fails()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-27T00:00:00Z", CultureInfo.InvariantCulture));
+        var clock = new TestClock();
         var ports = new TestPorts(clock);
         var source = new PushSource("mailbox");
         var settings = new Dictionary<string, string?>
@@ -67,15 +66,16 @@ public sealed class SchedulerTests
 
         await Eventually.TrueAsync(() => source.Watches == 1, "the trigger watches");
         await Eventually.TrueAsync(() => ports.Publisher.Events<DocumentDiscovered>().Count == 1, "its request ran a sync");
-        // The trigger failed right after its request: first restart after 5-10 s.
-        clock.Advance(TimeSpan.FromSeconds(4.9));
-        await Eventually.StillTrueAsync(() => source.Watches == 1, "no restart before half the base delay");
-        clock.Advance(TimeSpan.FromSeconds(5.1));
+        // The trigger failed right after its request: first restart after 5-10 s, the next after 10-20 s.
+        var first = await clock.WaitingAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), "the first restart backoff");
+        clock.Advance(first - TimeSpan.FromMilliseconds(1));
+        await Eventually.StillTrueAsync(() => source.Watches == 1, "no restart before the backoff ends");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         await Eventually.TrueAsync(() => source.Watches == 2, "restarted");
-        // Second failure in a row: 10-20 s.
-        clock.Advance(TimeSpan.FromSeconds(9.9));
-        await Eventually.StillTrueAsync(() => source.Watches == 2, "no restart before 10 s");
-        clock.Advance(TimeSpan.FromSeconds(10.1));
+        var second = await clock.WaitingAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), "the doubled restart backoff");
+        clock.Advance(second - TimeSpan.FromMilliseconds(1));
+        await Eventually.StillTrueAsync(() => source.Watches == 2, "no restart before the backoff ends");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         await Eventually.TrueAsync(() => source.Watches == 3, "restarted again");
 
         foreach (var service in hosted)

@@ -55,6 +55,7 @@ public static class ConnectorHostExtensions
 
         services.TryAddSingleton<ConnectorStatusRegistry>();
         services.TryAddSingleton<ConnectorMetrics>();
+        services.TryAddSingleton<ConnectorSyncHealthCheck>();
         services.TryAddSingleton<DocumentFilter>();
         services.TryAddSingleton<SourceRateLimiters>();
         services.TryAddSingleton<RetryBackoff>();
@@ -64,7 +65,8 @@ public static class ConnectorHostExtensions
         services.AddHostedService(provider => provider.GetRequiredService<SyncScheduler>());
         services.AddHostedService<PushTriggerWatcher>();
 
-        services.AddHealthChecks().AddCheck<ConnectorSyncHealthCheck>(ConnectorSyncHealthCheck.Name, HealthStatus.Degraded, ["ready"]);
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            ConnectorSyncHealthCheck.Name, provider => provider.GetRequiredService<ConnectorSyncHealthCheck>(), HealthStatus.Degraded, ["ready"]));
         return services;
     }
 

@@ -39,7 +39,7 @@ internal sealed class TestSource(string name, IReadOnlyList<TestItem> items, int
     public Action<int>? OnRead { get; set; }
 
     /// <summary>Awaited before an item is yielded (index); lets a test hold a run in the middle.</summary>
-    public Func<int, Task>? BeforeItem { get; set; }
+    public Func<int, CancellationToken, Task>? BeforeItem { get; set; }
 
     public List<string> CommittedAfter { get; } = [];
 
@@ -60,7 +60,7 @@ internal sealed class TestSource(string name, IReadOnlyList<TestItem> items, int
             cancellationToken.ThrowIfCancellationRequested();
             if (BeforeItem is { } before)
             {
-                await before(index);
+                await before(index, cancellationToken);
             }
             var item = items[index];
             if (item.IsTombstone)
