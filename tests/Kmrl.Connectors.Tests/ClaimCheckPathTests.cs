@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using Kmrl.Connectors.Sync;
 using Kmrl.Connectors.Tests.Fakes;
 using Kmrl.Contracts;
@@ -9,7 +10,7 @@ namespace Kmrl.Connectors.Tests;
 public sealed class MemoryMeasurement;
 
 [Collection(nameof(MemoryMeasurement))]
-public sealed class ClaimCheckPathTests
+public sealed class ClaimCheckPathTests(ITestOutputHelper output)
 {
     private const long OneGiB = 1024L * 1024 * 1024;
     private const int OneMiB = 1024 * 1024;
@@ -33,6 +34,7 @@ public sealed class ClaimCheckPathTests
         var result = await runner.RunAsync(source, CancellationToken.None);
 
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        output.WriteLine($"1 GiB document: {ports.Blobs.ChunkPuts} chunks, largest put {ports.Blobs.LargestPut} bytes, {ports.Blobs.BytesHeld} bytes held, {allocated} bytes allocated by the whole run");
         Assert.Equal(SyncOutcome.Completed, result.Outcome);
         Assert.Equal(1024, ports.Blobs.ChunkPuts);
         Assert.Equal(OneGiB, ports.Blobs.ChunkBytes);

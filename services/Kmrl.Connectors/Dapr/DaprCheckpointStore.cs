@@ -33,6 +33,6 @@ public sealed class DaprCheckpointStore(DaprClient daprClient) : ICheckpointStor
         // SaveState does not return the new ETag; read it back, and make sure what is stored is ours.
         var (stored, etag) = await daprClient.GetStateAndETagAsync<CheckpointRecord?>(
             DaprNames.Components.StateStore, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
-        return stored == checkpoint && !string.IsNullOrEmpty(etag) ? etag : null;
+        return stored is not null && stored.RunId == checkpoint.RunId && stored.Value == checkpoint.Value && !string.IsNullOrEmpty(etag) ? etag : null;
     }
 }

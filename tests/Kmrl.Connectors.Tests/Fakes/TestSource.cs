@@ -94,9 +94,13 @@ internal sealed class TestSource(string name, IReadOnlyList<TestItem> items, int
     }
 }
 
-/// <summary>A deterministic stream of any length that holds nothing but its position.</summary>
+/// <summary>
+/// A deterministic stream of any length that holds only its position and one small pattern block (a prime length,
+/// so chunk boundaries never line up with it and chunks differ).
+/// </summary>
 internal sealed class GeneratedStream(long length) : Stream
 {
+    private static readonly byte[] Pattern = CreatePattern(65_521);
     private long _position;
 
     public override bool CanRead => true;
@@ -115,13 +119,23 @@ internal sealed class GeneratedStream(long length) : Stream
     public override int Read(Span<byte> buffer)
     {
         var count = (int)Math.Min(buffer.Length, length - _position);
-        for (var i = 0; i < count; i++)
+        var written = 0;
+        while (written < count)
         {
-            var p = _position + i;
-            buffer[i] = (byte)(p ^ (p >> 8) ^ (p >> 16) ^ (p >> 24));
+            var offset = (int)((_position + written) % Pattern.Length);
+            var run = Math.Min(count - written, Pattern.Length - offset);
+            Pattern.AsSpan(offset, run).CopyTo(buffer[written..]);
+            written += run;
         }
         _position += count;
         return count;
+    }
+
+    private static byte[] CreatePattern(int size)
+    {
+        var pattern = new byte[size];
+        new Random(7).NextBytes(pattern);
+        return pattern;
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
