@@ -8,6 +8,13 @@ namespace Kmrl.Connectors.Email.Extensions;
 
 public static class EmailSourcesExtensions
 {
+    /// <summary>The mailboxes of section <c>Email</c> as sources of the connector host (see <see cref="AddEmailSources(IServiceCollection, IConfiguration)"/>).</summary>
+    public static TBuilder AddEmailSources<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddEmailSources(builder.Configuration);
+        return builder;
+    }
+
     /// <summary>
     /// Registers one <see cref="IDocumentSource"/> per configured mailbox folder (named <c>mailbox/folder</c>) and,
     /// where IDLE is on, one <see cref="IPushTrigger"/> per folder, for the connector host to drive.
@@ -29,7 +36,7 @@ public static class EmailSourcesExtensions
             var mailboxName = mailbox.Name;
             foreach (var folder in mailbox.EffectiveFolders)
             {
-                services.AddSingleton<IDocumentSource>(provider => new ImapFolderSource(
+                services.AddDocumentSource(provider => new ImapFolderSource(
                     Mailbox(provider, mailboxName), folder, Options(provider), provider.GetRequiredService<ImapConnector>(),
                     provider.GetRequiredService<ILogger<ImapFolderSource>>()));
                 if (mailbox.UseIdle)

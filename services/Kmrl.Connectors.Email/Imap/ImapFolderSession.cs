@@ -26,9 +26,7 @@ internal sealed class ImapFolderSession(ImapConnector connector, MailboxOptions 
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            (_client, _folder) = await ConnectAsync(cancellationToken);
-            UidValidity = _folder.UidValidity;
-            return _folder;
+            return await ImapErrors.TranslateAsync(OpenCoreAsync, cancellationToken);
         }
         finally
         {
@@ -36,34 +34,47 @@ internal sealed class ImapFolderSession(ImapConnector connector, MailboxOptions 
         }
     }
 
+    private async Task<IMailFolder> OpenCoreAsync(CancellationToken cancellationToken)
+    {
+        (_client, _folder) = await ConnectAsync(cancellationToken);
+        UidValidity = _folder.UidValidity;
+        return _folder;
+    }
+
     public async Task<T> RunAsync<T>(Func<ImapClient, IMailFolder, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_closed)
-            {
-                var (client, folder) = await ConnectAsync(cancellationToken);
-                using (client)
-                {
-                    EnsureSameUidValidity(folder);
-                    var result = await operation(client, folder, cancellationToken);
-                    await client.DisconnectAsync(true, cancellationToken);
-                    return result;
-                }
-            }
-            if (_client is null || _folder is null || !_client.IsConnected || !_client.IsAuthenticated || !_folder.IsOpen)
-            {
-                _client?.Dispose();
-                (_client, _folder) = await ConnectAsync(cancellationToken);
-            }
-            EnsureSameUidValidity(_folder);
-            return await operation(_client, _folder, cancellationToken);
+            return await ImapErrors.TranslateAsync(token => RunCoreAsync(operation, token), cancellationToken);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private async Task<T> RunCoreAsync<T>(Func<ImapClient, IMailFolder, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            var (client, folder) = await ConnectAsync(cancellationToken);
+            using (client)
+            {
+                EnsureSameUidValidity(folder);
+                var result = await operation(client, folder, cancellationToken);
+                await client.DisconnectAsync(true, cancellationToken);
+                return result;
+            }
+        }
+        if (_client is null || _folder is null || !_client.IsConnected || !_client.IsAuthenticated || !_folder.IsOpen)
+        {
+            // The connection dropped between commands: reconnect; the UIDVALIDITY check below keeps UIDs honest.
+            _client?.Dispose();
+            (_client, _folder) = await ConnectAsync(cancellationToken);
+        }
+        EnsureSameUidValidity(_folder);
+        return await operation(_client, _folder, cancellationToken);
     }
 
     /// <summary>Synchronous use for <see cref="Stream.Read(byte[], int, int)"/>; needs the live session connection.</summary>

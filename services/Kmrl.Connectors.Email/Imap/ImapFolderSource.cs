@@ -125,7 +125,9 @@ public sealed partial class ImapFolderSource(
             }
             var encoding = TransferEncodingOf(part.Part);
             yield return new SourceDocument(
-                SourceId: $"{mailbox.Name}/{folder}/{messageKey}/{part.Section}",
+                // The host prefixes the source name ("mailbox/folder"); UID and UIDVALIDITY stay out so a rescan
+                // after a UIDVALIDITY change yields the same ids (and idempotency keys) for the same mail.
+                SourceId: $"{messageKey}/{part.Section}",
                 FileName: part.FileName,
                 DeclaredContentType: part.Part.ContentType.MimeType,
                 // Octets is the encoded size; it is the document's size only when nothing is encoded.
