@@ -134,4 +134,41 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
         Assert.Equal(3, result.CheckpointsSeen);
         Assert.Equal(3u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
     }
+
+    [Fact]
+    public async Task A_scanner_mail_whose_whole_body_is_the_pdf_yields_section_1()
+    {
+        var pdf = Corpus.Bytes("scanner", 30_000);
+        var message = Corpus.Base("Scan from MFP-3");
+        message.Body = Corpus.Attachment("scan0001.pdf", "application/pdf", pdf);
+
+        var result = await DeliverAndSyncAsync("Scanner", Raw(message));
+
+        var document = Assert.Single(result.Documents);
+        Assert.Equal("scan0001.pdf", document.FileName);
+        Assert.Equal("1", document.Metadata[EmailMetadataKeys.Part]);
+        Assert.Equal(SyncDriver.Sha256(pdf), document.Sha256);
+    }
+
+    [Fact]
+    public async Task A_forwarded_message_whose_body_is_a_single_attachment_is_recursed_into()
+    {
+        var pdf = Corpus.Bytes("inner-single", 8_000);
+        var original = Corpus.Base("Scan");
+        original.Body = Corpus.Attachment("inner.pdf", "application/pdf", pdf);
+        var forward = Corpus.Base("Fwd: Scan");
+        forward.Body = new Multipart("mixed")
+        {
+            new TextPart("plain") { Text = "see below" },
+            new MessagePart { Message = original },
+        };
+
+        var result = await DeliverAndSyncAsync("ForwardedSingle", Raw(forward));
+
+        var document = Assert.Single(result.Documents);
+        Assert.Equal("inner.pdf", document.FileName);
+        Assert.Equal("2.1", document.Metadata[EmailMetadataKeys.Part]);
+        Assert.Equal(SyncDriver.Sha256(pdf), document.Sha256);
+        Assert.Equal("Scan", document.Metadata[EmailMetadataKeys.ForwardedSubject]);
+    }
 }

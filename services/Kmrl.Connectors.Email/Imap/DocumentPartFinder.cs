@@ -26,11 +26,12 @@ public static class DocumentPartFinder
     public static IReadOnlyList<DocumentPart> Find(BodyPart? body)
     {
         var found = new List<DocumentPart>();
-        Walk(body, enclosing: null, found);
+        Walk(body, section: null, enclosing: null, found);
         return found;
     }
 
-    private static void Walk(BodyPart? part, BodyPartMessage? enclosing, List<DocumentPart> found)
+    /// <param name="section">The part's IMAP section when it differs from MailKit's <c>PartSpecifier</c>.</param>
+    private static void Walk(BodyPart? part, string? section, BodyPartMessage? enclosing, List<DocumentPart> found)
     {
         switch (part)
         {
@@ -39,17 +40,21 @@ public static class DocumentPartFinder
             case BodyPartMultipart multipart:
                 foreach (var child in multipart.BodyParts)
                 {
-                    Walk(child, enclosing, found);
+                    Walk(child, section: null, enclosing, found);
                 }
                 return;
             case BodyPartMessage message:
-                // A forwarded mail: its attachments are the documents, not the .eml wrapper.
-                Walk(message.Body, message, found);
+                // A forwarded mail: its attachments are the documents, not the .eml wrapper. RFC 3501 numbers a
+                // non-multipart body of message/rfc822 part N as "N.1" (BODY[N] would be the whole embedded message,
+                // headers included), while MailKit gives that body N's own specifier.
+                var nestedSection = message.Body is BodyPartMultipart ? null : (section ?? SectionOf(message)) + ".1";
+                Walk(message.Body, nestedSection, message, found);
                 return;
             case BodyPartBasic basic:
                 if (IsDocument(basic))
                 {
-                    found.Add(new DocumentPart(basic, SectionOf(basic), FileNameOf(basic), enclosing));
+                    var at = section ?? SectionOf(basic);
+                    found.Add(new DocumentPart(basic, at, FileNameOf(basic, at), enclosing));
                 }
                 return;
         }
@@ -68,7 +73,7 @@ public static class DocumentPartFinder
     private static string SectionOf(BodyPartBasic part) =>
         string.IsNullOrEmpty(part.PartSpecifier) ? "1" : part.PartSpecifier;
 
-    private static string FileNameOf(BodyPartBasic part)
+    private static string FileNameOf(BodyPartBasic part, string section)
     {
         var name = part.FileName?.Trim();
         if (!string.IsNullOrEmpty(name))
@@ -80,7 +85,7 @@ public static class DocumentPartFinder
         if (string.IsNullOrEmpty(name))
         {
             var extension = MimeTypes.TryGetExtension(part.ContentType.MimeType, out var known) ? known : ".bin";
-            name = $"part-{SectionOf(part)}{extension}";
+            name = $"part-{section}{extension}";
         }
         return name;
     }
