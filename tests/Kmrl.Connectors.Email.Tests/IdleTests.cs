@@ -55,6 +55,39 @@ public sealed class IdleTests(DovecotImapServer dovecot, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Mail_leaving_the_folder_does_not_request_a_sync()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "IdleExpunge";
+        var message = Corpus.NoDocuments();
+        await context.DeliverAsync(folder, message);
+        var idling = WaitForClientLineAsync(context, line => line.EndsWith(" IDLE", StringComparison.Ordinal));
+        var requests = new RecordingSyncRequests();
+        using var stop = new CancellationTokenSource();
+        var watch = Trigger(context, folder).WatchAsync(requests, stop.Token);
+        await idling.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Our own after-commit move expunges from the watched folder: that must not wake another sync.
+        using (var mover = new MailKit.Net.Imap.ImapClient())
+        {
+            await mover.ConnectAsync(dovecot.Host, dovecot.Port, MailKit.Security.SecureSocketOptions.None);
+            await mover.AuthenticateAsync(context.User, dovecot.Users[context.User]);
+            var source = await mover.GetFolderAsync(folder);
+            await source.OpenAsync(MailKit.FolderAccess.ReadWrite);
+            await source.MoveToAsync(new MailKit.UniqueId(1), await mover.GetFolderAsync(DovecotImapServer.ProcessedFolder));
+        }
+        var requested = await requests.WaitAsync(TimeSpan.FromSeconds(2));
+        await context.DeliverAsync(folder, Corpus.NoDocuments());
+        var requestedAfterNewMail = await requests.WaitAsync(TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await watch.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.False(requested, "an expunge requested a sync");
+        Assert.True(requestedAfterNewMail, "new mail after the expunge requested no sync:\n" + string.Join("\n", context.Clients.Loggers[0].ServerLines.TakeLast(15)));
+        Assert.Single(requests.Requests);
+    }
+
+    [Fact]
     public async Task Idle_is_reissued_when_the_restart_interval_elapses()
     {
         var context = new ImapTestContext(dovecot);

@@ -24,6 +24,7 @@ public sealed partial class ImapIdleTrigger(
     {
         var delay = options.IdleReconnectInitialDelay;
         var connectedBefore = false;
+        var reportedNoIdle = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -31,18 +32,35 @@ public sealed partial class ImapIdleTrigger(
                 using var client = await connector.ConnectAsync(mailbox, cancellationToken);
                 if (!client.Capabilities.HasFlag(ImapCapabilities.Idle))
                 {
-                    LogNoIdle(logger, SourceName);
+                    // The schedule covers this server; look again later in case it gains IDLE.
+                    if (!reportedNoIdle)
+                    {
+                        LogNoIdle(logger, SourceName);
+                        reportedNoIdle = true;
+                    }
                     await client.DisconnectAsync(true, cancellationToken);
-                    return;
+                    await Task.Delay(options.IdleReconnectMaxDelay, timeProvider, cancellationToken);
+                    continue;
                 }
                 var imapFolder = await client.GetFolderAsync(folder, cancellationToken);
                 await imapFolder.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
+                var known = imapFolder.Count;
                 EventHandler<EventArgs> onCountChanged = (_, _) =>
                 {
-                    LogNewMail(logger, SourceName, imapFolder.Count);
-                    syncRequests.Request(SourceName);
+                    // EXISTS grows the count; EXPUNGE (our own move to Processed, say) shrinks it: only growth is news.
+                    var now = imapFolder.Count;
+                    if (now > known)
+                    {
+                        LogNewMail(logger, SourceName, now);
+                        syncRequests.Request(SourceName);
+                    }
+                    known = now;
                 };
+                // Against Dovecot, CountChanged alone missed "EXPUNGE then EXISTS" (the count came back to the old value):
+                // follow expunges too so the baseline is the current count.
+                EventHandler<MessageEventArgs> onExpunged = (_, _) => known = imapFolder.Count;
                 imapFolder.CountChanged += onCountChanged;
+                imapFolder.MessageExpunged += onExpunged;
                 try
                 {
                     if (connectedBefore)
@@ -63,6 +81,7 @@ public sealed partial class ImapIdleTrigger(
                 finally
                 {
                     imapFolder.CountChanged -= onCountChanged;
+                    imapFolder.MessageExpunged -= onExpunged;
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
