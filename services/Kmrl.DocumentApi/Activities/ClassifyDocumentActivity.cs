@@ -20,7 +20,7 @@ public sealed class ClassifyDocumentActivity(IDocumentContentStore store, IClass
         }
         var sender = input.Properties.GetValueOrDefault(TextExtractor.PropertySender)
             ?? SenderMetadataKeys.Select(k => input.Intake.SourceMetadata.GetValueOrDefault(k)).FirstOrDefault(v => v is not null);
-        var subjectOfRules = new ClassificationSubject(text, input.Intake.FileName, input.Intake.Source, sender);
+        var subjectOfRules = new ClassificationSubject(MalayalamText.Normalise(text), input.Intake.FileName, input.Intake.Source, sender);
         return RuleClassifier.Classify(rules.Current, subjectOfRules);
     }
 }

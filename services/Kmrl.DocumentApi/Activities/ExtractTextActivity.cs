@@ -18,7 +18,7 @@ public sealed class ExtractTextActivity(IDocumentContentStore store, TextExtract
         {
             return new ExtractionResult(extracted.Outcome, extracted.Extractor, null, 0, [], extracted.Properties);
         }
-        var text = string.Join(ExtractedText.PageSeparator, extracted.Pages);
+        var text = MalayalamText.Normalise(string.Join(ExtractedText.PageSeparator, extracted.Pages));
         // Same key on every attempt: a retried activity overwrites rather than adding a second text blob.
         var blob = await TextBlobs.WriteAsync(store, input.Intake.DocumentId, text, cancellationToken);
         return new ExtractionResult(extracted.Outcome, extracted.Extractor, blob, extracted.Pages.Count, extracted.OcrPages, extracted.Properties);

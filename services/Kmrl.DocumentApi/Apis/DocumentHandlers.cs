@@ -1,4 +1,3 @@
-using Dapr.Workflow;
 using Kmrl.ClaimCheck;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Model;
@@ -26,15 +25,15 @@ public static class DocumentHandlers
     public const int DefaultDays = 30;
 
     public static async Task<Results<Ok<DocumentRecord>, Ok<PendingDocument>, ProblemHttpResult>> GetAsync(
-        string id, ICatalog catalog, IDaprWorkflowClient workflows, CancellationToken cancellationToken)
+        string id, ICatalog catalog, IDocumentWorkflows workflows, CancellationToken cancellationToken)
     {
         var record = await catalog.GetAsync(id, cancellationToken);
         if (record is not null) return TypedResults.Ok(record);
 
-        var state = await workflows.GetWorkflowStateAsync(id, getInputsAndOutputs: false, cancellationToken);
-        if (state is { Exists: true })
+        var state = await workflows.GetStateAsync(id, cancellationToken);
+        if (state.Exists)
         {
-            return TypedResults.Ok(new PendingDocument(id, DocumentStatus.Processing, state.RuntimeStatus.ToString(), state.ReadCustomStatusAs<string>()));
+            return TypedResults.Ok(new PendingDocument(id, DocumentStatus.Processing, state.RuntimeStatus, state.CustomStatus));
         }
         return NotFound(id);
     }
@@ -91,7 +90,7 @@ public static class DocumentHandlers
     }
 
     public static async Task<Results<Ok<DocumentEventsView>, ProblemHttpResult>> GetEventsAsync(
-        string id, ICatalog catalog, IDaprWorkflowClient workflows, CancellationToken cancellationToken)
+        string id, ICatalog catalog, IDocumentWorkflows workflows, CancellationToken cancellationToken)
     {
         var record = await catalog.GetAsync(id, cancellationToken);
         IReadOnlyList<string> runs = [id, .. record?.WorkflowRuns ?? []];
@@ -99,11 +98,11 @@ public static class DocumentHandlers
         var events = new List<WorkflowEventView>();
         foreach (var run in runs)
         {
-            var state = await workflows.GetWorkflowStateAsync(run, getInputsAndOutputs: false, cancellationToken);
-            if (state is not { Exists: true }) continue;
-            views.Add(new WorkflowRunView(run, state.RuntimeStatus.ToString(), state.ReadCustomStatusAs<string>(), state.FailureDetails?.ErrorMessage));
-            var history = await workflows.GetInstanceHistoryAsync(run, cancellationToken);
-            events.AddRange(history.Select(e => new WorkflowEventView(run, e.EventId, e.EventType.ToString(), e.Timestamp)));
+            var state = await workflows.GetStateAsync(run, cancellationToken);
+            if (!state.Exists) continue;
+            views.Add(new WorkflowRunView(run, state.RuntimeStatus, state.CustomStatus, state.Failure));
+            var history = await workflows.GetHistoryAsync(run, cancellationToken);
+            events.AddRange(history.Select(e => new WorkflowEventView(run, e.EventId, e.Type, e.Timestamp)));
         }
         if (record is null && views.Count == 0) return NotFound(id);
         return TypedResults.Ok(new DocumentEventsView(id, views, events));

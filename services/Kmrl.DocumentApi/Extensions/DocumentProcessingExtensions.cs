@@ -50,8 +50,9 @@ public static class DocumentProcessingExtensions
             options.RegisterActivity<CatalogDocumentActivity>();
             options.RegisterActivity<RejectDocumentActivity>();
         });
-        // The SDK registers the concrete client only; handlers depend on the interface so tests can replace it.
+        // The SDK registers the concrete client only; the adapter depends on the interface.
         services.AddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());
+        services.AddSingleton<IDocumentWorkflows, DaprDocumentWorkflows>();
         services.AddSingleton<DocumentWorkflowStarter>();
 
         services.AddDocumentApiSecurity();

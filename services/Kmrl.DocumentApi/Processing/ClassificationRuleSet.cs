@@ -26,6 +26,11 @@ public sealed class ClassificationRuleSet
             .WithNamingConvention(CamelCaseNamingConvention.Instance)
             .Build();
         var rules = deserializer.Deserialize<ClassificationRuleSet?>(yaml) ?? new ClassificationRuleSet();
+        foreach (var rule in rules.Rules)
+        {
+            // Keywords typed with the old chillu encoding must still match normalised text.
+            rule.Keywords = rule.Keywords.Select(MalayalamText.Normalise).ToList();
+        }
         rules.Validate();
         return rules;
     }

@@ -1,6 +1,5 @@
-using Dapr.Workflow;
-using Grpc.Core;
 using Kmrl.DocumentApi.Model;
+using Kmrl.DocumentApi.Ports;
 
 namespace Kmrl.DocumentApi.Workflows;
 
@@ -8,29 +7,20 @@ namespace Kmrl.DocumentApi.Workflows;
 /// Starts the processing workflow at most once per instance id: an instance that exists (running or finished) is
 /// left alone, so a redelivered DocumentDiscovered or a retried upload never starts a second run.
 /// </summary>
-public sealed partial class DocumentWorkflowStarter(IDaprWorkflowClient workflows, ILogger<DocumentWorkflowStarter> logger)
+public sealed partial class DocumentWorkflowStarter(IDocumentWorkflows workflows, ILogger<DocumentWorkflowStarter> logger)
 {
     public async Task<bool> StartAsync(DocumentIntake intake, string? instanceId, CancellationToken cancellationToken)
     {
         instanceId ??= intake.DocumentId;
-        var state = await workflows.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (state is { Exists: true })
+        var state = await workflows.GetStateAsync(instanceId, cancellationToken);
+        // The runtime refuses a second schedule with AlreadyExists too; the check first keeps redeliveries quiet.
+        if (state.Exists || !await workflows.TryScheduleAsync(instanceId, intake, cancellationToken))
         {
             LogAlreadyStarted(logger, instanceId);
             return false;
         }
-        try
-        {
-            await workflows.ScheduleNewWorkflowAsync(nameof(DocumentProcessingWorkflow), instanceId, intake, null, cancellationToken);
-            LogStarted(logger, instanceId, intake.Source, intake.SourceId);
-            return true;
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
-        {
-            // Two deliveries raced past the existence check; the other one started it.
-            LogAlreadyStarted(logger, instanceId);
-            return false;
-        }
+        LogStarted(logger, instanceId, intake.Source, intake.SourceId);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started document workflow {InstanceId} for {Source}/{SourceId}")]
