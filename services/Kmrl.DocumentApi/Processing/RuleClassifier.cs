@@ -96,19 +96,34 @@ public static class RuleClassifier
         return reasons;
     }
 
+    // A Malayalam word ending in a chillu takes the full consonant before a suffix: സർക്കുലർ → സർക്കുലറിൽ.
+    private static readonly Dictionary<char, string> ChilluForms = new()
+    {
+        ['\u0D7A'] = "\u0D7A\u0D23", // ൺ / ണ
+        ['\u0D7B'] = "\u0D7B\u0D28", // ൻ / ന
+        ['\u0D7C'] = "\u0D7C\u0D30\u0D31", // ർ / ര / റ
+        ['\u0D7D'] = "\u0D7D\u0D32", // ൽ / ല
+        ['\u0D7E'] = "\u0D7E\u0D33", // ൾ / ള
+        ['\u0D7F'] = "\u0D7F\u0D15", // ൿ / ക
+    };
+
     public static int CountKeyword(string text, string keyword)
     {
         if (string.IsNullOrEmpty(keyword) || string.IsNullOrEmpty(text)) return 0;
         var latin = keyword.Any(char.IsAsciiLetter);
+        var endings = !latin && ChilluForms.TryGetValue(keyword[^1], out var forms) ? forms : null;
+        var stem = endings is null ? keyword : keyword[..^1];
         var count = 0;
         var at = 0;
-        while ((at = text.IndexOf(keyword, at, StringComparison.OrdinalIgnoreCase)) >= 0)
+        while ((at = text.IndexOf(stem, at, StringComparison.OrdinalIgnoreCase)) >= 0)
         {
-            var end = at + keyword.Length;
+            var end = at + stem.Length;
             // Latin keywords must be whole words ("po" must not hit "report"); Malayalam words take case suffixes
             // (സർക്കുലറിൽ), so only the start is checked.
             var startOk = at == 0 || !IsWordChar(text[at - 1]);
-            var endOk = !latin || end >= text.Length || !IsWordChar(text[end]);
+            var endOk = endings is not null
+                ? end < text.Length && endings.Contains(text[end])
+                : !latin || end >= text.Length || !IsWordChar(text[end]);
             if (startOk && endOk) count++;
             at = end;
         }
