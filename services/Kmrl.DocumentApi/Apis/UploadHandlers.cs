@@ -30,6 +30,7 @@ public static class UploadHandlers
         IDocumentContentStore store,
         DocumentWorkflowStarter starter,
         IOptions<UploadOptions> uploadOptions,
+        IOptions<ClaimCheckOptions> claimCheck,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -88,6 +89,11 @@ public static class UploadHandlers
                     }
                     catch (UploadTooLargeException)
                     {
+                        // The claim check had already written the chunks before the cap was passed (it has no manifest
+                        // yet, so nothing can read it); remove them too.
+                        var chunkSize = claimCheck.Value.ChunkSizeBytes;
+                        var written = (int)((options.MaxFileBytes + chunkSize) / chunkSize) + 1;
+                        stored.Add((new BlobReference(key, 0, string.Empty, written, chunkSize), fileName, contentType));
                         return await FailAsync(store, stored, StatusCodes.Status413PayloadTooLarge, $"'{fileName}' is larger than {options.MaxFileBytes} bytes.");
                     }
                 }
