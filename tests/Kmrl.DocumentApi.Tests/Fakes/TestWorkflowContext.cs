@@ -10,7 +10,9 @@ namespace Kmrl.DocumentApi.Tests.Fakes;
 /// </summary>
 public sealed class TestWorkflowContext(string instanceId) : WorkflowContext
 {
-    private readonly Dictionary<string, Func<object?, object?>> _activities = new(StringComparer.Ordinal);
+    private static readonly System.Text.Json.JsonSerializerOptions WireJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private readonly Dictionary<string, Func<object?, Task<object?>>> _activities = new(StringComparer.Ordinal);
 
     public List<(string Name, object? Input, WorkflowTaskOptions? Options)> Calls { get; } = [];
 
@@ -20,9 +22,27 @@ public sealed class TestWorkflowContext(string instanceId) : WorkflowContext
 
     public TestWorkflowContext On<TInput, TOutput>(string activity, Func<TInput, TOutput> handler)
     {
-        _activities[activity] = input => handler((TInput)input!);
+        _activities[activity] = input => Task.FromResult<object?>(handler((TInput)input!));
         return this;
     }
+
+    /// <summary>
+    /// Runs a real activity; inputs and outputs cross a JSON round trip as they do between the sidecar and the
+    /// worker, so a record that does not survive serialisation fails here.
+    /// </summary>
+    public TestWorkflowContext Run<TInput, TOutput>(WorkflowActivity<TInput, TOutput> activity)
+    {
+        _activities[activity.GetType().Name] = async input =>
+        {
+            var wireInput = RoundTrip<TInput>(input);
+            var output = await activity.RunAsync(new TestActivityContext(InstanceId), wireInput);
+            return RoundTrip<TOutput>(output);
+        };
+        return this;
+    }
+
+    private static T RoundTrip<T>(object? value) =>
+        System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(value, WireJson), WireJson)!;
 
     public override string Name => "DocumentProcessingWorkflow";
 
@@ -40,7 +60,7 @@ public sealed class TestWorkflowContext(string instanceId) : WorkflowContext
     public override Task CallActivityAsync(string name, object? input = null, WorkflowTaskOptions? options = null) =>
         CallAsync(name, input, options);
 
-    private Task<object?> CallAsync(string name, object? input, WorkflowTaskOptions? options)
+    private async Task<object?> CallAsync(string name, object? input, WorkflowTaskOptions? options)
     {
         Calls.Add((name, input, options));
         if (!_activities.TryGetValue(name, out var handler))
@@ -53,14 +73,14 @@ public sealed class TestWorkflowContext(string instanceId) : WorkflowContext
             Attempts[name] = Attempts.GetValueOrDefault(name) + 1;
             try
             {
-                return Task.FromResult(handler(input));
+                return await handler(input);
             }
             catch (Exception ex) when (ex is not WorkflowTaskFailedException)
             {
                 if (attempt >= maxAttempts)
                 {
-                    return Task.FromException<object?>(new WorkflowTaskFailedException(
-                        $"Task '{name}' failed.", new WorkflowTaskFailureDetails(ex.GetType().FullName!, ex.Message, null)));
+                    throw new WorkflowTaskFailedException(
+                        $"Task '{name}' failed.", new WorkflowTaskFailureDetails(ex.GetType().FullName!, ex.Message, null));
                 }
             }
         }
