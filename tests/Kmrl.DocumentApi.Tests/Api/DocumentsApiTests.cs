@@ -220,7 +220,7 @@ public sealed class DocumentsApiTests(DocumentApiFactory factory) : IClassFixtur
         var subscriptions = await factory.CreateClient().GetFromJsonAsync<JsonArray>("/dapr/subscribe");
 
         var discovered = subscriptions!.Single(s => (string?)s!["topic"] == DaprNames.Topics.DocumentDiscovered)!;
-        Assert.Equal(DaprNames.Components.PubSub, (string?)discovered["pubsubname"]);
+        Assert.Equal(DaprNames.Components.PubSub, (string?)discovered["pubsubName"]);
         Assert.Equal(DaprNames.Topics.DocumentDiscoveredDeadLetter, (string?)discovered["deadLetterTopic"]);
         Assert.Contains(subscriptions!, s => (string?)s!["topic"] == DaprNames.Topics.DocumentRemovedAtSource);
         Assert.Contains(subscriptions!, s => (string?)s!["topic"] == DaprNames.Topics.DocumentDiscoveredDeadLetter);
