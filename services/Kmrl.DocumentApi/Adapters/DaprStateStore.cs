@@ -37,10 +37,30 @@ public sealed class DaprStateStore(DaprClient dapr) : IStateStore
             await dapr.ExecuteStateTransactionAsync(DaprNames.Components.StateStore, requests, cancellationToken: cancellationToken);
             return true;
         }
-        catch (DaprException ex) when (ex.InnerException is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Aborted or Grpc.Core.StatusCode.FailedPrecondition }
-                                       || ex.Message.Contains("etag", StringComparison.OrdinalIgnoreCase))
+        catch (DaprException ex) when (IsETagConflict(ex))
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// daprd reports a stale ETag in a transaction as "error while executing state transaction: possible etag
+    /// mismatch ..." (status Internal with some stores, Aborted or FailedPrecondition with others).
+    /// </summary>
+    public static bool IsETagConflict(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Aborted or Grpc.Core.StatusCode.FailedPrecondition })
+            {
+                return true;
+            }
+            var detail = current is Grpc.Core.RpcException rpc ? rpc.Status.Detail : current.Message;
+            if (detail.Contains("etag", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }
