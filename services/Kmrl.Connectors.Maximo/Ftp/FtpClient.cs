@@ -47,6 +47,7 @@ public sealed partial class FtpClient : IAsyncDisposable
             _tls = new SslClientAuthenticationOptions
             {
                 TargetHost = options.TlsTargetHost ?? options.Host,
+                EnabledSslProtocols = options.SslProtocols,
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => ValidateCertificate(certificate, errors),
             };
         }

@@ -31,6 +31,12 @@ public sealed class FtpClientOptions
     /// </summary>
     public string? PinnedCertificateSha256 { get; set; }
 
+    /// <summary>
+    /// TLS versions to offer; None = the OS default (TLS 1.2 and 1.3). Servers that require the data connection to
+    /// resume the control session but issue no TLS 1.3 tickets (pure-ftpd 1.0.50) resume only over TLS 1.2.
+    /// </summary>
+    public System.Security.Authentication.SslProtocols SslProtocols { get; set; } = System.Security.Authentication.SslProtocols.None;
+
     /// <summary>Bounds each connect, command round trip and data read.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
