@@ -165,7 +165,7 @@ public sealed partial class ExportFolderSource(
     }
 
     private static bool IsConnectionFailure(Exception exception) =>
-        exception is not Ftp.FtpCommandException { IsPermanent: true }
+        exception is not (Ftp.FtpCommandException { IsPermanent: true } or Ftp.FtpListingTruncatedException)
         && exception is IOException or System.Net.Sockets.SocketException or TimeoutException or ObjectDisposedException
             or Renci.SshNet.Common.SshConnectionException;
 

@@ -34,6 +34,7 @@ public sealed partial class FtpClient : IAsyncDisposable
     private IPAddress? _remoteAddress;
     private bool _epsvRefused;
     private bool _dataProtected;
+    private FtpReply? _lastTransferReply;
 
     private FtpClient(FtpClientOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -138,6 +139,7 @@ public sealed partial class FtpClient : IAsyncDisposable
     {
         var useMlsd = _options.UseMlsd && _features.Contains("MLST");
         var command = useMlsd ? "MLSD " + folder : "LIST -a " + folder;
+        _lastTransferReply = null;
         var entries = new List<RemoteEntry>();
         var now = _timeProvider.GetUtcNow();
         await using (var transfer = await OpenTransferAsync(command, cancellationToken))
@@ -152,6 +154,12 @@ public sealed partial class FtpClient : IAsyncDisposable
                 }
             }
             // Reading to the end made the stream confirm the transfer (226).
+        }
+        // pure-ftpd caps listings (-L, 10,000 entries by default) and says so only in the 226 text. A silently
+        // short listing would make callers think files vanished, so it is an error, not a smaller result.
+        if (_lastTransferReply is { } done && done.Lines.Any(line => line.Contains("truncated", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new FtpListingTruncatedException(folder, entries.Count, done);
         }
         return entries;
     }
@@ -326,6 +334,7 @@ public sealed partial class FtpClient : IAsyncDisposable
     internal async Task CompleteTransferAsync(CancellationToken cancellationToken)
     {
         var reply = await ReadReplyAsync(cancellationToken);
+        _lastTransferReply = reply;
         if (reply.Code is not (226 or 250))
         {
             throw new FtpCommandException("transfer", reply);

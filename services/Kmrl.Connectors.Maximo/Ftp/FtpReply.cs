@@ -22,3 +22,10 @@ public sealed class FtpCommandException(string command, FtpReply reply)
     /// <summary>5xx: retrying the same command will not help (no such file, not supported, refused).</summary>
     public bool IsPermanent => Reply.Code is >= 500 and < 600;
 }
+
+/// <summary>The server cut the listing short (e.g. pure-ftpd's <c>-L</c> limit): the folder holds more than was listed.</summary>
+public sealed class FtpListingTruncatedException(string folder, int listed, FtpReply reply)
+    : IOException($"The FTP server truncated the listing of {folder} after {listed} entries ({reply}); raise its listing limit or archive handed files.")
+{
+    public int Listed { get; } = listed;
+}
