@@ -10,11 +10,14 @@ namespace Kmrl.Connectors.Maximo.Rest;
 /// (two records changed in the same second must both be read, and neither twice).
 /// <see cref="AttachmentFloor"/>: the change date the previous complete run reached; a record that changes again
 /// re-lists its old attachments, and those dated before the floor were handed on already.
+/// <see cref="FloorSeenIds"/>: ids handed on that are dated exactly at the floor (a record committed later in that
+/// same second can still bring new attachments with that date).
 /// </summary>
 public sealed record MaximoRestCheckpoint(
     [property: JsonPropertyName("changedate")] DateTimeOffset? ChangeDate,
     [property: JsonPropertyName("seen")] IReadOnlyList<string> SeenIds,
-    [property: JsonPropertyName("floor")] DateTimeOffset? AttachmentFloor)
+    [property: JsonPropertyName("floor")] DateTimeOffset? AttachmentFloor,
+    [property: JsonPropertyName("floorSeen")] IReadOnlyList<string>? FloorSeenIds = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -20,6 +20,7 @@ public sealed partial class MaximoRestSource(MaximoRestOptions options, MaximoAp
         var cursor = state.ChangeDate;
         var seen = new HashSet<string>(state.SeenIds, StringComparer.Ordinal);
         var floor = state.AttachmentFloor;
+        var floorSeen = state.FloorSeenIds ?? [];
         var handed = 0;
 
         Uri? page = FirstPage(state.ChangeDate);
@@ -57,7 +58,7 @@ public sealed partial class MaximoRestSource(MaximoRestOptions options, MaximoAp
                     }
                     var described = link.TryGetProperty("describedBy", out var d) ? d : default;
                     var stamp = ReadDate(described, "modified") ?? ReadDate(described, "created") ?? changeDate;
-                    if (floor is { } f && stamp is { } s && s < f)
+                    if (floor is { } f && stamp is { } s && (s < f || (s == f && floorSeen.Contains(id))))
                     {
                         continue; // an attachment handed on in an earlier run, listed again because its record changed
                     }
@@ -84,13 +85,15 @@ public sealed partial class MaximoRestSource(MaximoRestOptions options, MaximoAp
                     {
                         seen.Add(id);
                     }
-                    yield return new SourceCheckpoint(new MaximoRestCheckpoint(cursor, [.. seen], floor).Serialize());
+                    yield return new SourceCheckpoint(new MaximoRestCheckpoint(cursor, [.. seen], floor, floorSeen).Serialize());
                 }
             }
         }
         LogRun(logger, Name, handed, cursor);
         // The whole change stream up to the cursor has been read: older attachments are all handed on.
-        yield return new SourceCheckpoint(new MaximoRestCheckpoint(cursor, [.. seen], cursor ?? floor).Serialize());
+        yield return cursor == floor
+            ? new SourceCheckpoint(new MaximoRestCheckpoint(cursor, [.. seen], floor, [.. floorSeen.Union(seen)]).Serialize())
+            : new SourceCheckpoint(new MaximoRestCheckpoint(cursor, [.. seen], cursor, [.. seen]).Serialize());
     }
 
     private string KeyMetadata => options.KeyField.Equals("assetnum", StringComparison.OrdinalIgnoreCase) ? MaximoMetadata.Asset : MaximoMetadata.WorkOrder;
