@@ -24,6 +24,10 @@ public static partial class DaprResourceRules
         CheckScopes(components, appIds, violations);
         CheckSecrets(components, violations);
         CheckKubernetesYamlParses(root, violations);
+        if (Directory.Exists(Path.Combine(root, "k8s", "overlays")))
+        {
+            violations.AddRange(KubernetesRules.Check(root, appIds));
+        }
         return violations;
     }
 
@@ -59,7 +63,7 @@ public static partial class DaprResourceRules
     }
 
     /// <summary>dapr.yaml: every app id is one the code knows and points at a project; returns the app ids.</summary>
-    private static HashSet<string> CheckRunTemplate(string root, List<string> violations)
+    internal static HashSet<string> CheckRunTemplate(string root, List<string> violations)
     {
         var template = YamlDocuments.Load(Path.Combine(root, "dapr.yaml")).Single();
         foreach (var path in template.Child("common").Child("resourcesPaths").Strings())
@@ -97,7 +101,7 @@ public static partial class DaprResourceRules
         return appIds;
     }
 
-    private static void CheckNamesUsedInCode(IReadOnlyList<Component> components, List<string> violations)
+    internal static void CheckNamesUsedInCode(IReadOnlyList<Component> components, List<string> violations)
     {
         var names = components.Select(c => c.Name).ToHashSet();
         foreach (var name in DaprNames.Components.All.Concat(DaprNames.Bindings.All).Where(name => !names.Contains(name)))
@@ -114,7 +118,7 @@ public static partial class DaprResourceRules
         }
     }
 
-    private static void CheckScopes(IReadOnlyList<Component> components, HashSet<string> appIds, List<string> violations)
+    internal static void CheckScopes(IReadOnlyList<Component> components, IReadOnlySet<string> appIds, List<string> violations)
     {
         foreach (var component in components)
         {
@@ -130,7 +134,7 @@ public static partial class DaprResourceRules
     }
 
     /// <summary>Credentials come through secretKeyRef from a secret store that exists; never as a value.</summary>
-    private static void CheckSecrets(IReadOnlyList<Component> components, List<string> violations)
+    internal static void CheckSecrets(IReadOnlyList<Component> components, List<string> violations)
     {
         var secretStores = components.Where(c => c.Type.StartsWith("secretstores.", StringComparison.Ordinal)).Select(c => c.Name).ToHashSet();
         foreach (var component in components)
@@ -176,6 +180,8 @@ public static partial class DaprResourceRules
             }
         }
     }
+
+    internal static bool IsSecretLike(string name) => SecretLikeName().IsMatch(name);
 
     [GeneratedRegex("(password|secret|token|apikey|accesskey|accountkey|secretkey|connectionstring|privatekey)$", RegexOptions.IgnoreCase)]
     private static partial Regex SecretLikeName();

@@ -46,9 +46,5 @@ public sealed class ExportFolderOptions : IValidatableObject
         {
             yield return new ValidationResult("ArchiveFolder must be an absolute path.", [nameof(ArchiveFolder)]);
         }
-        foreach (var result in Server.Validate(validationContext))
-        {
-            yield return result;
-        }
     }
 }

@@ -7,10 +7,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Kmrl.Connectors.Maximo.Rest;
 
-/// <summary>Maximo answered with an error (its JSON <c>Error</c> body is in the message).</summary>
+/// <summary>
+/// Maximo answered with an error (its JSON <c>Error</c> body is in the message). Not an HttpRequestException on
+/// purpose: the host retries those as transient, and a refused API key must not be hammered.
+/// </summary>
 public sealed class MaximoApiException(HttpStatusCode status, string message)
-    : HttpRequestException($"Maximo answered {(int)status}: {message}", null, status)
+    : Exception($"Maximo answered {(int)status}: {message}")
 {
+    public HttpStatusCode StatusCode { get; } = status;
+
     public bool IsAuthenticationFailure => StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
 }
 
@@ -66,7 +71,7 @@ public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider sec
                     throw failure;
                 }
             }
-            catch (HttpRequestException exception) when (exception is not MaximoApiException && !cancellationToken.IsCancellationRequested)
+            catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
             {
                 response?.Dispose();
                 failure = exception;
