@@ -44,7 +44,8 @@ public sealed class FtpExportServer(PureFtpServer ftp, bool tls) : IExportServer
         PasswordSecret = "ftp-password",
         PinnedCertificateSha256 = X509Certificate2.CreateFromPem(File.ReadAllText(ftp.CertificatePath)).GetCertHashString(HashAlgorithmName.SHA256),
         TlsTargetHost = "localhost",
-        Timeout = TimeSpan.FromSeconds(10),
+        // Generous: logins hash passwords and the test machine is shared.
+        Timeout = TimeSpan.FromSeconds(30),
     };
 
     public IRemoteFolderConnector Connector(RemoteServerOptions server) =>
@@ -69,7 +70,8 @@ public sealed class SftpExportServer(OpenSshSftpServer sshd) : IExportServer
         UserName = sshd.User,
         PrivateKeySecret = "sftp-key",
         HostKeySha256 = "SHA256:" + sshd.HostKeyFingerprintSha256,
-        Timeout = TimeSpan.FromSeconds(10),
+        // Generous: logins hash passwords and the test machine is shared.
+        Timeout = TimeSpan.FromSeconds(30),
     };
 
     public IRemoteFolderConnector Connector(RemoteServerOptions server) =>

@@ -14,8 +14,7 @@ namespace Kmrl.Connectors.Maximo.Export;
 public sealed partial class ExportFolderSource(
     ExportFolderOptions options, IRemoteFolderConnector connector, ILogger<ExportFolderSource> logger) : IDocumentSource
 {
-    private readonly SemaphoreSlim _sessionLock = new(1, 1);
-    private IRemoteFolder? _session;
+    private readonly RemoteSessionPool _sessions = new(connector);
 
     public string Name => options.Name;
 
@@ -65,7 +64,7 @@ public sealed partial class ExportFolderSource(
                 DeclaredContentType: null,
                 Size: file.Size,
                 Metadata: metadata,
-                OpenContentAsync: ct => ResumingDownloadStream.OpenAsync(connector, file.Path, file.Size, options.ResumeAttempts, logger, ct));
+                OpenContentAsync: ct => ResumingDownloadStream.OpenAsync(_sessions, file.Path, file.Size, options.ResumeAttempts, logger, ct));
             handed[file.Path] = new FileStamp(file.Size, file.Modified);
             var value = new ExportFolderCheckpoint(pending, new Dictionary<string, FileStamp>(handed, StringComparer.Ordinal)).Serialize();
             yield return new SourceCheckpoint(value, string.IsNullOrEmpty(options.ArchiveFolder) ? null : ct => ArchiveAsync(file, ct));
@@ -93,6 +92,11 @@ public sealed partial class ExportFolderSource(
                 await using var stream = await session.OpenReadAsync(file.Path, 0, cancellationToken);
                 var buffer = new byte[(int)Math.Min(MifHeader.PeekLength, file.Size)];
                 var filled = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+                if (filled == file.Size)
+                {
+                    // The whole (small) file is in: reading the end lets FTP confirm the transfer and keep the session.
+                    await stream.ReadAsync(new byte[1], cancellationToken);
+                }
                 return buffer[..filled];
             }, cancellationToken);
             foreach (var (key, value) in MifHeader.Parse(file.Name, head))
@@ -120,46 +124,29 @@ public sealed partial class ExportFolderSource(
     }
 
     /// <summary>
-    /// Runs on the source's shared session (listing, header peeks, archive moves), logging in again once when the
+    /// Runs one operation (listing, header peek, archive move) on a pooled session, logging in again once when the
     /// idle connection was closed by the server.
     /// </summary>
     private async Task<T> WithSessionAsync<T>(Func<IRemoteFolder, Task<T>> operation, CancellationToken cancellationToken)
     {
-        await _sessionLock.WaitAsync(cancellationToken);
-        try
-        {
-            for (var attempt = 1; ; attempt++)
-            {
-                _session ??= await connector.ConnectAsync(cancellationToken);
-                try
-                {
-                    return await operation(_session);
-                }
-                catch (Exception exception) when (attempt == 1 && IsConnectionFailure(exception) && !cancellationToken.IsCancellationRequested)
-                {
-                    await DropSessionAsync();
-                }
-            }
-        }
-        finally
-        {
-            _sessionLock.Release();
-        }
-    }
-
-    private async Task DropSessionAsync()
-    {
-        var session = _session;
-        _session = null;
-        if (session is not null)
+        var session = await _sessions.RentAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await session.DisposeAsync();
+                var result = await operation(session);
+                await _sessions.ReturnAsync(session);
+                return result;
             }
-            catch (Exception exception) when (IsConnectionFailure(exception))
+            catch (Exception exception) when (attempt == 1 && IsConnectionFailure(exception) && !cancellationToken.IsCancellationRequested)
             {
-                // Already broken.
+                await RemoteSessionPool.DiscardAsync(session);
+                session = await _sessions.ConnectFreshAsync(cancellationToken);
+            }
+            catch
+            {
+                await RemoteSessionPool.DiscardAsync(session);
+                throw;
             }
         }
     }

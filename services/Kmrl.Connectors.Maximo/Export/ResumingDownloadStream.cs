@@ -8,11 +8,12 @@ namespace Kmrl.Connectors.Maximo.Export;
 /// Reads one remote file on its own session and, when the connection drops mid-way (an I/O error, a timeout, or
 /// end of data before the listed size), logs in again and continues from the bytes already delivered: FTP with
 /// <c>REST offset</c> before RETR, SFTP by seeking. The caller never sees the drop, so a 200 MiB file is not
-/// fetched again from the start and nothing is buffered beyond one read.
+/// fetched again from the start and nothing is buffered beyond one read. Sessions come from the source's pool and
+/// go back to it after a complete read.
 /// </summary>
 internal sealed partial class ResumingDownloadStream : Stream
 {
-    private readonly IRemoteFolderConnector _connector;
+    private readonly RemoteSessionPool _pool;
     private readonly string _path;
     private readonly long _expectedLength;
     private readonly int _attempts;
@@ -22,9 +23,9 @@ internal sealed partial class ResumingDownloadStream : Stream
     private long _position;
     private int _resumes;
 
-    private ResumingDownloadStream(IRemoteFolderConnector connector, string path, long expectedLength, int attempts, ILogger logger)
+    private ResumingDownloadStream(RemoteSessionPool pool, string path, long expectedLength, int attempts, ILogger logger)
     {
-        _connector = connector;
+        _pool = pool;
         _path = path;
         _expectedLength = expectedLength;
         _attempts = attempts;
@@ -32,12 +33,22 @@ internal sealed partial class ResumingDownloadStream : Stream
     }
 
     public static async Task<Stream> OpenAsync(
-        IRemoteFolderConnector connector, string path, long expectedLength, int attempts, ILogger logger, CancellationToken cancellationToken)
+        RemoteSessionPool pool, string path, long expectedLength, int attempts, ILogger logger, CancellationToken cancellationToken)
     {
-        var stream = new ResumingDownloadStream(connector, path, expectedLength, attempts, logger);
+        var stream = new ResumingDownloadStream(pool, path, expectedLength, attempts, logger);
         try
         {
-            await stream.OpenAtAsync(cancellationToken);
+            try
+            {
+                stream._session = await pool.RentAsync(cancellationToken);
+                stream._stream = await stream._session.OpenReadAsync(path, 0, cancellationToken);
+            }
+            catch (Exception exception) when (IsDrop(exception) && !cancellationToken.IsCancellationRequested)
+            {
+                // A pooled session may have idled out on the server: once more on a new login.
+                await stream.CloseAsync();
+                await stream.OpenAtAsync(cancellationToken);
+            }
             return stream;
         }
         catch
@@ -94,26 +105,35 @@ internal sealed partial class ResumingDownloadStream : Stream
 
     private async Task OpenAtAsync(CancellationToken cancellationToken)
     {
-        _session = await _connector.ConnectAsync(cancellationToken);
+        _session = await _pool.ConnectFreshAsync(cancellationToken);
         _stream = await _session.OpenReadAsync(_path, _position, cancellationToken);
     }
 
     private async Task CloseAsync()
     {
+        // Only a session whose transfer finished cleanly is worth keeping.
+        var healthy = _position >= _expectedLength;
         try
         {
             if (_stream is not null)
             {
                 await _stream.DisposeAsync();
             }
-            if (_session is not null)
-            {
-                await _session.DisposeAsync();
-            }
         }
         catch (Exception exception) when (IsDrop(exception))
         {
-            // The connection is already broken; nothing to close politely.
+            healthy = false;
+        }
+        if (_session is not null)
+        {
+            if (healthy)
+            {
+                await _pool.ReturnAsync(_session);
+            }
+            else
+            {
+                await RemoteSessionPool.DiscardAsync(_session);
+            }
         }
         _stream = null;
         _session = null;
@@ -139,7 +159,7 @@ internal sealed partial class ResumingDownloadStream : Stream
             _stream = null;
             var session = _session;
             _session = null;
-            _ = session?.DisposeAsync().AsTask();
+            _ = session is null ? ValueTask.CompletedTask : RemoteSessionPool.DiscardAsync(session);
         }
         base.Dispose(disposing);
     }
