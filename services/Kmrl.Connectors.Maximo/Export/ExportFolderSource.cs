@@ -95,7 +95,7 @@ public sealed partial class ExportFolderSource(
                 if (filled == file.Size)
                 {
                     // The whole (small) file is in: reading the end lets FTP confirm the transfer and keep the session.
-                    await stream.ReadAsync(new byte[1], cancellationToken);
+                    _ = await stream.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false, cancellationToken);
                 }
                 return buffer[..filled];
             }, cancellationToken);
