@@ -44,6 +44,8 @@ public sealed class FtpExportServer(PureFtpServer ftp, bool tls) : IExportServer
         PasswordSecret = "ftp-password",
         PinnedCertificateSha256 = X509Certificate2.CreateFromPem(File.ReadAllText(ftp.CertificatePath)).GetCertHashString(HashAlgorithmName.SHA256),
         TlsTargetHost = "localhost",
+        // TLS 1.2 so pure-ftpd's data connections resume the control session, as production against it would.
+        TlsProtocols = tls ? System.Security.Authentication.SslProtocols.Tls12 : System.Security.Authentication.SslProtocols.None,
         // Generous: logins hash passwords and the test machine is shared.
         Timeout = TimeSpan.FromSeconds(30),
     };

@@ -23,6 +23,7 @@ public sealed class FtpRemoteFolderConnector(
             Encryption = server.Protocol == RemoteProtocol.Ftps ? FtpEncryption.Explicit : FtpEncryption.None,
             PinnedCertificateSha256 = server.PinnedCertificateSha256,
             TlsTargetHost = server.TlsTargetHost,
+            SslProtocols = server.TlsProtocols,
             Timeout = server.Timeout,
         };
         var credential = new NetworkCredential(server.UserName, password);

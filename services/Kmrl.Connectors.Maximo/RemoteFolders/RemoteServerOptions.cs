@@ -39,6 +39,9 @@ public sealed class RemoteServerOptions : IValidatableObject
     /// <summary>FTPS: name to check the certificate against (defaults to <see cref="Host"/>).</summary>
     public string? TlsTargetHost { get; set; }
 
+    /// <summary>FTPS: TLS versions to offer (None = OS default). Tls12 lets servers without TLS 1.3 tickets resume sessions on data connections.</summary>
+    public System.Security.Authentication.SslProtocols TlsProtocols { get; set; } = System.Security.Authentication.SslProtocols.None;
+
     /// <summary>SFTP: host key SHA-256 fingerprint as <c>ssh-keygen -l -E sha256</c> prints it (with or without "SHA256:").</summary>
     public string? HostKeySha256 { get; set; }
 
