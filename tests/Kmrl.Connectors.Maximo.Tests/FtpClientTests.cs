@@ -167,7 +167,8 @@ public sealed class FtpClientTests(PureFtpServer ftp) : IClassFixture<PureFtpSer
             Port = ftp.Port,
             Encryption = encryption,
             PinnedCertificateSha256 = X509Certificate2.CreateFromPem(File.ReadAllText(ftp.CertificatePath)).GetCertHashString(HashAlgorithmName.SHA256),
-            Timeout = TimeSpan.FromSeconds(10),
+            // Generous: pure-ftpd hashes passwords (and delays failed logins) on a shared machine.
+            Timeout = TimeSpan.FromSeconds(30),
         };
         change?.Invoke(options);
         return options;
