@@ -50,31 +50,42 @@ public sealed partial record Subscription(string PubSubName, string Topic, strin
         foreach (var item in array.EnumerateArray())
         {
             var rules = new List<(string, string)>();
-            var defaultRoute = item.TryGetProperty("route", out var route) ? route.GetString() ?? string.Empty : string.Empty;
-            if (item.TryGetProperty("routes", out var routes) && routes.ValueKind == JsonValueKind.Object)
+            var defaultRoute = Property(item, "route")?.GetString() ?? string.Empty;
+            if (Property(item, "routes") is { ValueKind: JsonValueKind.Object } routes)
             {
-                if (routes.TryGetProperty("default", out var fallback))
-                {
-                    defaultRoute = fallback.GetString() ?? defaultRoute;
-                }
-                if (routes.TryGetProperty("rules", out var ruleArray) && ruleArray.ValueKind == JsonValueKind.Array)
+                defaultRoute = Property(routes, "default")?.GetString() is { Length: > 0 } fallback ? fallback : defaultRoute;
+                if (Property(routes, "rules") is { ValueKind: JsonValueKind.Array } ruleArray)
                 {
                     foreach (var rule in ruleArray.EnumerateArray())
                     {
-                        var match = rule.GetProperty("match").GetString() ?? string.Empty;
+                        var match = Property(rule, "match")?.GetString() ?? string.Empty;
                         ValidateMatch(match);
-                        rules.Add((match, rule.GetProperty("path").GetString() ?? string.Empty));
+                        rules.Add((match, Property(rule, "path")?.GetString() ?? string.Empty));
                     }
                 }
             }
             subscriptions.Add(new Subscription(
-                item.GetProperty("pubsubname").GetString()!,
-                item.GetProperty("topic").GetString()!,
+                Property(item, "pubsubname")?.GetString() ?? throw new InvalidDataException("A subscription without pubsubname."),
+                Property(item, "topic")?.GetString() ?? throw new InvalidDataException("A subscription without topic."),
                 defaultRoute,
                 rules,
-                item.TryGetProperty("deadLetterTopic", out var deadLetter) ? deadLetter.GetString() : null));
+                Property(item, "deadLetterTopic")?.GetString() is { Length: > 0 } deadLetter ? deadLetter : null));
         }
         return subscriptions;
+    }
+
+    // daprd reads the app's JSON with Go's decoder, which matches field names case-insensitively
+    // (the .NET SDK writes "pubsubName").
+    private static JsonElement? Property(JsonElement element, string name)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+        return null;
     }
 
     [GeneratedRegex("""^event\.(?<attr>[a-z0-9_]+)\s*(?<op>==|!=)\s*["'](?<value>[^"']*)["']$""")]
