@@ -1,0 +1,99 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Kmrl.ClaimCheck;
+using Kmrl.Contracts;
+using Kmrl.Dapr.Testing;
+using Kmrl.ServiceDefaults;
+using Kmrl.Testing.Servers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Kmrl.Connectors.Email.Tests;
+
+/// <summary>
+/// The production Program.cs of email-connector against real Dovecot and the Dapr test sidecar: mail lands in the
+/// mailbox, a cron tick arrives, and DocumentDiscovered is on pub/sub with a readable blob.
+/// </summary>
+public sealed class EndToEndTests : IClassFixture<DovecotImapServer>, IClassFixture<RedisServer>
+{
+    private readonly DovecotImapServer _dovecot;
+    private readonly RedisServer _redis;
+
+    public EndToEndTests(DovecotImapServer dovecot, RedisServer redis)
+    {
+        _dovecot = dovecot;
+        _redis = redis;
+    }
+
+    [Fact]
+    public async Task Mail_in_dovecot_becomes_document_discovered_on_pub_sub_with_a_readable_blob()
+    {
+        const string user = "bob";
+        var attachment = RandomNumberGenerator.GetBytes(300_000);
+        attachment[0] = (byte)'%'; // not a real PDF; the connector does not judge content
+        await _dovecot.EnsureFolderAsync(user, "E2E");
+        using (var raw = new MemoryStream())
+        {
+            await Message("Track circuit drawing", "TC-114.pdf", attachment).WriteToAsync(raw);
+            await _dovecot.DeliverAsync(user, raw.ToArray(), "E2E");
+        }
+
+        await using var environment = await DaprTestEnvironment.StartAsync(_redis, options =>
+            options.Secrets["email"] = new Dictionary<string, object> { ["e2e"] = new Dictionary<string, object> { ["password"] = _dovecot.Users[user] } });
+        var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
+        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in sidecar.AppConfiguration)
+            {
+                web.UseSetting(key, value);
+            }
+            web.UseSetting("Email:Mailboxes:0:Name", "e2e");
+            web.UseSetting("Email:Mailboxes:0:Host", _dovecot.Host);
+            web.UseSetting("Email:Mailboxes:0:Port", _dovecot.Port.ToString());
+            web.UseSetting("Email:Mailboxes:0:UserName", user);
+            web.UseSetting("Email:Mailboxes:0:SecretName", "email:e2e:password");
+            web.UseSetting("Email:Mailboxes:0:Folders:0", "E2E");
+            web.UseSetting("Email:Mailboxes:0:PostProcessing", "Leave");
+        });
+        app.UseKestrel(0);
+        app.StartServer();
+        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
+
+        var tick = await sidecar.FireCronAsync(DaprNames.Bindings.EmailSchedule);
+        var events = await environment.WaitForPublishedAsync(DaprNames.Topics.DocumentDiscovered, 1, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.Accepted, tick);
+        var discovered = Assert.Single(events).GetProperty("data").Deserialize<DocumentDiscovered>(KmrlJson.Options)!;
+        Assert.Equal("TC-114.pdf", discovered.FileName);
+        Assert.Equal(DocumentSources.Email, discovered.Source);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(attachment)), discovered.Sha256);
+        Assert.Equal(IdempotencyKey.For(discovered.Source, discovered.SourceId, discovered.Sha256), discovered.IdempotencyKey);
+        Assert.Contains("Track circuit drawing", discovered.SourceMetadata.Values);
+
+        using var client = sidecar.CreateClient();
+        var options = Microsoft.Extensions.Options.Options.Create(new ClaimCheckOptions());
+        var store = new ChunkedContentStore(new DaprBindingBlobStorage(client, options), options);
+        await using var content = await store.OpenReadAsync(discovered.Blob, CancellationToken.None);
+        var copy = new MemoryStream();
+        await content.CopyToAsync(copy);
+        Assert.Equal(attachment, copy.ToArray());
+    }
+
+    private static MimeMessage Message(string subject, string fileName, byte[] content)
+    {
+        var builder = new BodyBuilder { TextBody = "Please file the attached drawing." };
+        builder.Attachments.Add(fileName, content, new ContentType("application", "pdf"));
+        var message = new MimeMessage
+        {
+            Subject = subject,
+            MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("kmrl.example"),
+            Body = builder.ToMessageBody(),
+        };
+        message.From.Add(new MailboxAddress("Signalling", "signalling@kmrl.example"));
+        message.To.Add(new MailboxAddress("Bob", "bob@kmrl.example"));
+        return message;
+    }
+}
