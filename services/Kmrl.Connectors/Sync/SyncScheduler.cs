@@ -40,6 +40,10 @@ public sealed class SyncScheduler : BackgroundService, ISyncRequests
             }
             status.Register(source.Name);
         }
+        if (_sources.Count == 0)
+        {
+            logger.LogWarning("The connector has no document sources registered; schedule triggers will do nothing");
+        }
         // A typo in a per-source section would otherwise be ignored silently.
         var unknown = options.Value.Sources.Keys.Where(name => !_sources.ContainsKey(name)).ToList();
         if (unknown.Count > 0)
