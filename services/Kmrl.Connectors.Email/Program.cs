@@ -1,9 +1,16 @@
+using Kmrl.Connectors.Apis;
+using Kmrl.Connectors.Email.Extensions;
+using Kmrl.Contracts;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddConnectorHost(DocumentSources.Email, DaprNames.Bindings.EmailSchedule);
+builder.AddEmailSources();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapConnectorHostApi();
 
 app.Run();

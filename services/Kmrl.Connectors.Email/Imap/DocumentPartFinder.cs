@@ -1,0 +1,92 @@
+using MailKit;
+using MimeKit;
+
+namespace Kmrl.Connectors.Email.Imap;
+
+/// <summary>A document inside a message, located from its BODYSTRUCTURE without downloading anything.</summary>
+/// <param name="Section">IMAP section to fetch (<c>BODY[section]</c>) for the part's encoded content.</param>
+/// <param name="EnclosingMessage">The forwarded message the part sits in, when it is nested in message/rfc822.</param>
+public sealed record DocumentPart(BodyPartBasic Part, string Section, string FileName, BodyPartMessage? EnclosingMessage);
+
+/// <summary>
+/// Walks a BODYSTRUCTURE for the parts that are documents: attachments, inline parts that carry a file name
+/// (Outlook's named inline images), parts of forwarded message/rfc822 (recursed into, not taken whole) and
+/// multipart/mixed nested inside multipart/alternative. Message bodies and signatures are not documents.
+/// </summary>
+public static class DocumentPartFinder
+{
+    private static readonly HashSet<string> NotDocuments = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "application/pkcs7-signature",
+        "application/x-pkcs7-signature",
+        "application/pgp-signature",
+        "application/pgp-keys",
+    };
+
+    public static IReadOnlyList<DocumentPart> Find(BodyPart? body)
+    {
+        var found = new List<DocumentPart>();
+        Walk(body, section: null, enclosing: null, found);
+        return found;
+    }
+
+    /// <param name="section">The part's IMAP section when it differs from MailKit's <c>PartSpecifier</c>.</param>
+    private static void Walk(BodyPart? part, string? section, BodyPartMessage? enclosing, List<DocumentPart> found)
+    {
+        switch (part)
+        {
+            case null:
+                return;
+            case BodyPartMultipart multipart:
+                foreach (var child in multipart.BodyParts)
+                {
+                    Walk(child, section: null, enclosing, found);
+                }
+                return;
+            case BodyPartMessage message:
+                // A forwarded mail: its attachments are the documents, not the .eml wrapper. RFC 3501 numbers a
+                // non-multipart body of message/rfc822 part N as "N.1" (BODY[N] would be the whole embedded message,
+                // headers included), while MailKit gives that body N's own specifier.
+                var nestedSection = message.Body is BodyPartMultipart ? null : (section ?? SectionOf(message)) + ".1";
+                Walk(message.Body, nestedSection, message, found);
+                return;
+            case BodyPartBasic basic:
+                if (IsDocument(basic))
+                {
+                    var at = section ?? SectionOf(basic);
+                    found.Add(new DocumentPart(basic, at, FileNameOf(basic, at), enclosing));
+                }
+                return;
+        }
+    }
+
+    private static bool IsDocument(BodyPartBasic part)
+    {
+        if (NotDocuments.Contains(part.ContentType.MimeType))
+        {
+            return false;
+        }
+        return part.IsAttachment || !string.IsNullOrWhiteSpace(part.FileName);
+    }
+
+    /// <summary>A single-part message has the empty specifier; RFC 3501 numbers its body "1".</summary>
+    private static string SectionOf(BodyPartBasic part) =>
+        string.IsNullOrEmpty(part.PartSpecifier) ? "1" : part.PartSpecifier;
+
+    private static string FileNameOf(BodyPartBasic part, string section)
+    {
+        var name = part.FileName?.Trim();
+        if (!string.IsNullOrEmpty(name))
+        {
+            // A name is a name, not a path: keep the last segment of "C:\scans\a.pdf" or "../a.pdf".
+            var lastSeparator = name.LastIndexOfAny(['/', '\\']);
+            name = lastSeparator >= 0 ? name[(lastSeparator + 1)..] : name;
+        }
+        if (string.IsNullOrEmpty(name))
+        {
+            var extension = MimeTypes.TryGetExtension(part.ContentType.MimeType, out var known) ? known : ".bin";
+            name = $"part-{section}{extension}";
+        }
+        return name;
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+using Kmrl.Connectors.Email.Options;
+using MailKit;
+using MailKit.Search;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using MimeKit.IO;
+using MimeKit.IO.Filters;
+using MimeKit.Utils;
+
+namespace Kmrl.Connectors.Email.Imap;
+
+/// <summary>
+/// One mailbox folder as a document source. New mail is "UID greater than the checkpoint's last UID under the same
+/// UIDVALIDITY"; structure and envelope are fetched first and only document parts are downloaded, streamed and
+/// decoded. A checkpoint follows every message; its after-commit step moves or flags the message.
+/// </summary>
+public sealed partial class ImapFolderSource(
+    MailboxOptions mailbox,
+    string folder,
+    EmailConnectorOptions options,
+    ImapConnector connector,
+    ILogger<ImapFolderSource> logger) : IDocumentSource
+{
+    private const MessageSummaryItems SummaryItems = MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure |
+        MessageSummaryItems.Envelope | MessageSummaryItems.Size | MessageSummaryItems.InternalDate;
+
+    private readonly SenderFilter _senders = new(mailbox.AllowedSenders, mailbox.DeniedSenders);
+
+    public string Name => SourceName(mailbox.Name, folder);
+
+    public static string SourceName(string mailboxName, string folderName) => $"{mailboxName}/{folderName}";
+
+    public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var previous = ImapCheckpoint.TryParse(checkpoint);
+        if (checkpoint is not null && previous is null)
+        {
+            LogUnreadableCheckpoint(logger, Name);
+        }
+
+        var access = mailbox.PostProcessing == PostProcessing.Leave ? FolderAccess.ReadOnly : FolderAccess.ReadWrite;
+        await using var session = new ImapFolderSession(connector, mailbox, folder, access);
+        var opened = await session.OpenAsync(cancellationToken);
+        var uidValidity = session.UidValidity;
+        uint lastUid = 0;
+        if (previous is not null && previous.UidValidity == uidValidity)
+        {
+            lastUid = previous.LastUid;
+        }
+        else if (previous is not null)
+        {
+            // The UIDs we stored now name other messages (or none): read everything again; downstream
+            // idempotency (stable SourceIds + content hash) drops what was already published.
+            LogUidValidityChanged(logger, Name, previous.UidValidity, uidValidity);
+        }
+
+        IReadOnlyList<UniqueId> newUids = opened.Count == 0
+            ? []
+            : await session.RunAsync((_, imapFolder, token) => SearchNewAsync(imapFolder, uidValidity, lastUid, token), cancellationToken);
+        if (newUids.Count == 0)
+        {
+            if (previous != new ImapCheckpoint(uidValidity, lastUid))
+            {
+                yield return new SourceCheckpoint(new ImapCheckpoint(uidValidity, lastUid).Serialize());
+            }
+            yield break;
+        }
+
+        LogNewMessages(logger, Name, newUids.Count, lastUid);
+        foreach (var batch in newUids.Chunk(options.SummaryBatchSize))
+        {
+            var summaries = await session.RunAsync((_, imapFolder, token) => imapFolder.FetchAsync(batch, SummaryItems, token), cancellationToken);
+            foreach (var summary in summaries.OrderBy(summary => summary.UniqueId.Id))
+            {
+                foreach (var change in Describe(summary, uidValidity, session))
+                {
+                    yield return change;
+                }
+            }
+        }
+    }
+
+    /// <summary>UID SEARCH last+1:* — and drop what is not above last: "*" is the highest UID even when that is below last+1.</summary>
+    private static async Task<IReadOnlyList<UniqueId>> SearchNewAsync(IMailFolder imapFolder, uint uidValidity, uint lastUid, CancellationToken cancellationToken)
+    {
+        var range = new UniqueIdRange(new UniqueId(uidValidity, lastUid + 1), UniqueId.MaxValue);
+        var found = await imapFolder.SearchAsync(SearchQuery.Uids(range), cancellationToken);
+        return found.Where(uid => uid.Id > lastUid).OrderBy(uid => uid.Id).ToList();
+    }
+
+    private IEnumerable<SourceChange> Describe(IMessageSummary summary, uint uidValidity, ImapFolderSession session)
+    {
+        var uid = summary.UniqueId;
+        var envelope = summary.Envelope ?? new Envelope();
+        IReadOnlyList<DocumentPart> parts;
+        if (!_senders.Accepts(envelope.From.Mailboxes))
+        {
+            LogSenderSkipped(logger, Name, uid.Id);
+            parts = [];
+        }
+        else
+        {
+            parts = DocumentPartFinder.Find(summary.Body);
+        }
+
+        var messageKey = MessageKey(envelope, summary.Size);
+        var common = MessageMetadata(summary, envelope, uidValidity);
+        foreach (var part in parts)
+        {
+            var metadata = new Dictionary<string, string>(common)
+            {
+                [EmailMetadataKeys.Part] = part.Section,
+                [EmailMetadataKeys.ContentTransferEncoding] = part.Part.ContentTransferEncoding ?? "7bit",
+                [EmailMetadataKeys.EncodedSize] = part.Part.Octets.ToString(CultureInfo.InvariantCulture),
+            };
+            if (part.EnclosingMessage?.Envelope is { } forwarded)
+            {
+                metadata[EmailMetadataKeys.ForwardedFrom] = forwarded.From.ToString();
+                metadata[EmailMetadataKeys.ForwardedSubject] = forwarded.Subject ?? string.Empty;
+                metadata[EmailMetadataKeys.ForwardedMessageId] = forwarded.MessageId ?? string.Empty;
+            }
+            var encoding = TransferEncodingOf(part.Part);
+            yield return new SourceDocument(
+                // The host prefixes the source name ("mailbox/folder"); UID and UIDVALIDITY stay out so a rescan
+                // after a UIDVALIDITY change yields the same ids (and idempotency keys) for the same mail.
+                SourceId: $"{messageKey}/{part.Section}",
+                FileName: part.FileName,
+                DeclaredContentType: part.Part.ContentType.MimeType,
+                // Octets is the encoded size; it is the document's size only when nothing is encoded.
+                Size: encoding is ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary
+                    ? part.Part.Octets
+                    : null,
+                Metadata: metadata,
+                OpenContentAsync: _ => Task.FromResult(OpenPart(session, uid, part.Section, encoding)));
+        }
+
+        Func<CancellationToken, Task>? afterCommit = parts.Count > 0 && mailbox.PostProcessing != PostProcessing.Leave
+            ? token => session.RunAsync((client, imapFolder, innerToken) => PostProcessor.ApplyAsync(client, imapFolder, uid, mailbox, logger, innerToken), token)
+            : null;
+        yield return new SourceCheckpoint(new ImapCheckpoint(uidValidity, uid.Id).Serialize(), afterCommit);
+    }
+
+    private Stream OpenPart(ImapFolderSession session, UniqueId uid, string section, ContentEncoding encoding)
+    {
+        Stream raw = new ImapSectionStream(session, uid, section, options.FetchChunkSize);
+        if (encoding is not (ContentEncoding.Base64 or ContentEncoding.QuotedPrintable or ContentEncoding.UUEncode))
+        {
+            return raw;
+        }
+        var decoded = new FilteredStream(raw);
+        decoded.Add(DecoderFilter.Create(encoding));
+        return decoded;
+    }
+
+    private static ContentEncoding TransferEncodingOf(BodyPartBasic part) =>
+        part.ContentTransferEncoding is { } value && MimeUtils.TryParse(value, out ContentEncoding encoding)
+            ? encoding
+            : ContentEncoding.Default;
+
+    private Dictionary<string, string> MessageMetadata(IMessageSummary summary, Envelope envelope, uint uidValidity)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [EmailMetadataKeys.Mailbox] = mailbox.Name,
+            [EmailMetadataKeys.Folder] = folder,
+            [EmailMetadataKeys.UidValidity] = uidValidity.ToString(CultureInfo.InvariantCulture),
+            [EmailMetadataKeys.Uid] = summary.UniqueId.Id.ToString(CultureInfo.InvariantCulture),
+            [EmailMetadataKeys.From] = envelope.From.ToString(),
+            [EmailMetadataKeys.To] = envelope.To.ToString(),
+            [EmailMetadataKeys.Cc] = envelope.Cc.ToString(),
+            [EmailMetadataKeys.Subject] = envelope.Subject ?? string.Empty,
+        };
+        if (envelope.Date is { } date)
+        {
+            metadata[EmailMetadataKeys.Date] = date.ToString("O", CultureInfo.InvariantCulture);
+        }
+        if (summary.InternalDate is { } internalDate)
+        {
+            metadata[EmailMetadataKeys.InternalDate] = internalDate.ToString("O", CultureInfo.InvariantCulture);
+        }
+        if (!string.IsNullOrEmpty(envelope.MessageId))
+        {
+            metadata[EmailMetadataKeys.MessageId] = envelope.MessageId;
+        }
+        if (!string.IsNullOrEmpty(envelope.InReplyTo))
+        {
+            metadata[EmailMetadataKeys.InReplyTo] = envelope.InReplyTo;
+        }
+        return metadata;
+    }
+
+    /// <summary>
+    /// A message identity that survives a UIDVALIDITY change (the UID does not): the Message-ID, or, without one,
+    /// the envelope and size. Hashed so the SourceId stays path-safe.
+    /// </summary>
+    private static string MessageKey(Envelope envelope, ulong? size)
+    {
+        var (prefix, material) = string.IsNullOrEmpty(envelope.MessageId)
+            ? ("env-", $"{envelope.Date?.ToUniversalTime():O}|{envelope.From}|{envelope.To}|{envelope.Subject}|{size}")
+            : ("mid-", envelope.MessageId);
+        return prefix + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(material)))[..32];
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source}: stored checkpoint is unreadable, rescanning the folder")]
+    private static partial void LogUnreadableCheckpoint(ILogger logger, string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source}: UIDVALIDITY changed from {Previous} to {Current}, rescanning the folder")]
+    private static partial void LogUidValidityChanged(ILogger logger, string source, uint previous, uint current);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source}: {Count} new message(s) after UID {LastUid}")]
+    private static partial void LogNewMessages(ILogger logger, string source, int count, uint lastUid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source}: message {Uid} skipped, sender not allowed")]
+    private static partial void LogSenderSkipped(ILogger logger, string source, uint uid);
+}

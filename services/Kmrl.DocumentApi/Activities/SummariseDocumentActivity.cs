@@ -1,0 +1,24 @@
+using Dapr.Workflow;
+using Kmrl.ClaimCheck;
+using Kmrl.DocumentApi.Extensions;
+using Kmrl.DocumentApi.Model;
+using Kmrl.DocumentApi.Processing;
+using Microsoft.Extensions.Options;
+
+namespace Kmrl.DocumentApi.Activities;
+
+/// <summary>An extractive summary in the document's language, and the key fields (dates, deadlines, numbers, places).</summary>
+public sealed class SummariseDocumentActivity(IDocumentContentStore store, IOptions<DocumentProcessingOptions> options)
+    : WorkflowActivity<SummariseInput, SummaryResult>
+{
+    public override async Task<SummaryResult> RunAsync(WorkflowActivityContext context, SummariseInput input)
+    {
+        var text = await TextBlobs.ReadAsync(store, input.Text, CancellationToken.None);
+        if (text.Length == 0)
+        {
+            return new SummaryResult(string.Empty, KeyFields.None);
+        }
+        var summary = ExtractiveSummariser.Summarise(text, input.Language, options.Value.SummaryMaxChars);
+        return new SummaryResult(summary, KeyFieldExtractor.Extract(text.Replace(ExtractedText.PageSeparator, '\n')));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Text.Json;
+using Kmrl.ClaimCheck;
+using Kmrl.Contracts;
+using Kmrl.DocumentApi.Extensions;
+using Kmrl.DocumentApi.Model;
+using Kmrl.DocumentApi.Workflows;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Kmrl.DocumentApi.Apis;
+
+public sealed record UploadedDocument(string DocumentId, string FileName, string StatusUrl);
+
+public sealed record UploadResponse(string UploadId, IReadOnlyList<UploadedDocument> Documents);
+
+/// <summary>
+/// POST /documents: multipart with one or more files and an optional "metadata" JSON object. Each file streams
+/// straight into the claim check (never buffered whole); limits are checked while streaming.
+/// </summary>
+public static class UploadHandlers
+{
+    public const string MetadataField = "metadata";
+    private const int MaxMetadataBytes = 64 * 1024;
+
+    public static async Task<Results<Accepted<UploadResponse>, ProblemHttpResult>> UploadAsync(
+        HttpContext http,
+        IDocumentContentStore store,
+        DocumentWorkflowStarter starter,
+        IOptions<UploadOptions> uploadOptions,
+        IOptions<ClaimCheckOptions> claimCheck,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var options = uploadOptions.Value;
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType)
+            || !string.Equals(mediaType.MediaType.Value, "multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Send the documents as multipart/form-data.");
+        }
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        if (string.IsNullOrWhiteSpace(boundary))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The multipart boundary is missing.");
+        }
+        // The server-wide body cap would cut big uploads; the real caps (per file, count) are enforced below.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = options.MaxFileBytes * options.MaxFiles + MaxMetadataBytes + 1024 * 1024;
+        }
+
+        var uploadId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var stored = new List<(BlobReference Blob, string FileName, string ContentType)>();
+        var allowed = options.AllowedContentTypes.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var reader = new MultipartReader(boundary, http.Request.Body);
+        try
+        {
+            MultipartSection? section;
+            while ((section = await reader.ReadNextSectionAsync(cancellationToken)) is not null)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+                {
+                    return await FailAsync(store, stored, StatusCodes.Status400BadRequest, "A multipart section has no Content-Disposition.");
+                }
+                if (disposition.IsFileDisposition())
+                {
+                    if (stored.Count >= options.MaxFiles)
+                    {
+                        return await FailAsync(store, stored, StatusCodes.Status400BadRequest, $"At most {options.MaxFiles} files per upload.");
+                    }
+                    var fileName = Path.GetFileName((disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value) ?? string.Empty);
+                    if (string.IsNullOrWhiteSpace(fileName))
+                    {
+                        return await FailAsync(store, stored, StatusCodes.Status400BadRequest, "A file has no name.");
+                    }
+                    var contentType = string.IsNullOrWhiteSpace(section.ContentType) ? "application/octet-stream" : section.ContentType;
+                    if (!allowed.Contains(contentType.Split(';')[0].Trim()))
+                    {
+                        return await FailAsync(store, stored, StatusCodes.Status415UnsupportedMediaType, $"'{fileName}' has type {contentType}, which is not accepted.");
+                    }
+                    var key = $"upload-{uploadId}-{stored.Count}";
+                    try
+                    {
+                        var blob = await store.WriteAsync(key, new LimitedReadStream(section.Body, options.MaxFileBytes), cancellationToken);
+                        stored.Add((blob, fileName, contentType));
+                    }
+                    catch (UploadTooLargeException)
+                    {
+                        // The claim check had already written the chunks before the cap was passed (it has no manifest
+                        // yet, so nothing can read it); remove them too.
+                        var chunkSize = claimCheck.Value.ChunkSizeBytes;
+                        var written = (int)((options.MaxFileBytes + chunkSize) / chunkSize) + 1;
+                        stored.Add((new BlobReference(key, 0, string.Empty, written, chunkSize), fileName, contentType));
+                        return await FailAsync(store, stored, StatusCodes.Status413PayloadTooLarge, $"'{fileName}' is larger than {options.MaxFileBytes} bytes.");
+                    }
+                }
+                else if (disposition.IsFormDisposition() && string.Equals(disposition.Name.Value, MetadataField, StringComparison.OrdinalIgnoreCase))
+                {
+                    var parsed = await ReadMetadataAsync(section.Body, cancellationToken);
+                    if (parsed is null)
+                    {
+                        return await FailAsync(store, stored, StatusCodes.Status400BadRequest, "metadata must be a JSON object of strings, at most 64 KB.");
+                    }
+                    foreach (var (name, value) in parsed) metadata[name] = value;
+                }
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            return await FailAsync(store, stored, StatusCodes.Status400BadRequest, "The multipart body is malformed: " + ex.Message);
+        }
+
+        if (stored.Count == 0)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The upload holds no file.");
+        }
+
+        var received = time.GetUtcNow();
+        var documents = new List<UploadedDocument>();
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var (blob, fileName, contentType) = stored[i];
+            var sourceId = $"{uploadId}-{i}";
+            var idempotencyKey = IdempotencyKey.For(DocumentSources.Upload, sourceId, blob.Sha256);
+            var intake = new DocumentIntake(
+                DocumentIntake.DocumentIdFor(idempotencyKey), idempotencyKey, DocumentSources.Upload, sourceId, fileName, contentType,
+                blob.Size, blob.Sha256, blob, metadata, received);
+            await starter.StartAsync(intake, null, cancellationToken);
+            documents.Add(new UploadedDocument(intake.DocumentId, fileName, $"/documents/{intake.DocumentId}"));
+        }
+        return TypedResults.Accepted(documents[0].StatusUrl, new UploadResponse(uploadId, documents));
+    }
+
+    private static async Task<Dictionary<string, string>?> ReadMetadataAsync(Stream body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var limited = new LimitedReadStream(body, MaxMetadataBytes);
+            var document = await JsonDocument.ParseAsync(limited, cancellationToken: cancellationToken);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return null;
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                result[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+            }
+            return result;
+        }
+        catch (Exception ex) when (ex is JsonException or UploadTooLargeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>An upload is all or nothing: files already stored are removed before answering with the problem.</summary>
+    private static async Task<ProblemHttpResult> FailAsync(IDocumentContentStore store, List<(BlobReference Blob, string FileName, string ContentType)> stored, int status, string detail)
+    {
+        foreach (var (blob, _, _) in stored)
+        {
+            await store.DeleteAsync(blob, CancellationToken.None);
+        }
+        return Problem(status, detail);
+    }
+
+    internal static ProblemHttpResult Problem(int status, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: ReasonPhrase(status));
+
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+}

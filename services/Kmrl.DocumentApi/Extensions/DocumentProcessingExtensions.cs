@@ -1,0 +1,62 @@
+using Dapr.Workflow;
+using Kmrl.ClaimCheck;
+using Kmrl.DocumentApi.Activities;
+using Kmrl.DocumentApi.Adapters;
+using Kmrl.DocumentApi.Ports;
+using Kmrl.DocumentApi.Processing;
+using Kmrl.DocumentApi.Security;
+using Kmrl.DocumentApi.Workflows;
+using Microsoft.Extensions.Options;
+
+namespace Kmrl.DocumentApi.Extensions;
+
+public static class DocumentProcessingExtensions
+{
+    public static TBuilder AddDocumentProcessing<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.AddOptions<DocumentProcessingOptions>().BindConfiguration(DocumentProcessingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OcrOptions>().BindConfiguration(OcrOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiSecurityOptions>()
+            .BindConfiguration(ApiSecurityOptions.Section)
+            // Dapr hands the token to the app as APP_API_TOKEN; an explicit setting wins.
+            .PostConfigure<IConfiguration>((options, configuration) => options.AppApiToken ??= configuration["APP_API_TOKEN"])
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<DocumentProcessingOptions>()
+            .Validate(o => File.Exists(YamlClassificationRules.ResolvePath(o.RulesPath)), "DocumentProcessing:RulesPath names no file.");
+
+        services.AddSingleton(sp => new ContentSniffer(sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
+        services.AddSingleton(sp => new TextExtractor(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
+        services.AddSingleton<IOcrEngine, TesseractOcrEngine>();
+        services.AddSingleton<IClassificationRules, YamlClassificationRules>();
+        services.AddSingleton<IStateStore, DaprStateStore>();
+        services.AddSingleton<ICatalog, StateStoreCatalog>();
+        services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
+        services.AddSingleton<ISecretProvider, DaprSecretProvider>();
+        services.AddSingleton<IApiKeyStore, SecretStoreApiKeyStore>();
+        services.AddDocumentContentStore(builder.Configuration);
+
+        services.AddDaprWorkflow(options =>
+        {
+            options.RegisterWorkflow<DocumentProcessingWorkflow>();
+            options.RegisterActivity<ValidateDocumentActivity>();
+            options.RegisterActivity<DeduplicateDocumentActivity>();
+            options.RegisterActivity<ExtractTextActivity>();
+            options.RegisterActivity<DetectLanguageActivity>();
+            options.RegisterActivity<ClassifyDocumentActivity>();
+            options.RegisterActivity<SummariseDocumentActivity>();
+            options.RegisterActivity<CatalogDocumentActivity>();
+            options.RegisterActivity<RejectDocumentActivity>();
+        });
+        // The SDK registers the concrete client only; the adapter depends on the interface.
+        services.AddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());
+        services.AddSingleton<IDocumentWorkflows, DaprDocumentWorkflows>();
+        services.AddSingleton<DocumentWorkflowStarter>();
+
+        services.AddDocumentApiSecurity();
+        services.AddOpenApi();
+        return builder;
+    }
+}

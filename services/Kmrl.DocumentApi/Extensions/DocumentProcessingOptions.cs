@@ -1,0 +1,103 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Kmrl.DocumentApi.Extensions;
+
+public sealed class DocumentProcessingOptions
+{
+    public const string Section = "DocumentProcessing";
+
+    /// <summary>Rules file (YAML); relative paths are from the app's base directory.</summary>
+    [Required]
+    public string RulesPath { get; set; } = "Rules/document-rules.yaml";
+
+    /// <summary>A deadline within this many days of processing raises DocumentDeadlineApproaching.</summary>
+    [Range(0, 365)]
+    public int DeadlineHorizonDays { get; set; } = 14;
+
+    [Range(100, 5000)]
+    public int SummaryMaxChars { get; set; } = 400;
+
+    /// <summary>Caps on OOXML (zip) content: total expanded bytes, expansion ratio and entry count.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxExpandedBytes { get; set; } = 512L * 1024 * 1024;
+
+    [Range(2, 10_000)]
+    public double MaxCompressionRatio { get; set; } = 200;
+
+    [Range(10, 1_000_000)]
+    public int MaxZipEntries { get; set; } = 10_000;
+
+    /// <summary>A PDF page with fewer text characters than this is treated as scanned and sent to OCR.</summary>
+    [Range(0, 10_000)]
+    public int MinTextCharsPerPage { get; set; } = 16;
+
+    /// <summary>Pages beyond this are not OCR'd (a 500-page scan would hold a worker for hours).</summary>
+    [Range(1, 10_000)]
+    public int MaxOcrPages { get; set; } = 50;
+}
+
+public sealed class OcrOptions
+{
+    public const string Section = "DocumentProcessing:Ocr";
+
+    [Required]
+    public string TesseractPath { get; set; } = "tesseract";
+
+    [Required]
+    public string PdftoppmPath { get; set; } = "pdftoppm";
+
+    [Required]
+    public string Languages { get; set; } = "eng+mal";
+
+    [Range(72, 600)]
+    public int Dpi { get; set; } = 300;
+
+    [Range(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 180;
+}
+
+public sealed class UploadOptions
+{
+    public const string Section = "DocumentApi:Upload";
+
+    [Range(1, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+
+    [Range(1, 1000)]
+    public int MaxFiles { get; set; } = 20;
+
+    /// <summary>Declared content types accepted at upload (anything else is 415).</summary>
+    [MinLength(1)]
+    public string[] AllowedContentTypes { get; set; } =
+    [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "image/png",
+        "image/jpeg",
+        "image/tiff",
+        "text/plain",
+        "text/csv",
+        "message/rfc822",
+        "application/octet-stream",
+    ];
+}
+
+public sealed class ApiSecurityOptions
+{
+    public const string Section = "DocumentApi:Security";
+
+    /// <summary>Prefix of the API-key secrets: "<prefix><client>" = "key;role,role".</summary>
+    [Required]
+    public string ApiKeySecretPrefix { get; set; } = "document-api:api-keys:";
+
+    [Range(1, 86_400)]
+    public int ApiKeyCacheSeconds { get; set; } = 300;
+
+    /// <summary>Dapr's APP_API_TOKEN: when set, sidecar-to-app calls must carry it in dapr-api-token.</summary>
+    public string? AppApiToken { get; set; }
+}

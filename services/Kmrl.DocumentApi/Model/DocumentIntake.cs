@@ -1,0 +1,47 @@
+using Kmrl.Contracts;
+
+namespace Kmrl.DocumentApi.Model;
+
+/// <summary>
+/// What the workflow starts from: one arrival of one document from one source. <see cref="DocumentId"/> is also the
+/// workflow instance id, derived from the idempotency key, so a redelivered arrival maps to the same run.
+/// </summary>
+public sealed record DocumentIntake(
+    string DocumentId,
+    string IdempotencyKey,
+    string Source,
+    string SourceId,
+    string FileName,
+    string DeclaredContentType,
+    long Size,
+    string Sha256,
+    BlobReference Blob,
+    IReadOnlyDictionary<string, string> SourceMetadata,
+    DateTimeOffset ReceivedAt)
+{
+    /// <summary>Prefix of document ids (and workflow instance ids).</summary>
+    public const string IdPrefix = "doc-";
+
+    public static string DocumentIdFor(string idempotencyKey)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
+        // 32 hex digits (128 bits) of the key are plenty and keep ids readable in URLs and logs.
+        var hex = idempotencyKey.Length > 32 ? idempotencyKey[..32] : idempotencyKey;
+        return IdPrefix + hex.ToLowerInvariant();
+    }
+
+    public static DocumentIntake FromDiscovered(DocumentDiscovered discovered) => new(
+        DocumentIdFor(discovered.IdempotencyKey),
+        discovered.IdempotencyKey,
+        discovered.Source,
+        discovered.SourceId,
+        discovered.FileName,
+        discovered.ContentType,
+        discovered.Size,
+        discovered.Sha256,
+        discovered.Blob,
+        discovered.SourceMetadata,
+        discovered.DiscoveredAt);
+
+    public Provenance ToProvenance() => new(Source, SourceId, FileName, SourceMetadata, ReceivedAt, null, null);
+}

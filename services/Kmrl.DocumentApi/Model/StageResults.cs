@@ -1,0 +1,126 @@
+using Kmrl.Contracts;
+
+namespace Kmrl.DocumentApi.Model;
+
+/// <summary>The real type of the content, sniffed from its bytes.</summary>
+public enum DocumentKind
+{
+    Unknown,
+    Pdf,
+    Docx,
+    Xlsx,
+    Pptx,
+    LegacyOffice,
+    Png,
+    Jpeg,
+    Tiff,
+    Text,
+    Email,
+}
+
+/// <summary>Named reasons a document is refused at validation.</summary>
+public static class RejectionReasons
+{
+    public const string EmptyFile = "empty-file";
+    public const string EncryptedPdf = "encrypted-pdf";
+    public const string PasswordProtectedOffice = "password-protected-office";
+    public const string ZipBomb = "zip-bomb";
+    public const string CorruptArchive = "corrupt-archive";
+    public const string TypeMismatch = "type-mismatch";
+    public const string UnsupportedType = "unsupported-type";
+}
+
+/// <summary>Stage names used in rejections and events.</summary>
+public static class Stages
+{
+    public const string Validate = "validate";
+    public const string Dedupe = "dedupe";
+    public const string Extract = "extract";
+    public const string Language = "language";
+    public const string Classify = "classify";
+    public const string Summarise = "summarise";
+    public const string Catalog = "catalog";
+}
+
+public sealed record ValidationResult(bool Accepted, DocumentKind Kind, string? Reason, string? Detail)
+{
+    public static ValidationResult Accept(DocumentKind kind) => new(true, kind, null, null);
+
+    public static ValidationResult Reject(DocumentKind kind, string reason, string detail) => new(false, kind, reason, detail);
+}
+
+public sealed record DedupeResult(bool IsDuplicate, string? ExistingDocumentId);
+
+public enum ExtractionOutcome
+{
+    Extracted,
+    /// <summary>No extractor for this type (legacy .doc/.xls/.ppt): recorded, not a failure.</summary>
+    NoExtractor,
+}
+
+public sealed record ExtractInput(DocumentIntake Intake, DocumentKind Kind);
+
+public sealed record ExtractionResult(
+    ExtractionOutcome Outcome,
+    string Extractor,
+    BlobReference? Text,
+    int PageCount,
+    IReadOnlyList<int> OcrPages,
+    IReadOnlyDictionary<string, string> Properties);
+
+/// <summary>Language codes: en, ml, mixed, und (no letters to judge by).</summary>
+public static class Languages
+{
+    public const string English = "en";
+    public const string Malayalam = "ml";
+    public const string Mixed = "mixed";
+    public const string Undetermined = "und";
+}
+
+public sealed record PageLanguage(int Page, string Language, double MalayalamRatio);
+
+public sealed record LanguageInput(string DocumentId, BlobReference? Text);
+
+public sealed record LanguageResult(string Language, double MalayalamRatio, IReadOnlyList<PageLanguage> Pages);
+
+public sealed record ClassifyInput(DocumentIntake Intake, BlobReference? Text, IReadOnlyDictionary<string, string> Properties);
+
+public sealed record ClassificationResult(string DocumentType, IReadOnlyList<string> Departments, IReadOnlyList<string> Evidence);
+
+public sealed record SummariseInput(string DocumentId, BlobReference? Text, string Language, string FileName);
+
+public sealed record KeyFields(
+    IReadOnlyList<DateOnly> Dates,
+    IReadOnlyList<DateOnly> Deadlines,
+    IReadOnlyList<string> WorkOrders,
+    IReadOnlyList<string> PurchaseOrders,
+    IReadOnlyList<string> Invoices,
+    IReadOnlyList<string> Amounts,
+    IReadOnlyList<string> Stations,
+    IReadOnlyList<string> TrainSets)
+{
+    public static KeyFields None { get; } = new([], [], [], [], [], [], [], []);
+}
+
+public sealed record SummaryResult(string Summary, KeyFields Fields);
+
+public sealed record CatalogInput(
+    DocumentIntake Intake,
+    ValidationResult Validation,
+    ExtractionResult Extraction,
+    LanguageResult Language,
+    ClassificationResult Classification,
+    SummaryResult Summary);
+
+public sealed record CatalogResult(string DocumentId, IReadOnlyList<string> RoutedTo, bool DeadlineAlertRaised);
+
+public sealed record RejectInput(DocumentIntake Intake, string Stage, string Reason);
+
+public enum ProcessingOutcome
+{
+    Processed,
+    Duplicate,
+    Rejected,
+}
+
+public sealed record DocumentProcessingResult(ProcessingOutcome Outcome, string DocumentId, string? Stage, string? Reason);

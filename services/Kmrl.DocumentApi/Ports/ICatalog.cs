@@ -1,0 +1,46 @@
+using Kmrl.DocumentApi.Model;
+
+namespace Kmrl.DocumentApi.Ports;
+
+public sealed record DocumentQuery(
+    string? Source,
+    string? Department,
+    string? DocumentType,
+    DateOnly From,
+    DateOnly To,
+    DocumentStatus? Status,
+    int Page,
+    int PageSize);
+
+public sealed record DocumentPage(IReadOnlyList<DocumentRecord> Items, int Page, int PageSize, bool HasMore);
+
+/// <summary>A document discovery that pub/sub gave up on, kept for a person to look at and replay.</summary>
+public sealed record DeadLetter(string Id, Kmrl.Contracts.DocumentDiscovered Event, DateTimeOffset ReceivedAt);
+
+/// <summary>The document catalog: records with their indexes (SHA-256, source item, day), and dead letters.</summary>
+public interface ICatalog
+{
+    Task<DocumentRecord?> GetAsync(string documentId, CancellationToken cancellationToken);
+
+    Task<string?> FindBySha256Async(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Saves the record and its indexes in one transaction.</summary>
+    Task SaveAsync(DocumentRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Adds the provenance (once per source item) to an existing record; null when there is no such record.</summary>
+    Task<DocumentRecord?> AddProvenanceAsync(string documentId, Provenance provenance, CancellationToken cancellationToken);
+
+    /// <summary>Marks every provenance of that source item removed; returns the records it touched.</summary>
+    Task<IReadOnlyList<DocumentRecord>> MarkRemovedAtSourceAsync(
+        string source, string sourceId, string reason, DateTimeOffset removedAt, CancellationToken cancellationToken);
+
+    Task<DocumentPage> QueryAsync(DocumentQuery query, CancellationToken cancellationToken);
+
+    Task SaveDeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(CancellationToken cancellationToken);
+
+    Task<DeadLetter?> GetDeadLetterAsync(string id, CancellationToken cancellationToken);
+
+    Task DeleteDeadLetterAsync(string id, CancellationToken cancellationToken);
+}

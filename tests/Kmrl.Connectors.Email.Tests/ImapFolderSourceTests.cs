@@ -1,0 +1,191 @@
+using Kmrl.Connectors.Email.Imap;
+using Kmrl.Connectors.Email.Tests.Support;
+using Kmrl.Contracts;
+using Kmrl.Testing.Servers;
+
+namespace Kmrl.Connectors.Email.Tests;
+
+public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFixture<DovecotImapServer>
+{
+    [Fact]
+    public async Task New_mail_after_the_checkpoint_is_picked_up_exactly_once()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "ExactlyOnce";
+        var first = Corpus.Bytes("first", 3000);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("first", Corpus.Attachment("first.pdf", "application/pdf", first)));
+        var source = context.Source(folder);
+
+        var run1 = await SyncDriver.RunAsync(source, checkpoint: null);
+        var second = Corpus.Bytes("second", 5000);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("second", Corpus.Attachment("second.pdf", "application/pdf", second)));
+        var run2 = await SyncDriver.RunAsync(source, run1.Checkpoint);
+        var run3 = await SyncDriver.RunAsync(source, run2.Checkpoint);
+
+        var one = Assert.Single(run1.Documents);
+        Assert.Equal(SyncDriver.Sha256(first), one.Sha256);
+        var two = Assert.Single(run2.Documents);
+        Assert.Equal("second.pdf", two.FileName);
+        Assert.Equal(SyncDriver.Sha256(second), two.Sha256);
+        Assert.Empty(run3.Documents);
+        var stored = ImapCheckpoint.TryParse(run2.Checkpoint);
+        Assert.NotNull(stored);
+        Assert.Equal(2u, stored.LastUid);
+        Assert.Equal(run2.Checkpoint, run3.Checkpoint);
+    }
+
+    [Fact]
+    public async Task A_poll_with_no_new_mail_sends_no_fetch()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "QuietPoll";
+        await context.DeliverAsync(folder, Corpus.WithAttachments("only", Corpus.Attachment("a.pdf", "application/pdf", Corpus.Bytes("a", 100))));
+        var source = context.Source(folder);
+        var run1 = await SyncDriver.RunAsync(source, checkpoint: null);
+        var pollContext = new ImapTestContext(dovecot);
+        var poll = await SyncDriver.RunAsync(pollContext.Source(folder), run1.Checkpoint);
+
+        var sent = pollContext.Clients.AllClientLines;
+        var received = pollContext.Clients.Loggers.SelectMany(logger => logger.ServerLines).ToList();
+        Assert.Empty(poll.Documents);
+        Assert.Equal(0, poll.CheckpointsSeen);
+        Assert.Contains(sent, line => line.Contains("UID SEARCH", StringComparison.Ordinal) && line.EndsWith("UID 2:*", StringComparison.Ordinal));
+        // The "*" trap was real: the server answered with UID 1, which is not new, and it was dropped client-side.
+        Assert.Contains(received, line => line.StartsWith("* ESEARCH", StringComparison.Ordinal) && line.EndsWith("UID ALL 1", StringComparison.Ordinal));
+        Assert.DoesNotContain(sent, line => line.Contains(" FETCH ", StringComparison.Ordinal));
+        Assert.Contains(context.Clients.AllClientLines, line => line.Contains("UID FETCH", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_uidvalidity_change_rescans_with_the_same_source_ids_and_hashes()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "Rescan";
+        await context.DeliverAsync(folder, Corpus.WithAttachments("one", Corpus.Attachment("one.pdf", "application/pdf", Corpus.Bytes("one", 4000))));
+        await context.DeliverAsync(folder, Corpus.WithAttachments("two",
+            Corpus.Attachment("two.pdf", "application/pdf", Corpus.Bytes("two", 4000)),
+            Corpus.Attachment("two.csv", "text/csv", "a,b\r\n1,2\r\n"u8.ToArray(), MimeKit.ContentEncoding.QuotedPrintable)));
+        var source = context.Source(folder);
+        var before = await SyncDriver.RunAsync(source, checkpoint: null);
+
+        await dovecot.SetUidValidityAsync(context.User, 4242, folder);
+        var after = await SyncDriver.RunAsync(source, before.Checkpoint);
+        var again = await SyncDriver.RunAsync(source, after.Checkpoint);
+
+        Assert.Equal(3, before.Documents.Count);
+        Assert.Equal(4242u, ImapCheckpoint.TryParse(after.Checkpoint)!.UidValidity);
+        Assert.NotEqual(4242u, ImapCheckpoint.TryParse(before.Checkpoint)!.UidValidity);
+        // Downstream idempotency keys are (source, SourceId, sha256): the rescan produces exactly the same keys.
+        var keysBefore = before.Documents.Select(d => IdempotencyKey.For(source.Name, d.SourceId, d.Sha256)).Order().ToList();
+        var keysAfter = after.Documents.Select(d => IdempotencyKey.For(source.Name, d.SourceId, d.Sha256)).Order().ToList();
+        Assert.Equal(keysBefore, keysAfter);
+        Assert.All(after.Documents, d => Assert.Equal("4242", d.Metadata[EmailMetadataKeys.UidValidity]));
+        Assert.Empty(again.Documents);
+    }
+
+    [Fact]
+    public async Task Documents_carry_the_message_metadata()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "Metadata";
+        var message = Corpus.WithAttachments("Tender clarification", Corpus.Attachment("tender.pdf", "application/pdf", Corpus.Bytes("t", 1000)));
+        message.MessageId = "tender-42@kmrl.example";
+        message.InReplyTo = "tender-41@kmrl.example";
+        await context.DeliverAsync(folder, message);
+
+        var result = await SyncDriver.RunAsync(context.Source(folder), checkpoint: null);
+
+        var document = Assert.Single(result.Documents);
+        var metadata = document.Metadata;
+        Assert.Equal(("Ops Desk", "ops@kmrl.example"), Single(metadata[EmailMetadataKeys.From]));
+        Assert.Equal(("Records", "records@kmrl.example"), Single(metadata[EmailMetadataKeys.To]));
+        Assert.Equal(("Finance", "finance@kmrl.example"), Single(metadata[EmailMetadataKeys.Cc]));
+        Assert.Equal("Tender clarification", metadata[EmailMetadataKeys.Subject]);
+        Assert.Equal("2026-11-20T10:30:00.0000000+05:30", metadata[EmailMetadataKeys.Date]);
+        Assert.Equal("tender-42@kmrl.example", metadata[EmailMetadataKeys.MessageId]);
+        Assert.Equal("tender-41@kmrl.example", metadata[EmailMetadataKeys.InReplyTo]);
+        Assert.Equal(folder, metadata[EmailMetadataKeys.Folder]);
+        Assert.Equal("1", metadata[EmailMetadataKeys.Uid]);
+        Assert.Equal(ImapTestContext.MailboxName, metadata[EmailMetadataKeys.Mailbox]);
+        Assert.Equal("2", metadata[EmailMetadataKeys.Part]);
+        Assert.Matches("^mid-[0-9a-f]{32}/2$", document.SourceId);
+        Assert.Equal("application/pdf", document.ContentType);
+    }
+
+    private static (string Name, string Address) Single(string addressList)
+    {
+        var mailbox = Assert.Single(MimeKit.InternetAddressList.Parse(addressList).Mailboxes);
+        return (mailbox.Name ?? string.Empty, mailbox.Address);
+    }
+
+    [Fact]
+    public async Task Mail_from_a_denied_sender_yields_no_documents_but_moves_the_checkpoint()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "Senders";
+        var spam = Corpus.WithAttachments("invoice", Corpus.Attachment("invoice.pdf", "application/pdf", Corpus.Bytes("x", 100)));
+        spam.From.Clear();
+        spam.From.Add(new MimeKit.MailboxAddress("Someone", "billing@spam.example"));
+        await context.DeliverAsync(folder, spam);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("ok", Corpus.Attachment("ok.pdf", "application/pdf", Corpus.Bytes("y", 100))));
+
+        var result = await SyncDriver.RunAsync(context.Source(folder, mailbox =>
+        {
+            mailbox.DeniedSenders = ["spam.example"];
+            mailbox.AllowedSenders = ["@kmrl.example"];
+        }), checkpoint: null);
+
+        Assert.Equal("ok.pdf", Assert.Single(result.Documents).FileName);
+        Assert.Equal(2u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
+        Assert.Equal(2, result.CheckpointsSeen);
+    }
+
+    [Fact]
+    public async Task Content_opened_after_the_run_ended_is_read_on_a_connection_of_its_own()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "LateRead";
+        var pdf = Corpus.Bytes("late", 600_000);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("late", Corpus.Attachment("late.pdf", "application/pdf", pdf)));
+        var documents = new List<SourceDocument>();
+        await foreach (var change in context.Source(folder).ReadChangesAsync(null, CancellationToken.None))
+        {
+            if (change is SourceDocument document)
+            {
+                documents.Add(document);
+            }
+        }
+        var connectionsDuringRun = context.Clients.Loggers.Count;
+
+        await using var content = await Assert.Single(documents).OpenContentAsync(CancellationToken.None);
+        var (sha, length) = await SyncDriver.HashAsync(content);
+
+        Assert.Equal(SyncDriver.Sha256(pdf), sha);
+        Assert.Equal(pdf.Length, length);
+        Assert.True(context.Clients.Loggers.Count > connectionsDuringRun);
+    }
+
+    [Fact]
+    public async Task Content_can_be_read_synchronously_during_the_run()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "SyncRead";
+        var pdf = Corpus.Bytes("sync", 700_000);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("sync", Corpus.Attachment("sync.pdf", "application/pdf", pdf)));
+        byte[]? read = null;
+        await foreach (var change in context.Source(folder).ReadChangesAsync(null, CancellationToken.None))
+        {
+            if (change is SourceDocument document)
+            {
+                using var content = await document.OpenContentAsync(CancellationToken.None);
+                using var copy = new MemoryStream();
+                content.CopyTo(copy);
+                read = copy.ToArray();
+            }
+        }
+
+        Assert.NotNull(read);
+        Assert.Equal(SyncDriver.Sha256(pdf), SyncDriver.Sha256(read));
+        Assert.Single(context.Clients.Loggers);
+    }
+}

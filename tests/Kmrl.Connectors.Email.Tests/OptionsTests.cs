@@ -1,0 +1,81 @@
+using Kmrl.Connectors.Email.Extensions;
+using Kmrl.Connectors.Email.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Kmrl.Connectors.Email.Tests;
+
+public sealed class OptionsTests
+{
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<Kmrl.ServiceDefaults.Secrets.ISecretProvider>(new Support.InMemorySecrets(new Dictionary<string, string>()));
+        services.AddEmailSources(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    private static Dictionary<string, string?> Valid() => new()
+    {
+        ["Email:Mailboxes:0:Name"] = "ops",
+        ["Email:Mailboxes:0:Host"] = "imap.kmrl.example",
+        ["Email:Mailboxes:0:UserName"] = "ops@kmrl.example",
+        ["Email:Mailboxes:0:SecretName"] = "email:ops-mailbox:password",
+        ["Email:Mailboxes:0:Folders:0"] = "INBOX",
+        ["Email:Mailboxes:0:Folders:1"] = "Tenders",
+        ["Email:Mailboxes:0:PostProcessing"] = "Move",
+        ["Email:Mailboxes:1:Name"] = "finance",
+        ["Email:Mailboxes:1:Host"] = "outlook.office365.com",
+        ["Email:Mailboxes:1:Tls"] = "SslOnConnect",
+        ["Email:Mailboxes:1:Auth"] = "OAuth2",
+        ["Email:Mailboxes:1:UseIdle"] = "false",
+        ["Email:Mailboxes:1:UserName"] = "finance@kmrl.example",
+        ["Email:Mailboxes:1:SecretName"] = "email:finance:oauth2-token",
+    };
+
+    [Fact]
+    public void Each_configured_mailbox_folder_becomes_a_source_and_idle_trigger()
+    {
+        using var provider = Build(Valid());
+
+        var sources = provider.GetServices<IDocumentSource>().Select(source => source.Name).ToList();
+        var triggers = provider.GetServices<IPushTrigger>().ToList();
+
+        Assert.Equal(["ops/INBOX", "ops/Tenders", "finance/INBOX"], sources);
+        Assert.Equal(2, triggers.Count);
+    }
+
+    [Theory]
+    [InlineData("Email:Mailboxes:0:Host", "", "Host is required")]
+    [InlineData("Email:Mailboxes:0:SecretName", "", "SecretName is required")]
+    [InlineData("Email:Mailboxes:0:ProcessedFolder", "Tenders", "must not be one of the watched folders")]
+    [InlineData("Email:Mailboxes:1:Name", "ops", "is used twice")]
+    [InlineData("Email:Mailboxes:0:DeniedSenders:0", "a@b@c", "sender pattern")]
+    [InlineData("Email:IdleRestartInterval", "00:30:00", "below 29 minutes")]
+    public void Invalid_settings_fail_at_start_up(string key, string value, string expected)
+    {
+        var settings = Valid();
+        settings[key] = value;
+        using var provider = Build(settings);
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<EmailConnectorOptions>>().Value);
+        Assert.Contains(failure.Failures, message => message.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("ops@kmrl.example", true)]
+    [InlineData("clerk@finance.kmrl.example", true)]
+    [InlineData("someone@spam.example", false)]
+    [InlineData("noreply@kmrl.example", false)]
+    [InlineData("partner@vendor.example", false)]
+    public void Sender_lists_allow_domains_and_subdomains_and_deny_wins(string address, bool accepted)
+    {
+        var filter = new SenderFilter(["kmrl.example"], ["noreply@kmrl.example", "@spam.example"]);
+
+        Assert.Equal(accepted, filter.Accepts([new MailboxAddress(null, address)]));
+    }
+}

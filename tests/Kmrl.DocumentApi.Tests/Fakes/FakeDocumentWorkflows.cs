@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using Kmrl.DocumentApi.Ports;
+
+namespace Kmrl.DocumentApi.Tests.Fakes;
+
+/// <summary>
+/// The workflow runtime as the API sees it: an instance id can be scheduled once (as with the sidecar, which answers
+/// AlreadyExists), state and history are readable. No worker runs; the workflow is tested on its own.
+/// </summary>
+public sealed class FakeDocumentWorkflows : IDocumentWorkflows
+{
+    public ConcurrentDictionary<string, DocumentIntake> Instances { get; } = new();
+
+    public ConcurrentDictionary<string, IReadOnlyList<WorkflowRunEvent>> Histories { get; } = new();
+
+    private int _scheduleCalls;
+
+    public int ScheduleCalls => _scheduleCalls;
+
+    public Task<WorkflowRunState> GetStateAsync(string instanceId, CancellationToken cancellationToken) =>
+        Task.FromResult(Instances.ContainsKey(instanceId)
+            ? new WorkflowRunState(true, "Running", "extract", null)
+            : new WorkflowRunState(false, "Unknown", null, null));
+
+    public Task<bool> TryScheduleAsync(string instanceId, DocumentIntake intake, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _scheduleCalls);
+        return Task.FromResult(Instances.TryAdd(instanceId, intake));
+    }
+
+    public Task<IReadOnlyList<WorkflowRunEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken) =>
+        Task.FromResult(Histories.TryGetValue(instanceId, out var history) ? history : (IReadOnlyList<WorkflowRunEvent>)[]);
+}

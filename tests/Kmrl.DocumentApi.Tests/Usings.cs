@@ -1,0 +1,3 @@
+global using Kmrl.DocumentApi.Model;
+global using Kmrl.DocumentApi.Tests.Corpus;
+global using Kmrl.DocumentApi.Tests.Fakes;
