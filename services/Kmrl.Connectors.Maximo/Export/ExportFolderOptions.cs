@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+using Kmrl.Connectors.Maximo.RemoteFolders;
+
+namespace Kmrl.Connectors.Maximo.Export;
+
+/// <summary>One Maximo export folder on an FTP, FTPS or SFTP server.</summary>
+public sealed class ExportFolderOptions : IValidatableObject
+{
+    /// <summary>Source name (checkpoint key), e.g. <c>maximo-export/workorders</c>.</summary>
+    [Required]
+    public string Name { get; set; } = string.Empty;
+
+    [Required]
+    public RemoteServerOptions Server { get; set; } = new();
+
+    /// <summary>Absolute folder on the server that Maximo writes into.</summary>
+    [Required]
+    public string Folder { get; set; } = string.Empty;
+
+    /// <summary>
+    /// When set, a handed-on file is moved here after its checkpoint is stored. When empty, files stay and are
+    /// remembered by path + size + modification time in the checkpoint.
+    /// </summary>
+    public string? ArchiveFolder { get; set; }
+
+    /// <summary>
+    /// When set (e.g. <c>.done</c>), a file is ready only once <c>name + suffix</c> exists next to it; otherwise a
+    /// file is ready when its size and modification time are unchanged across two polls.
+    /// </summary>
+    public string? DoneMarkerSuffix { get; set; }
+
+    /// <summary>File extensions to take (e.g. <c>.pdf</c>, <c>.dat</c>); empty = all files.</summary>
+    public List<string> Extensions { get; set; } = [];
+
+    /// <summary>How often a download that drops mid-way is resumed from where it stopped.</summary>
+    [Range(0, 20)]
+    public int ResumeAttempts { get; set; } = 3;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Folder.StartsWith('/'))
+        {
+            yield return new ValidationResult("Folder must be an absolute path.", [nameof(Folder)]);
+        }
+        if (ArchiveFolder is { Length: > 0 } archive && !archive.StartsWith('/'))
+        {
+            yield return new ValidationResult("ArchiveFolder must be an absolute path.", [nameof(ArchiveFolder)]);
+        }
+    }
+}

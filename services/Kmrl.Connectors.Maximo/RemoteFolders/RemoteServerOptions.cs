@@ -1,0 +1,68 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Kmrl.Connectors.Maximo.RemoteFolders;
+
+public enum RemoteProtocol
+{
+    Ftp,
+    Ftps,
+    Sftp,
+}
+
+/// <summary>The server of an export folder. Passwords and keys are names of secrets, never values.</summary>
+public sealed class RemoteServerOptions : IValidatableObject
+{
+    public RemoteProtocol Protocol { get; set; } = RemoteProtocol.Sftp;
+
+    [Required]
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>0 means the protocol default (21 or 22).</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; }
+
+    [Required]
+    public string UserName { get; set; } = string.Empty;
+
+    /// <summary>Secret holding the password (FTP/FTPS, or SFTP password login).</summary>
+    public string? PasswordSecret { get; set; }
+
+    /// <summary>Secret holding an OpenSSH/PEM private key for SFTP.</summary>
+    public string? PrivateKeySecret { get; set; }
+
+    /// <summary>Secret holding the private key's passphrase, if it has one.</summary>
+    public string? PrivateKeyPassphraseSecret { get; set; }
+
+    /// <summary>FTPS: SHA-256 thumbprint of the server certificate to pin; empty = validate against the system CAs.</summary>
+    public string? PinnedCertificateSha256 { get; set; }
+
+    /// <summary>FTPS: name to check the certificate against (defaults to <see cref="Host"/>).</summary>
+    public string? TlsTargetHost { get; set; }
+
+    /// <summary>FTPS: TLS versions to offer (None = OS default). Tls12 lets servers without TLS 1.3 tickets resume sessions on data connections.</summary>
+    public System.Security.Authentication.SslProtocols TlsProtocols { get; set; } = System.Security.Authentication.SslProtocols.None;
+
+    /// <summary>SFTP: host key SHA-256 fingerprint as <c>ssh-keygen -l -E sha256</c> prints it (with or without "SHA256:").</summary>
+    public string? HostKeySha256 { get; set; }
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Protocol == RemoteProtocol.Sftp)
+        {
+            if (string.IsNullOrWhiteSpace(HostKeySha256))
+            {
+                yield return new ValidationResult("SFTP needs HostKeySha256: an unpinned host key would trust any server.", [nameof(HostKeySha256)]);
+            }
+            if (string.IsNullOrWhiteSpace(PrivateKeySecret) && string.IsNullOrWhiteSpace(PasswordSecret))
+            {
+                yield return new ValidationResult("SFTP needs PrivateKeySecret or PasswordSecret.", [nameof(PrivateKeySecret)]);
+            }
+        }
+        else if (string.IsNullOrWhiteSpace(PasswordSecret))
+        {
+            yield return new ValidationResult("FTP needs PasswordSecret.", [nameof(PasswordSecret)]);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Kmrl.Connectors.Maximo.Secrets;
+using Microsoft.Extensions.Logging;
+
+namespace Kmrl.Connectors.Maximo.Rest;
+
+/// <summary>
+/// Maximo answered with an error (its JSON <c>Error</c> body is in the message). Not an HttpRequestException on
+/// purpose: the host retries those as transient, and a refused API key must not be hammered.
+/// </summary>
+public sealed class MaximoApiException(HttpStatusCode status, string message)
+    : Exception($"Maximo answered {(int)status}: {message}")
+{
+    public HttpStatusCode StatusCode { get; } = status;
+
+    public bool IsAuthenticationFailure => StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+}
+
+/// <summary>
+/// Typed HttpClient for the Maximo REST (OSLC JSON) API: authenticated GETs of JSON pages and streamed attachment
+/// bytes, retrying transient failures (5xx, 408, 429, connection errors); 4xx such as 401 fail at once.
+/// </summary>
+public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider secrets, TimeProvider timeProvider, ILogger<MaximoApiClient> logger)
+{
+    public async Task<JsonDocument> GetJsonAsync(MaximoRestOptions options, Uri url, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(options, url, cancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        return await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Opens the attachment bytes as a stream; disposing the stream releases the response.</summary>
+    public async Task<(Stream Content, string? ContentType)> OpenAsync(MaximoRestOptions options, Uri url, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(options, url, cancellationToken);
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return (new ResponseStream(stream, response), response.Content.Headers.ContentType?.MediaType);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(MaximoRestOptions options, Uri url, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            await AuthenticateAsync(options, request, cancellationToken);
+            HttpResponseMessage? response = null;
+            Exception? failure;
+            try
+            {
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return response;
+                }
+                failure = new MaximoApiException(response.StatusCode, await ReadErrorAsync(response, cancellationToken));
+                response.Dispose();
+                if (!IsTransient(response.StatusCode))
+                {
+                    throw failure;
+                }
+            }
+            catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                response?.Dispose();
+                failure = exception;
+            }
+            if (attempt >= options.Attempts)
+            {
+                throw failure;
+            }
+            LogRetry(logger, url.AbsolutePath, attempt, failure.Message);
+            await Task.Delay(options.RetryDelay * attempt, timeProvider, cancellationToken);
+        }
+    }
+
+    private async Task AuthenticateAsync(MaximoRestOptions options, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (options.AuthMode == MaximoAuthMode.ApiKey)
+        {
+            request.Headers.Add("apikey", await secrets.GetSecretAsync(options.Secret, "apikey", cancellationToken));
+        }
+        else
+        {
+            var user = await secrets.GetSecretAsync(options.Secret, "username", cancellationToken);
+            var password = await secrets.GetSecretAsync(options.Secret, "password", cancellationToken);
+            request.Headers.Add("maxauth", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        }
+    }
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+
+    // Maximo errors look like {"Error":{"message":"BMXAA0021E - ...","statusCode":"401","reasonCode":"BMXAA0021E"}}.
+    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            if (json.RootElement.TryGetProperty("Error", out var error) && error.TryGetProperty("message", out var message))
+            {
+                return message.GetString() ?? text;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy page): keep the start of the text.
+        }
+        return text.Length > 300 ? text[..300] : text;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Maximo GET {Path} failed (attempt {Attempt}), retrying: {Reason}")]
+    private static partial void LogRetry(ILogger logger, string path, int attempt, string reason);
+
+    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                response.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

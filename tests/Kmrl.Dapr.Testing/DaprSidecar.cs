@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Kmrl.Dapr.Testing.Components;
+using Kmrl.Dapr.Testing.Grpc;
+using Kmrl.Dapr.Testing.PubSub;
+using Kmrl.Dapr.Testing.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kmrl.Dapr.Testing;
+
+/// <summary>
+/// A test double of daprd for one app: the Dapr gRPC API on one loopback port (DAPR_GRPC_ENDPOINT), the HTTP API
+/// on another (DAPR_HTTP_ENDPOINT), and calls back into the app on its address: input bindings and pub/sub delivery.
+/// </summary>
+public sealed class DaprSidecar : IAsyncDisposable
+{
+    private readonly DaprTestEnvironment _environment;
+    private readonly Dictionary<string, RedisStateStore> _stateStores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LocalStorageBinding> _bindings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LocalFileSecretStore> _secretStores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RedisLockStore> _lockStores = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _pubSubs = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _listeningBindings = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _deliveryLoops = [];
+    private readonly HttpClient _appClient = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private WebApplication? _web;
+
+    internal DaprSidecar(DaprTestEnvironment environment, string appId, IReadOnlyList<ComponentSpec> components)
+    {
+        _environment = environment;
+        AppId = appId;
+        Components = components;
+        foreach (var component in components)
+        {
+            switch (component.Type)
+            {
+                case SupportedComponentTypes.StateRedis:
+                    var prefix = component.Get("keyPrefix") switch
+                    {
+                        null or "" or "appid" => appId,
+                        "name" => component.Name,
+                        "none" => string.Empty,
+                        var custom => custom,
+                    };
+                    _stateStores[component.Name] = new RedisStateStore(component.Name, environment.Redis, prefix);
+                    break;
+                case SupportedComponentTypes.PubSubRedis:
+                    _pubSubs.Add(component.Name);
+                    break;
+                case SupportedComponentTypes.LocalStorage:
+                    _bindings[component.Name] = new LocalStorageBinding(component.Name, component.Require("rootPath"));
+                    break;
+                case SupportedComponentTypes.LocalFileSecrets:
+                    _secretStores[component.Name] = new LocalFileSecretStore(component, RepositoryPaths.Root);
+                    break;
+                case SupportedComponentTypes.LockRedis:
+                    _lockStores[component.Name] = new RedisLockStore(component.Name, environment.Redis, appId);
+                    break;
+            }
+        }
+    }
+
+    public string AppId { get; }
+
+    public IReadOnlyList<ComponentSpec> Components { get; }
+
+    /// <summary>For the app's configuration: <c>DAPR_GRPC_ENDPOINT</c>.</summary>
+    public string GrpcEndpoint { get; private set; } = string.Empty;
+
+    /// <summary>For the app's configuration: <c>DAPR_HTTP_ENDPOINT</c>.</summary>
+    public string HttpEndpoint { get; private set; } = string.Empty;
+
+    public Uri? AppAddress { get; private set; }
+
+    public IReadOnlyList<Subscription> Subscriptions { get; private set; } = [];
+
+    /// <summary>Every delivery attempt to the app, for assertions on retries and drops.</summary>
+    public ConcurrentBag<Delivery> Deliveries { get; } = [];
+
+    /// <summary>The configuration keys an app (or a DaprClient) needs to talk to this sidecar.</summary>
+    public IReadOnlyDictionary<string, string?> AppConfiguration => new Dictionary<string, string?>
+    {
+        ["DAPR_GRPC_ENDPOINT"] = GrpcEndpoint,
+        ["DAPR_HTTP_ENDPOINT"] = HttpEndpoint,
+        ["APP_API_TOKEN"] = _environment.Options.AppApiToken,
+    };
+
+    public global::Dapr.Client.DaprClient CreateClient() =>
+        new global::Dapr.Client.DaprClientBuilder().UseGrpcEndpoint(GrpcEndpoint).UseHttpEndpoint(HttpEndpoint).Build();
+
+    internal async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 4 * 1024 * 1024);
+        builder.Services.AddSingleton(this);
+        builder.Services.AddSingleton<DaprRuntimeApi>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprRuntimeApi>, DaprRuntimeApi.MethodProvider>());
+        _web = builder.Build();
+        _web.MapGrpcService<DaprRuntimeApi>();
+        _web.MapGet("/v1.0/healthz", () => Results.NoContent());
+        _web.MapGet("/v1.0/healthz/outbound", () => Results.NoContent());
+        _web.Map("/v1.0/invoke/{appId}/method/{**path}", InvokeAsync);
+        await _web.StartAsync();
+        var addresses = _web.Urls.ToList();
+        GrpcEndpoint = addresses[0];
+        HttpEndpoint = addresses[1];
+    }
+
+    /// <summary>
+    /// Connects the app, as daprd does once the app port answers: probes each input binding (OPTIONS; 2xx or 405
+    /// means the app listens), loads programmatic subscriptions (GET /dapr/subscribe) and declarative ones, and
+    /// starts delivering.
+    /// </summary>
+    public async Task AttachAppAsync(Uri appAddress)
+    {
+        AppAddress = appAddress;
+        foreach (var binding in Components.Where(c => c.Type == SupportedComponentTypes.Cron))
+        {
+            using var probe = AppRequest(HttpMethod.Options, RouteOf(binding));
+            using var answer = await _appClient.SendAsync(probe);
+            if (answer.IsSuccessStatusCode || answer.StatusCode == HttpStatusCode.MethodNotAllowed)
+            {
+                _listeningBindings.Add(binding.Name);
+            }
+        }
+
+        var subscriptions = new List<Subscription>();
+        using (var request = AppRequest(HttpMethod.Get, "dapr/subscribe"))
+        using (var response = await _appClient.SendAsync(request))
+        {
+            if (response.IsSuccessStatusCode)
+            {
+                using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                subscriptions.AddRange(Subscription.ParseProgrammatic(document.RootElement));
+            }
+        }
+        subscriptions.AddRange(_environment.Resources.Subscriptions
+            .Where(s => s.Scopes.Count == 0 || s.Scopes.Contains(AppId))
+            .Select(s => new Subscription(s.PubSubName, s.Topic, s.Route ?? string.Empty, s.Rules, s.DeadLetterTopic)));
+        foreach (var subscription in subscriptions.Where(s => !_pubSubs.Contains(s.PubSubName)))
+        {
+            throw new InvalidOperationException($"App '{AppId}' subscribes to '{subscription.Topic}' on pub/sub '{subscription.PubSubName}', which is not loaded for it.");
+        }
+        Subscriptions = subscriptions;
+
+        foreach (var subscription in subscriptions)
+        {
+            var target = new DeliveryTarget(AppId, AppId + "-" + Guid.NewGuid().ToString("N")[..8], appAddress, subscription,
+                RetryPolicyFor(subscription.PubSubName), _appClient, _environment.Options.AppApiToken, NullLogger.Instance, Deliveries);
+            _deliveryLoops.Add(Task.Run(() => _environment.Broker.DeliverAsync(target, _stopping.Token)));
+        }
+    }
+
+    /// <summary>Whether the app answered the start-up probe of an input binding.</summary>
+    public bool AppListensTo(string bindingName) => _listeningBindings.Contains(bindingName);
+
+    /// <summary>Fires one event of a cron input binding now, as its schedule would; returns the app's status code.</summary>
+    public async Task<HttpStatusCode> FireCronAsync(string bindingName)
+    {
+        var binding = Components.FirstOrDefault(c => c.Name == bindingName && c.Type == SupportedComponentTypes.Cron)
+            ?? throw new InvalidOperationException($"Cron binding '{bindingName}' is not loaded for '{AppId}'.");
+        if (!_listeningBindings.Contains(bindingName))
+        {
+            throw new InvalidOperationException($"App '{AppId}' did not answer the OPTIONS probe of '{bindingName}': daprd would not deliver to it.");
+        }
+        using var request = AppRequest(HttpMethod.Post, RouteOf(binding));
+        request.Content = new ByteArrayContent([]);
+        using var response = await _appClient.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    internal RedisStateStore StateStore(string name) =>
+        _stateStores.TryGetValue(name, out var store) ? store : throw NotFound("state store", name);
+
+    internal LocalStorageBinding OutputBinding(string name) =>
+        _bindings.TryGetValue(name, out var binding) ? binding : throw NotFound("output binding", name);
+
+    internal LocalFileSecretStore SecretStore(string name) =>
+        _secretStores.TryGetValue(name, out var store) ? store : throw NotFound("secret store", name);
+
+    internal RedisLockStore LockStore(string name) =>
+        _lockStores.TryGetValue(name, out var store) ? store : throw NotFound("lock store", name);
+
+    internal async Task PublishAsync(string pubSubName, string topic, byte[] data, string? contentType, IDictionary<string, string> metadata)
+    {
+        if (!_pubSubs.Contains(pubSubName))
+        {
+            throw NotFound("pubsub", pubSubName);
+        }
+        var rawPayload = metadata.TryGetValue("rawPayload", out var raw) && raw == "true";
+        var envelope = rawPayload ? data : CloudEvents.Wrap(AppId, pubSubName, topic, data, contentType, TimeProvider.System);
+        await _environment.Broker.PublishAsync(topic, envelope);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_deliveryLoops);
+        if (_web is not null)
+        {
+            await _web.DisposeAsync();
+        }
+        _appClient.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task InvokeAsync(HttpContext context, string appId, string path)
+    {
+        var target = _environment.FindApp(appId);
+        if (target?.AppAddress is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await context.Response.WriteAsJsonAsync(new { errorCode = "ERR_DIRECT_INVOKE", message = $"app id {appId} is not running" });
+            return;
+        }
+        using var request = target.AppRequest(new HttpMethod(context.Request.Method), path + context.Request.QueryString);
+        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            request.Content = new StreamContent(context.Request.Body);
+            if (context.Request.ContentType is { } contentType)
+            {
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            }
+        }
+        foreach (var header in context.Request.Headers.Where(h => h.Key.StartsWith("x-", StringComparison.OrdinalIgnoreCase) || h.Key == "Authorization"))
+        {
+            request.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
+        }
+        using var response = await target._appClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        context.Response.StatusCode = (int)response.StatusCode;
+        if (response.Content.Headers.ContentType is { } type)
+        {
+            context.Response.ContentType = type.ToString();
+        }
+        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+    }
+
+    private HttpRequestMessage AppRequest(HttpMethod method, string path)
+    {
+        var address = AppAddress ?? throw new InvalidOperationException($"No app is attached to the sidecar of '{AppId}'.");
+        var request = new HttpRequestMessage(method, new Uri(address, path.TrimStart('/')));
+        if (_environment.Options.AppApiToken is { } token)
+        {
+            request.Headers.Add("dapr-api-token", token);
+        }
+        return request;
+    }
+
+    private RetryPolicy RetryPolicyFor(string pubSubName) =>
+        _environment.Options.RetryPolicyOverride
+        ?? (_environment.Resources.InboundComponentRetry.TryGetValue(pubSubName, out var policy) && _environment.Resources.Retries.TryGetValue(policy, out var retry)
+            ? retry
+            // Without a resiliency policy daprd retries delivery forever; the double keeps tests finite.
+            : RetryPolicy.Constant(TimeSpan.FromSeconds(1), 10));
+
+    private static string RouteOf(ComponentSpec binding) => binding.Get("route") is { Length: > 0 } route ? route : "/" + binding.Name;
+
+    private RpcException NotFound(string kind, string name) =>
+        new(new Status(StatusCode.InvalidArgument, $"{kind} {name} is not found (not loaded for app '{AppId}')"));
+}
