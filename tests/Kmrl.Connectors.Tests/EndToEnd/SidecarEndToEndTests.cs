@@ -89,6 +89,27 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
         Assert.Equal("200", checkpoint!.Checkpoint.Value);
     }
 
+    [Fact]
+    public async Task Two_replicas_share_the_lock_store_so_a_source_syncs_on_one_at_a_time()
+    {
+        await using var environment = await DaprTestEnvironment.StartAsync(redis);
+        var replicaA = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
+        var replicaB = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
+        using var clientA = replicaA.CreateClient();
+        using var clientB = replicaB.CreateClient();
+        var lockA = new DaprSyncLock(clientA, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<DaprSyncLock>.Instance);
+        var lockB = new DaprSyncLock(clientB, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<DaprSyncLock>.Instance);
+        var resource = StateKeys.SyncLock(DocumentSources.Email, "inbox");
+
+        var leaseA = await lockA.TryAcquireAsync(resource, TimeSpan.FromMinutes(15), CancellationToken.None);
+        Assert.NotNull(leaseA);
+        Assert.Null(await lockB.TryAcquireAsync(resource, TimeSpan.FromMinutes(15), CancellationToken.None));
+        await leaseA.DisposeAsync();
+        var leaseB = await lockB.TryAcquireAsync(resource, TimeSpan.FromMinutes(15), CancellationToken.None);
+        Assert.NotNull(leaseB);
+        await leaseB.DisposeAsync();
+    }
+
     private sealed class CrashOnce(string atValue)
     {
         public string AtValue { get; } = atValue;
