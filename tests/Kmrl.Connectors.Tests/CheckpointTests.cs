@@ -151,4 +151,44 @@ public sealed class CheckpointTests
         Assert.Equal("deleted", removed.Reason);
         Assert.Equal(DaprNames.Topics.DocumentRemovedAtSource, ports.Publisher.Published[1].Topic);
     }
+
+    [Fact]
+    public async Task A_failing_after_commit_step_is_logged_and_the_run_goes_on()
+    {
+        var ports = new TestPorts(Clock);
+        var afterCommitCalls = 0;
+        var source = new CommitFollowUpSource(() =>
+        {
+            afterCommitCalls++;
+            throw new IOException("could not move the mail to Processed");
+        });
+        await using var host = new TestHost(ports, Clock, null, source);
+
+        var result = await host.Runner.RunAsync(source, CancellationToken.None);
+
+        Assert.Equal(SyncOutcome.Completed, result.Outcome);
+        Assert.Equal(2, afterCommitCalls);
+        Assert.Equal("b", ports.Checkpoints.ValueOf(TestHost.Connector, "mail"));
+        Assert.Equal(2, ports.Publisher.Events<DocumentDiscovered>().Count);
+    }
+
+    private sealed class CommitFollowUpSource(Action afterCommit) : IDocumentSource
+    {
+        public string Name => "mail";
+
+        public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var id in new[] { "a", "b" })
+            {
+                yield return new SourceDocument(id, id + ".eml", "message/rfc822", 3, new Dictionary<string, string>(),
+                    _ => Task.FromResult<Stream>(new MemoryStream([1, 2, 3])));
+                yield return new SourceCheckpoint(id, _ =>
+                {
+                    afterCommit();
+                    return Task.CompletedTask;
+                });
+            }
+            await Task.CompletedTask;
+        }
+    }
 }

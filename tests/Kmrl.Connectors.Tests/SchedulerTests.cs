@@ -47,6 +47,42 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task Settings_for_a_source_that_is_not_registered_are_refused_at_start_up()
+    {
+        var clock = TimeProvider.System;
+        var settings = new Dictionary<string, string?> { ["Connector:Sources:inbx:Filters:MaxSizeBytes"] = "10" };
+        await using var host = new TestHost(new TestPorts(clock), clock, settings, TestSource.WithTextItems("inbox", 1));
+
+        var error = Assert.Throws<InvalidOperationException>(() => host.Get<SyncScheduler>());
+        Assert.Equal("Connector:Sources names 'inbx', which no registered source is called. Registered sources: 'inbox'.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_failing_source_does_not_hold_up_the_other_sources_of_the_app()
+    {
+        var clock = TimeProvider.System;
+        var ports = new TestPorts(clock);
+        var broken = TestSource.WithTextItems("broken", 2);
+        broken.OnRead = _ => throw new UnauthorizedAccessException("no access");
+        var stuck = TestSource.WithTextItems("stuck", 2);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stuck.BeforeItem = (_, token) => release.Task.WaitAsync(token);
+        var healthy = TestSource.WithTextItems("healthy", 3);
+        await using var host = new TestHost(ports, clock, null, broken, stuck, healthy);
+        var scheduler = host.Get<SyncScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+
+        scheduler.RequestAll();
+
+        await Eventually.TrueAsync(() => ports.Checkpoints.ValueOf(TestHost.Connector, "healthy") == "3", "the healthy source synced");
+        await Eventually.TrueAsync(() => host.Get<Observability.ConnectorStatusRegistry>().Get("broken").ConsecutiveFailures == 1, "the broken source failed");
+        Assert.Null(ports.Checkpoints.ValueOf(TestHost.Connector, "stuck"));
+        release.SetResult();
+        await Eventually.TrueAsync(() => ports.Checkpoints.ValueOf(TestHost.Connector, "stuck") == "2", "the stuck source finished once released");
+        await scheduler.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_push_trigger_requests_syncs_and_is_restarted_with_backoff_when_it_fails()
     {
         var clock = new TestClock();

@@ -56,7 +56,7 @@ public sealed class SyncRunner(
         var runId = Guid.CreateVersion7().ToString("N");
         var startedAt = _timeProvider.GetUtcNow();
         var gate = _running.GetOrAdd(source.Name, _ => new SemaphoreSlim(1, 1));
-        if (!gate.Wait(0, CancellationToken.None))
+        if (!await gate.WaitAsync(0, CancellationToken.None))
         {
             return Skipped(source, runId, startedAt, SyncOutcome.SkippedRunningHere);
         }

@@ -1,7 +1,9 @@
 using System.Threading.Channels;
+using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Observability;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.Sync;
 
@@ -15,7 +17,12 @@ public sealed class SyncScheduler : BackgroundService, ISyncRequests
     private readonly SyncRunner _runner;
     private readonly ILogger<SyncScheduler> _logger;
 
-    public SyncScheduler(IEnumerable<IDocumentSource> sources, SyncRunner runner, ConnectorStatusRegistry status, ILogger<SyncScheduler> logger)
+    public SyncScheduler(
+        IEnumerable<IDocumentSource> sources,
+        SyncRunner runner,
+        ConnectorStatusRegistry status,
+        IOptions<ConnectorHostOptions> options,
+        ILogger<SyncScheduler> logger)
     {
         _runner = runner;
         _logger = logger;
@@ -32,6 +39,18 @@ public sealed class SyncScheduler : BackgroundService, ISyncRequests
                 throw new InvalidOperationException($"Two document sources are named '{source.Name}'; names key checkpoints and locks, so they must be unique.");
             }
             status.Register(source.Name);
+        }
+        if (_sources.Count == 0)
+        {
+            logger.LogWarning("The connector has no document sources registered; schedule triggers will do nothing");
+        }
+        // A typo in a per-source section would otherwise be ignored silently.
+        var unknown = options.Value.Sources.Keys.Where(name => !_sources.ContainsKey(name)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{ConnectorHostOptions.SectionName}:Sources names {string.Join(", ", unknown.Select(n => $"'{n}'"))}, which no registered source is called. " +
+                $"Registered sources: {string.Join(", ", _sources.Keys.Select(n => $"'{n}'"))}.");
         }
     }
 
