@@ -223,9 +223,10 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
     }
 
     /// <summary>One multi-key secret (Dapr secrets are dictionaries).</summary>
-    private sealed class KeyedSecrets(Dictionary<string, string> keys) : Secrets.ISecretProvider
+    private sealed class KeyedSecrets(Dictionary<string, string> keys) : Kmrl.ServiceDefaults.Secrets.ISecretProvider
     {
-        public Task<string> GetSecretAsync(string name, string? key, CancellationToken cancellationToken) =>
-            Task.FromResult(keys[key ?? name]);
+        public Task<string> GetSecretAsync(string name, CancellationToken cancellationToken) => Task.FromResult(keys[name]);
+
+        public Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) => Task.FromResult(keys[key]);
     }
 }

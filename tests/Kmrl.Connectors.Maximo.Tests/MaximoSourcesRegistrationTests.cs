@@ -1,7 +1,7 @@
 using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Maximo.Export;
 using Kmrl.Connectors.Maximo.Rest;
-using Kmrl.Connectors.Maximo.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using Kmrl.Connectors.Maximo.RemoteFolders;
-using Kmrl.Connectors.Maximo.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.Connectors.Maximo.Tests;
 
 /// <summary>Secrets from a dictionary, standing in for the Dapr secret store.</summary>
 internal sealed class DictionarySecrets(Dictionary<string, string> values) : ISecretProvider
 {
-    public Task<string> GetSecretAsync(string name, string? key, CancellationToken cancellationToken) =>
+    public Task<string> GetSecretAsync(string name, CancellationToken cancellationToken) =>
         values.TryGetValue(name, out var value) ? Task.FromResult(value) : throw new KeyNotFoundException(name);
 }
 

@@ -4,7 +4,7 @@ using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Maximo.Export;
 using Kmrl.Connectors.Maximo.RemoteFolders;
 using Kmrl.Connectors.Maximo.Rest;
-using Kmrl.Connectors.Maximo.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,7 +42,6 @@ public static class MaximoSourcesExtensions
         services.AddOptions<MaximoSourcesOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaximoSourcesOptions>, MaximoSourcesOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ISecretProvider, DaprSecretProvider>();
         services.AddHttpClient<MaximoApiClient>()
             // The client lives in singleton sources: rotate connections by lifetime instead of handler recycling.
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5))

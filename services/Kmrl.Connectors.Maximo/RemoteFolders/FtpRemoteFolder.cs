@@ -1,6 +1,6 @@
 using System.Net;
 using Kmrl.Connectors.Maximo.Ftp;
-using Kmrl.Connectors.Maximo.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace Kmrl.Connectors.Maximo.RemoteFolders;
@@ -15,7 +15,7 @@ public sealed class FtpRemoteFolderConnector(
 
     public async Task<IRemoteFolder> ConnectAsync(CancellationToken cancellationToken)
     {
-        var password = await secrets.GetSecretAsync(server.PasswordSecret!, null, cancellationToken);
+        var password = await secrets.GetSecretAsync(server.PasswordSecret!, cancellationToken);
         var options = new FtpClientOptions
         {
             Host = server.Host,

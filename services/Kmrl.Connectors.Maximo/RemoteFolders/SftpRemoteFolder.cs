@@ -1,5 +1,5 @@
 using System.Text;
-using Kmrl.Connectors.Maximo.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Renci.SshNet;
 
 namespace Kmrl.Connectors.Maximo.RemoteFolders;
@@ -17,17 +17,17 @@ public sealed class SftpRemoteFolderConnector(RemoteServerOptions server, ISecre
         var keys = new List<PrivateKeyFile>();
         if (!string.IsNullOrWhiteSpace(server.PrivateKeySecret))
         {
-            var pem = await secrets.GetSecretAsync(server.PrivateKeySecret, null, cancellationToken);
+            var pem = await secrets.GetSecretAsync(server.PrivateKeySecret, cancellationToken);
             var passphrase = string.IsNullOrWhiteSpace(server.PrivateKeyPassphraseSecret)
                 ? null
-                : await secrets.GetSecretAsync(server.PrivateKeyPassphraseSecret, null, cancellationToken);
+                : await secrets.GetSecretAsync(server.PrivateKeyPassphraseSecret, cancellationToken);
             using var keyStream = new MemoryStream(Encoding.UTF8.GetBytes(pem));
             keys.Add(new PrivateKeyFile(keyStream, passphrase));
             methods.Add(new PrivateKeyAuthenticationMethod(server.UserName, [.. keys]));
         }
         if (!string.IsNullOrWhiteSpace(server.PasswordSecret))
         {
-            var password = await secrets.GetSecretAsync(server.PasswordSecret, null, cancellationToken);
+            var password = await secrets.GetSecretAsync(server.PasswordSecret, cancellationToken);
             methods.Add(new PasswordAuthenticationMethod(server.UserName, password));
         }
         var connection = new Renci.SshNet.ConnectionInfo(server.Host, Port, server.UserName, [.. methods]) { Timeout = server.Timeout };

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Kmrl.Connectors.Maximo.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace Kmrl.Connectors.Maximo.Rest;
