@@ -43,6 +43,9 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
         configure?.Invoke(options);
         var resources = ResourceLoader.Load(options.ResourcesPath);
         var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",allowAdmin=true");
+        // An environment is a fresh deployment: state, streams and locks of an earlier test must not leak into it.
+        // One environment at a time per Redis server (xunit runs the tests of a class or collection one by one).
+        await connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync();
         var environment = new DaprTestEnvironment(connection, options, resources);
         await File.WriteAllTextAsync(environment.SecretsFile, JsonSerializer.Serialize(options.Secrets));
         Directory.CreateDirectory(environment.BlobRoot);
