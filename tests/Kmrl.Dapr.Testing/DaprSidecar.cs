@@ -7,6 +7,10 @@ using Kmrl.Dapr.Testing.Components;
 using Kmrl.Dapr.Testing.Grpc;
 using Kmrl.Dapr.Testing.PubSub;
 using Kmrl.Dapr.Testing.Runtime;
+using Kmrl.Dapr.Testing.Workflow;
+using DurableTask.Core;
+using Microsoft.DurableTask.Testing.Sidecar;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -112,8 +116,16 @@ public sealed class DaprSidecar : IAsyncDisposable
         builder.Services.AddSingleton(this);
         builder.Services.AddSingleton<DaprRuntimeApi>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprRuntimeApi>, DaprRuntimeApi.MethodProvider>());
+        // Workflows: a DurableTask.Core in-memory engine per sidecar, behind Dapr's dialect of TaskHubSidecarService.
+        builder.Services.AddSingleton(provider => new InMemoryOrchestrationService(provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<IOrchestrationService>(provider => provider.GetRequiredService<InMemoryOrchestrationService>());
+        builder.Services.AddSingleton<IOrchestrationServiceClient>(provider => provider.GetRequiredService<InMemoryOrchestrationService>());
+        builder.Services.AddSingleton<TaskHubGrpcServer>();
+        builder.Services.AddSingleton<WorkflowApi>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<WorkflowApi>, WorkflowApi.MethodProvider>());
         _web = builder.Build();
         _web.MapGrpcService<DaprRuntimeApi>();
+        _web.MapGrpcService<WorkflowApi>();
         _web.MapGet("/v1.0/healthz", () => Results.NoContent());
         _web.MapGet("/v1.0/healthz/outbound", () => Results.NoContent());
         _web.Map("/v1.0/invoke/{appId}/method/{**path}", InvokeAsync);
