@@ -30,6 +30,18 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
     /// <summary>Delivers a subscription's entries to the app until cancelled.</summary>
     public async Task DeliverAsync(DeliveryTarget target, CancellationToken cancellationToken)
     {
+        try
+        {
+            await DeliverUntilStoppedAsync(target, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The sidecar is shutting down; an entry in flight stays unacknowledged and is delivered again later.
+        }
+    }
+
+    private async Task DeliverUntilStoppedAsync(DeliveryTarget target, CancellationToken cancellationToken)
+    {
         var database = redis.GetDatabase();
         var topic = target.Subscription.Topic;
         try
