@@ -10,7 +10,7 @@ namespace Kmrl.DocumentApi.Tests.Activities;
 public sealed class DaprAdapterTests : IAsyncLifetime
 {
     private readonly DaprRuntimeStandIn _sidecar = new();
-    private Dapr.Client.DaprClient _dapr = null!;
+    private global::Dapr.Client.DaprClient _dapr = null!;
 
     public async Task InitializeAsync()
     {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Dapr.Client.Autogen.Grpc.v1;
+using global::Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.AspNetCore.Server.Model;
@@ -50,7 +50,7 @@ public sealed class DaprRuntimeStandIn : IAsyncDisposable
         Endpoint = _app.Urls.First();
     }
 
-    public Dapr.Client.DaprClient CreateClient() => new Dapr.Client.DaprClientBuilder()
+    public global::Dapr.Client.DaprClient CreateClient() => new global::Dapr.Client.DaprClientBuilder()
         .UseGrpcEndpoint(Endpoint)
         .UseHttpEndpoint(Endpoint)
         .UseJsonSerializationOptions(Kmrl.ServiceDefaults.KmrlJson.Options)

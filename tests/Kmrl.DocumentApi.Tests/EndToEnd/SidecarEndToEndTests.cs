@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kmrl.Contracts;
+using Kmrl.Dapr.Testing;
+using Kmrl.DocumentApi.Tests.Corpus;
+using Kmrl.Testing.Servers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Kmrl.DocumentApi.Tests.EndToEnd;
+
+/// <summary>
+/// document-api's production Program.cs on the Dapr test sidecar: real Redis state and streams, the blob binding,
+/// the secret store for API keys, and the unmodified Dapr.Workflow worker running the processing workflow.
+/// </summary>
+public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<RedisServer>
+{
+    private const string ApiKey = "e2e-portal-key-0123456789abcdef";
+
+    [Fact]
+    public async Task An_upload_is_processed_by_the_workflow_and_the_same_file_again_adds_a_provenance()
+    {
+        await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
+            options.Secrets["document-api"] = new Dictionary<string, object>
+            {
+                ["api-keys"] = new Dictionary<string, object> { ["e2e"] = ApiKey + ";upload,read" },
+            });
+        var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
+        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in sidecar.AppConfiguration)
+            {
+                web.UseSetting(key, value);
+            }
+        });
+        app.UseKestrel(0);
+        app.StartServer();
+        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
+        using var http = new HttpClient { BaseAddress = app.ClientOptions.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        var invoice = TestCorpus.TextPdf(
+            "TAX INVOICE\nInvoice No: VEN/2026/118\nEscalator maintenance at Edappally and Kaloor stations for October 2026.",
+            "Amount payable: Rs. 1,18,000 against PO 4500012345.\nPayment is due on or before 05/12/2026.");
+
+        var first = await UploadAsync(http, invoice, "invoice-118.pdf");
+        var record = await WaitForStatusAsync(http, first, "processed");
+        var second = await UploadAsync(http, invoice, "invoice-118-copy.pdf");
+        var duplicate = await WaitForStatusAsync(http, second, "duplicate");
+        var original = await http.GetFromJsonAsync<JsonObject>($"/documents/{first}");
+        var text = await http.GetStringAsync($"/documents/{first}/text");
+        var routed = await environment.WaitForPublishedAsync(DaprNames.Topics.ForDepartment("finance"), 1);
+
+        Assert.Equal("invoice", record["documentType"]!.GetValue<string>());
+        Assert.Contains("finance", record["departments"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Equal("en", record["language"]!.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(record["summary"]!.GetValue<string>()));
+        Assert.Contains("Edappally", text);
+        Assert.Equal(first, duplicate["duplicateOf"]!.GetValue<string>());
+        Assert.Equal(2, original!["provenance"]!.AsArray().Count);
+        Assert.Single(routed);
+        Assert.Single(await environment.PublishedAsync(DaprNames.Topics.DocumentProcessed));
+    }
+
+    private static async Task<string> UploadAsync(HttpClient http, byte[] pdf, string name)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(pdf);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse("application/pdf");
+        form.Add(file, "file", name);
+        var response = await http.PostAsync("/documents", form);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        return body!["documents"]![0]!["documentId"]!.GetValue<string>();
+    }
+
+    private static async Task<JsonObject> WaitForStatusAsync(HttpClient http, string id, string status)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        JsonObject? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await http.GetFromJsonAsync<JsonObject>($"/documents/{id}");
+            if (string.Equals(last?["status"]?.GetValue<string>(), status, StringComparison.OrdinalIgnoreCase))
+            {
+                return last!;
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"Document {id} did not reach '{status}': {last?.ToJsonString()}");
+    }
+}
