@@ -7,6 +7,7 @@ using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
 using Kmrl.DocumentApi.Tests.Corpus;
 using Kmrl.Testing.Servers;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -62,6 +63,65 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
         Assert.Equal(2, original!["provenance"]!.AsArray().Count);
         Assert.Single(routed);
         Assert.Single(await environment.PublishedAsync(DaprNames.Topics.DocumentProcessed));
+    }
+
+    [Fact]
+    public async Task A_scanned_malayalam_circular_is_ocrd_and_routed_to_a_safety_subscriber_and_a_corrupt_file_is_rejected()
+    {
+        await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
+            options.Secrets["document-api"] = new Dictionary<string, object>
+            {
+                ["api-keys"] = new Dictionary<string, object> { ["e2e"] = ApiKey + ";upload,read" },
+            });
+        var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
+        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in sidecar.AppConfiguration)
+            {
+                web.UseSetting(key, value);
+            }
+        });
+        app.UseKestrel(0);
+        app.StartServer();
+        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
+
+        // The safety department's own app, subscribed to its routing topic through its own sidecar.
+        var received = new TaskCompletionSource<DocumentRouted>();
+        var subscriberSidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
+        var subscriberBuilder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        subscriberBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var subscriber = subscriberBuilder.Build();
+        subscriber.MapGet("/dapr/subscribe", () => Microsoft.AspNetCore.Http.Results.Json(new[]
+        {
+            new { pubsubname = DaprNames.Components.PubSub, topic = DaprNames.Topics.ForDepartment("safety"), route = "/safety" },
+        }));
+        subscriber.MapPost("/safety", async (Microsoft.AspNetCore.Http.HttpRequest request) =>
+        {
+            using var envelope = await JsonDocument.ParseAsync(request.Body);
+            received.TrySetResult(envelope.RootElement.GetProperty("data").Deserialize<DocumentRouted>(Kmrl.ServiceDefaults.KmrlJson.Options)!);
+            return Microsoft.AspNetCore.Http.Results.Ok();
+        });
+        await subscriber.StartAsync();
+        await subscriberSidecar.AttachAppAsync(new Uri(subscriber.Urls.First()));
+
+        using var http = new HttpClient { BaseAddress = app.ClientOptions.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        var tiff = await TestCorpus.RenderScanTiffAsync(
+            "സുരക്ഷാ സർക്കുലർ\nഎല്ലാ ജീവനക്കാരും ആലുവ സ്റ്റേഷനിൽ ജാഗ്രത പാലിക്കണം", "Noto Sans Malayalam");
+        var circular = await UploadAsync(http, TestCorpus.ScannedPdf(tiff), "circular-scan.pdf");
+        var broken = await UploadAsync(http, "%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >>\nnot a PDF body\n"u8.ToArray(), "broken.pdf");
+
+        var record = await WaitForStatusAsync(http, circular, "processed");
+        var rejected = await WaitForStatusAsync(http, broken, "rejected");
+        var routed = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("ml", record["language"]!.GetValue<string>());
+        Assert.Equal("safety-circular", record["documentType"]!.GetValue<string>());
+        Assert.Contains(record["evidence"]!.AsArray(), e => e!.GetValue<string>().Contains("സർക്കുലർ", StringComparison.Ordinal));
+        Assert.Equal(circular, routed.DocumentId);
+        Assert.Equal("safety", routed.Department);
+        Assert.False(string.IsNullOrWhiteSpace(rejected["rejection"]!["reason"]!.GetValue<string>()));
+        Assert.Single(await environment.PublishedAsync(DaprNames.Topics.DocumentRejected));
     }
 
     private static async Task<string> UploadAsync(HttpClient http, byte[] pdf, string name)
