@@ -1,9 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kmrl.ServiceDefaults;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -30,7 +32,8 @@ public static class Extensions
         builder.Services.AddDaprClient(client => client.UseJsonSerializationOptions(KmrlJson.Options));
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options => KmrlJson.Apply(options.SerializerOptions));
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<ISecretProvider, DaprSecretProvider>();
 
         return builder;
     }

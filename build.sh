@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# One entry point for developers and CI.
+#   ./build.sh test    install the Debian packages the tests need (when missing), build, run every test
+#   ./build.sh build   build the solution
+#   ./build.sh bench   run the benchmarks (bench/, opt-in; writes docs/benchmarks.md)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Real servers and tools the tests start: Redis, Dovecot IMAP, pure-ftpd, OpenSSH, tesseract (eng+mal), poppler.
+TEST_PACKAGES=(redis-server dovecot-core dovecot-imapd pure-ftpd openssh-server openssh-client openssl
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-mal poppler-utils fonts-noto-core)
+
+install_test_packages() {
+  local missing=()
+  for package in "${TEST_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return
+  fi
+  echo "Installing test packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  # policy-rc.d keeps package scripts from starting the servers on their default ports: the tests start their own.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+summarise() {
+  local results=$1 passed=0 failed=0 skipped=0
+  for file in "$results"/*.trx; do
+    [ -f "$file" ] || continue
+    local counters
+    counters=$(grep -o '<Counters [^>]*>' "$file" | head -n 1)
+    passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
+    failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
+    skipped=$((skipped + $(sed -E 's/.* notExecuted="([0-9]+)".*/\1/' <<<"$counters")))
+  done
+  echo "Tests: $passed passed, $failed failed, $skipped skipped"
+}
+
+case "${1:-test}" in
+  build)
+    dotnet build Kmrl.Dapr.sln -c Release
+    ;;
+  test)
+    install_test_packages
+    results="$(pwd)/.data/test-results"
+    rm -rf "$results"
+    status=0
+    dotnet test Kmrl.Dapr.sln --logger "trx" --results-directory "$results" --blame-hang-timeout 5m || status=$?
+    summarise "$results"
+    exit $status
+    ;;
+  bench)
+    install_test_packages
+    dotnet run -c Release --project bench/Kmrl.Benchmarks -- "${@:2}"
+    ;;
+  *)
+    echo "usage: ./build.sh [test|build|bench]" >&2
+    exit 2
+    ;;
+esac
