@@ -42,8 +42,6 @@ public sealed class SharePointOptions : IValidatableObject
     /// </summary>
     public bool IncludeListItemFields { get; set; } = true;
 
-    public TimeSpan SecretCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
-
     public List<SharePointLibraryOptions> Libraries { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

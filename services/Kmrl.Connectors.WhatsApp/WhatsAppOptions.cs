@@ -60,9 +60,6 @@ public sealed class WhatsAppOptions : IValidatableObject
     [Required]
     public string VerifyTokenSecretName { get; set; } = "whatsapp:verify-token";
 
-    /// <summary>How long a secret read from the secret store is reused.</summary>
-    public TimeSpan SecretCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
-
     /// <summary>Timeout of one media API call or download.</summary>
     public TimeSpan HttpTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

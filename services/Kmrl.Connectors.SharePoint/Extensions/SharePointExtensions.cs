@@ -1,5 +1,4 @@
 using Kmrl.Connectors.SharePoint.Graph;
-using Kmrl.Connectors.SharePoint.Secrets;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
@@ -21,7 +20,6 @@ public static class SharePointExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        services.AddSingleton<ISecretProvider, DaprSecretProvider>();
         services.AddSingleton<IAccessTokenProvider, ClientSecretTokenProvider>();
         services.AddSingleton(provider =>
         {

@@ -1,6 +1,6 @@
 using Azure.Core;
 using Azure.Identity;
-using Kmrl.Connectors.SharePoint.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 using Microsoft.Kiota.Abstractions.Authentication;
 

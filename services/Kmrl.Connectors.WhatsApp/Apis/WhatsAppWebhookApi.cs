@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Kmrl.Connectors.WhatsApp.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

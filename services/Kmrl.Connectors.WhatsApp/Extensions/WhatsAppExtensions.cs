@@ -1,6 +1,5 @@
 using Kmrl.Connectors.WhatsApp.Media;
 using Kmrl.Connectors.WhatsApp.Pending;
-using Kmrl.Connectors.WhatsApp.Secrets;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +21,6 @@ public static class WhatsAppExtensions
 
         services.AddMetrics();
         services.AddSingleton<WhatsAppMetrics>();
-        services.AddSingleton<ISecretProvider, DaprSecretProvider>();
         services.AddSingleton<IPendingMediaStore, DaprPendingMediaStore>();
         services.AddSingleton<WebhookIntake>();
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Kmrl.Connectors.WhatsApp.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.WhatsApp.Media;

@@ -1,4 +1,4 @@
-using Kmrl.Connectors.WhatsApp.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
 
@@ -15,8 +15,8 @@ public sealed class FakeSecrets : ISecretProvider
         ["whatsapp:verify-token"] = VerifyToken,
     };
 
-    public ValueTask<string> GetSecretAsync(string name, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_values[name]);
+    public Task<string> GetSecretAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(_values[name]);
 }
 
 public sealed class RecordingSyncRequests : ISyncRequests

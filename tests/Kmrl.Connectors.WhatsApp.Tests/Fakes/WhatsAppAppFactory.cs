@@ -1,5 +1,5 @@
 using Kmrl.Connectors.WhatsApp.Pending;
-using Kmrl.Connectors.WhatsApp.Secrets;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
