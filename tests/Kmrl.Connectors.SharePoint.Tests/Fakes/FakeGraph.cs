@@ -43,6 +43,18 @@ public sealed partial class FakeGraph : IAsyncDisposable
     public Uri GraphBaseUrl { get; private set; } = null!;
     public string DownloadBaseUrl { get; private set; } = null!;
     public int PageSize { get; set; } = 4;
+
+    /// <summary>When set, downloads send their first 64 KiB and then wait for this before sending the rest.</summary>
+    public TaskCompletionSource? HoldDownloadsAfterFirstChunk { get; set; }
+
+    public const int FirstChunk = 64 * 1024;
+
+    public string AddLargeFile(string name, string parentId, int size)
+    {
+        var content = new byte[size];
+        new Random(42).NextBytes(content);
+        return Add(new FakeItem(NewId(), name, parentId, Kind.File) { Content = content });
+    }
     public int ThrottledResponses;
     public int GoneResponses;
 
@@ -285,6 +297,15 @@ public sealed partial class FakeGraph : IAsyncDisposable
             return;
         }
         context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = content.Length;
+        if (HoldDownloadsAfterFirstChunk is { } hold && content.Length > FirstChunk)
+        {
+            await context.Response.Body.WriteAsync(content.AsMemory(0, FirstChunk));
+            await context.Response.Body.FlushAsync();
+            await hold.Task;
+            await context.Response.Body.WriteAsync(content.AsMemory(FirstChunk));
+            return;
+        }
         await context.Response.Body.WriteAsync(content);
     }
 
