@@ -1,0 +1,122 @@
+using Kmrl.Connectors.Hosting;
+using Kmrl.Connectors.Observability;
+using Kmrl.Connectors.Ports;
+using Kmrl.Connectors.Sync;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kmrl.Connectors.Apis;
+
+/// <summary>Status of one source as <c>GET /connector/status</c> shows it.</summary>
+public sealed record SourceStatusResponse(
+    string Source,
+    bool Running,
+    SyncRunResult? LastRun,
+    SyncRunResult? LastSkippedRun,
+    DateTimeOffset? LastSuccessAt,
+    string? LastError,
+    DateTimeOffset? LastErrorAt,
+    int ConsecutiveFailures,
+    SourceTotals Counts,
+    CheckpointSummary? Checkpoint,
+    IReadOnlyList<SkippedItem> RecentlySkipped);
+
+/// <summary>The stored checkpoint: when and by which run, and the start of its (opaque) value.</summary>
+public sealed record CheckpointSummary(DateTimeOffset SavedAt, string RunId, string ValuePreview, int ValueLength, bool FromStore);
+
+public sealed record ConnectorStatusResponse(string Connector, string ScheduleBinding, string Health, IReadOnlyList<SourceStatusResponse> Sources);
+
+public sealed record SyncRequestedResponse(IReadOnlyList<string> Sources);
+
+public static class ConnectorHostApi
+{
+    public const string StatusPath = "/connector/status";
+    private const int PreviewLength = 200;
+
+    /// <summary>
+    /// Maps the cron binding route (<c>POST</c> and the <c>OPTIONS</c> probe daprd sends at start-up),
+    /// <c>GET /connector/status</c> and <c>POST /connector/sources/{source}/sync</c>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapConnectorHostApi(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<IOptions<ConnectorHostOptions>>().Value;
+        var route = "/" + options.ScheduleBindingName;
+        // daprd probes an input binding route with OPTIONS; a POST-only route would answer 405.
+        app.MapMethods(route, [HttpMethods.Options], () => TypedResults.Ok()).ExcludeFromDescription();
+        app.MapPost(route, ScheduleFired).WithName("ConnectorScheduleFired");
+
+        var group = app.MapGroup("/connector").WithTags("Connector");
+        group.MapGet("/status", GetStatusAsync).WithName("GetConnectorStatus");
+        group.MapPost("/sources/{sourceName}/sync", RequestSync).WithName("RequestSourceSync");
+        return app;
+    }
+
+    /// <summary>Answers at once: the runs happen in the background, and a run already going absorbs the request.</summary>
+    public static Accepted<SyncRequestedResponse> ScheduleFired(SyncScheduler scheduler, ILoggerFactory loggerFactory)
+    {
+        scheduler.RequestAll();
+        loggerFactory.CreateLogger(typeof(ConnectorHostApi)).LogInformation("Schedule fired; sync requested for {SourceCount} sources", scheduler.SourceNames.Count);
+        return TypedResults.Accepted((string?)null, new SyncRequestedResponse([.. scheduler.SourceNames]));
+    }
+
+    public static Results<Accepted<SyncRequestedResponse>, ProblemHttpResult> RequestSync(string sourceName, SyncScheduler scheduler)
+    {
+        if (!scheduler.Contains(sourceName))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Unknown source",
+                detail: $"This connector has no source named '{sourceName}'. Known: {string.Join(", ", scheduler.SourceNames)}.");
+        }
+        scheduler.Request(sourceName);
+        return TypedResults.Accepted((string?)null, new SyncRequestedResponse([sourceName]));
+    }
+
+    public static async Task<Ok<ConnectorStatusResponse>> GetStatusAsync(
+        SyncScheduler scheduler,
+        ConnectorStatusRegistry status,
+        ICheckpointStore checkpoints,
+        ConnectorSyncHealthCheck healthCheck,
+        IOptions<ConnectorHostOptions> options,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
+    {
+        var connector = options.Value.ConnectorName;
+        var sources = new List<SourceStatusResponse>();
+        foreach (var name in scheduler.SourceNames.Order(StringComparer.Ordinal))
+        {
+            var state = status.Get(name);
+            var checkpoint = Summary(state.Checkpoint, fromStore: false);
+            try
+            {
+                // The store knows what other replicas stored; this replica's memory may be behind.
+                var stored = await checkpoints.LoadAsync(connector, name, cancellationToken);
+                checkpoint = stored is null ? checkpoint : Summary(stored.Checkpoint, fromStore: true);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                loggerFactory.CreateLogger(typeof(ConnectorHostApi)).LogWarning(exception, "Could not read the checkpoint of {Source} for the status page", name);
+            }
+            sources.Add(new SourceStatusResponse(
+                name, state.Running, state.LastRun, state.LastSkip, state.LastSuccessAt, state.LastError, state.LastErrorAt,
+                state.ConsecutiveFailures, state.Totals, checkpoint, state.RecentlySkipped));
+        }
+        var health = await healthCheck.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), cancellationToken);
+        return TypedResults.Ok(new ConnectorStatusResponse(connector, options.Value.ScheduleBindingName, health.Status.ToString(), sources));
+    }
+
+    private static CheckpointSummary? Summary(CheckpointRecord? checkpoint, bool fromStore) =>
+        checkpoint is null
+            ? null
+            : new CheckpointSummary(
+                checkpoint.SavedAt,
+                checkpoint.RunId,
+                checkpoint.Value.Length <= PreviewLength ? checkpoint.Value : checkpoint.Value[..PreviewLength],
+                checkpoint.Value.Length,
+                fromStore);
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics.Metrics;
+using Kmrl.Connectors.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Kmrl.Connectors.Observability;
+
+/// <summary>
+/// The meter <c>Kmrl.Connectors</c>; every instrument is tagged with connector and source. <c>kmrl.connector.lag</c>
+/// is the time since the source's last completed run (how stale this replica's view of the source may be).
+/// </summary>
+public sealed class ConnectorMetrics
+{
+    public const string MeterName = ConnectorTelemetry.Name;
+
+    private readonly string _connector;
+    private readonly Counter<long> _runs;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _discovered;
+    private readonly Counter<long> _removed;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _bytes;
+
+    public ConnectorMetrics(IMeterFactory meterFactory, ConnectorStatusRegistry status, IOptions<ConnectorHostOptions> options, TimeProvider timeProvider)
+    {
+        _connector = options.Value.ConnectorName;
+        var meter = meterFactory.Create(MeterName);
+        _runs = meter.CreateCounter<long>("kmrl.connector.runs", "{run}", "Sync runs by outcome.");
+        _duration = meter.CreateHistogram<double>("kmrl.connector.run.duration", "s", "Duration of sync runs.");
+        _discovered = meter.CreateCounter<long>("kmrl.connector.documents.discovered", "{document}", "Documents stored and published.");
+        _removed = meter.CreateCounter<long>("kmrl.connector.documents.removed", "{document}", "Removals at the source published.");
+        _rejected = meter.CreateCounter<long>("kmrl.connector.documents.rejected", "{document}", "Documents rejected by a filter.");
+        _deadLettered = meter.CreateCounter<long>("kmrl.connector.documents.dead_lettered", "{document}", "Documents given up after repeated failures.");
+        _bytes = meter.CreateCounter<long>("kmrl.connector.bytes", "By", "Content bytes written to the claim check.");
+        meter.CreateObservableGauge("kmrl.connector.last_success", () => status.All()
+            .Where(s => s.LastSuccessAt is not null)
+            .Select(s => new Measurement<double>(s.LastSuccessAt!.Value.ToUnixTimeMilliseconds() / 1000d, Tags(s.Source))),
+            "s", "Unix time of the last completed run.");
+        meter.CreateObservableGauge("kmrl.connector.lag", () => status.All()
+            .Where(s => s.LastSuccessAt is not null)
+            .Select(s => new Measurement<double>((timeProvider.GetUtcNow() - s.LastSuccessAt!.Value).TotalSeconds, Tags(s.Source))),
+            "s", "Seconds since the last completed run.");
+    }
+
+    public void RunFinished(string source, string outcome, TimeSpan duration)
+    {
+        var tags = Tags(source);
+        tags.Add(ConnectorTelemetry.OutcomeTag, outcome);
+        _runs.Add(1, tags);
+        _duration.Record(duration.TotalSeconds, tags);
+    }
+
+    public void Discovered(string source, long bytes)
+    {
+        _discovered.Add(1, Tags(source));
+        _bytes.Add(bytes, Tags(source));
+    }
+
+    public void Removed(string source) => _removed.Add(1, Tags(source));
+
+    public void Rejected(string source) => _rejected.Add(1, Tags(source));
+
+    public void DeadLettered(string source) => _deadLettered.Add(1, Tags(source));
+
+    private System.Diagnostics.TagList Tags(string source) =>
+        new() { { ConnectorTelemetry.ConnectorTag, _connector }, { ConnectorTelemetry.SourceTag, source } };
+}
