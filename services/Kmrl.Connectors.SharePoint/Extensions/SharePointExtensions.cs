@@ -9,7 +9,8 @@ public static class SharePointExtensions
 {
     /// <summary>
     /// One <see cref="IDocumentSource"/> per configured library, over one <see cref="GraphServiceClient"/> built by
-    /// <see cref="GraphClientConstruction"/> with app-only tokens from the secret store. The connector host runs them.
+    /// <see cref="GraphClientConstruction"/> with app-only tokens from the secret store. Call after
+    /// <c>AddConnectorHost</c>, which runs them.
     /// </summary>
     public static TBuilder AddSharePointConnector<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -32,7 +33,7 @@ public static class SharePointExtensions
         for (var index = 0; index < libraries.Count; index++)
         {
             var position = index;
-            services.AddSingleton<IDocumentSource>(provider =>
+            services.AddDocumentSource(provider =>
             {
                 var settings = provider.GetRequiredService<IOptions<SharePointOptions>>().Value;
                 return new SharePointDriveSource(

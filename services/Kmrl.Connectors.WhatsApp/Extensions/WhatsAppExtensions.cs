@@ -8,8 +8,8 @@ namespace Kmrl.Connectors.WhatsApp.Extensions;
 public static class WhatsAppExtensions
 {
     /// <summary>
-    /// The WhatsApp source, webhook intake and their Dapr adapters. <see cref="ISyncRequests"/> comes from the
-    /// connector host, which also runs the registered <see cref="IDocumentSource"/>.
+    /// The WhatsApp source, webhook intake and their Dapr adapters. Call after <c>AddConnectorHost</c>: the host
+    /// provides <see cref="ISyncRequests"/> and runs the registered <see cref="IDocumentSource"/>.
     /// </summary>
     public static TBuilder AddWhatsAppConnector<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -27,8 +27,7 @@ public static class WhatsAppExtensions
         services.AddHttpClient<IWhatsAppMediaApi, WhatsAppMediaClient>((provider, http) =>
             http.Timeout = provider.GetRequiredService<IOptions<WhatsAppOptions>>().Value.HttpTimeout);
 
-        services.AddSingleton<WhatsAppMediaSource>();
-        services.AddSingleton<IDocumentSource>(provider => provider.GetRequiredService<WhatsAppMediaSource>());
+        services.AddDocumentSource<WhatsAppMediaSource>();
         return builder;
     }
 }
