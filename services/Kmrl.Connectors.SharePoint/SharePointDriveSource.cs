@@ -52,7 +52,7 @@ public sealed class SharePointDriveSource(
 
     public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var drive = _drive ??= await ResolveAsync(cancellationToken);
+        var drive = _drive ??= await CallAsync(() => ResolveAsync(cancellationToken));
         var resume = Checkpoint.Parse(checkpoint);
         if (resume is not null && resume.DriveId != drive.DriveId)
         {
@@ -62,8 +62,8 @@ public sealed class SharePointDriveSource(
 
         if (resume is null && (library.InitialSync ?? options.InitialSync) == InitialSyncMode.StartFromLatest)
         {
-            var latest = await graph.Drives[drive.DriveId].Items["root"].DeltaWithToken("latest")
-                .GetAsDeltaWithTokenGetResponseAsync(cancellationToken: cancellationToken);
+            var latest = await CallAsync(() => graph.Drives[drive.DriveId].Items["root"].DeltaWithToken("latest")
+                .GetAsDeltaWithTokenGetResponseAsync(cancellationToken: cancellationToken));
             var link = latest?.OdataDeltaLink ?? throw new InvalidOperationException("delta(token='latest') returned no deltaLink.");
             logger.LogInformation("{Source} starts from the latest state; existing files are not imported", Name);
             yield return new SourceCheckpoint(new Checkpoint(drive.DriveId, link, Complete: true).ToJson());
@@ -155,7 +155,7 @@ public sealed class SharePointDriveSource(
     /// Authorization header on the cross-host hop; the content is a response stream, not a buffer.
     /// </summary>
     private async Task<Stream> OpenContentAsync(string driveId, string itemId, CancellationToken cancellationToken) =>
-        await graph.Drives[driveId].Items[itemId].Content.GetAsync(cancellationToken: cancellationToken)
+        await CallAsync(() => graph.Drives[driveId].Items[itemId].Content.GetAsync(cancellationToken: cancellationToken))
         ?? throw new InvalidOperationException($"{Name}: item {itemId} has no content.");
 
     private async Task<DeltaPage?> FetchPageAsync(string driveId, string? link, CancellationToken cancellationToken)
@@ -172,6 +172,51 @@ public sealed class SharePointDriveSource(
         {
             return null;
         }
+        catch (Exception exception) when (Translate(exception) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception exception) when (Translate(exception) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <summary>
+    /// What is left after the SDK's retry handler gave up, in the host's terms: 429/503 → throttled (the host waits
+    /// Retry-After before asking again), other 5xx → transient (host backoff). Anything else stays as it is.
+    /// </summary>
+    internal static Exception? Translate(Exception failure)
+    {
+        // Kiota's retry handler reports exhausted retries as an AggregateException of the ApiExceptions it saw.
+        var exception = failure switch
+        {
+            ApiException api => api,
+            AggregateException { InnerExceptions: var inner } when inner.LastOrDefault() is ApiException last => last,
+            _ => null,
+        };
+        if (exception is null)
+        {
+            return null;
+        }
+        var status = exception.ResponseStatusCode;
+        if (status is 429 or 503)
+        {
+            var retryAfter = exception.ResponseHeaders.TryGetValue("Retry-After", out var values)
+                             && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)
+                ? TimeSpan.FromSeconds(seconds)
+                : TimeSpan.FromSeconds(30);
+            return new SourceThrottledException(retryAfter, $"Graph still answered {status} after the SDK's retries.", failure);
+        }
+        return status >= 500 ? new SourceTransientException($"Graph answered {status}.", failure) : null;
     }
 
     private async Task<ItemDetails?> DetailsAsync(string driveId, string itemId, Dictionary<string, ItemDetails?> cache,
@@ -199,6 +244,10 @@ public sealed class SharePointDriveSource(
         {
             cache[itemId] = null;
             return null;
+        }
+        catch (Exception exception) when (Translate(exception) is { } translated)
+        {
+            throw translated;
         }
     }
 

@@ -213,3 +213,30 @@ public sealed class DeltaSyncTests : IAsyncLifetime
         Assert.DoesNotContain(_graph.GraphRequests, r => r.Contains("expand", StringComparison.OrdinalIgnoreCase));
     }
 }
+
+public sealed class ThrottlingBeyondRetriesTests : IAsyncLifetime
+{
+    private FakeGraph _graph = null!;
+
+    public async Task InitializeAsync() => _graph = await FakeGraph.StartAsync();
+
+    public async Task DisposeAsync() => await _graph.DisposeAsync();
+
+    [Fact]
+    public async Task Throttling_that_outlasts_the_sdk_retries_reaches_the_host_as_throttled_with_retry_after()
+    {
+        _graph.AddFile("a.pdf", FakeGraph.RootId, "%PDF a");
+        using var harness = new SharePointHarness(_graph, new Dictionary<string, string?>
+        {
+            ["SharePoint:Libraries:0:Site"] = FakeGraph.SiteUrl,
+            ["SharePoint:Libraries:0:Library"] = "Documents",
+            ["SharePoint:MaxRetries"] = "1",
+        });
+        _graph.Throttle(50);
+
+        var exception = await Assert.ThrowsAsync<SourceThrottledException>(() => harness.RunAsync(null));
+
+        Assert.Equal(TimeSpan.FromSeconds(1), exception.RetryAfter);
+        Assert.Equal(2, _graph.ThrottledResponses);
+    }
+}
