@@ -12,7 +12,7 @@ public sealed class DaprPendingMediaStore(DaprClient dapr, ILogger<DaprPendingMe
 {
     private const string Store = DaprNames.Components.StateStore;
     private const string IndexKey = "whatsapp-media-pending-index";
-    private const int IndexRetries = 20;
+    private const int IndexRetries = 30;
 
     private static string KeyOf(string messageId) => "whatsapp-media|" + messageId;
 
@@ -108,14 +108,24 @@ public sealed class DaprPendingMediaStore(DaprClient dapr, ILogger<DaprPendingMe
             var list = set.Order(StringComparer.Ordinal).ToList();
             if (string.IsNullOrEmpty(etag))
             {
-                await dapr.SaveStateAsync(Store, IndexKey, list, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite },
-                    cancellationToken: cancellationToken);
-                return;
+                try
+                {
+                    // The index does not exist yet: create it, unless a concurrent writer just did.
+                    await dapr.SaveStateAsync(Store, IndexKey, list, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite },
+                        cancellationToken: cancellationToken);
+                    return;
+                }
+                catch (DaprException exception)
+                {
+                    logger.LogDebug(exception, "The pending media index was created concurrently; retrying the update");
+                }
             }
-            if (await dapr.TrySaveStateAsync(Store, IndexKey, list, etag, cancellationToken: cancellationToken))
+            else if (await dapr.TrySaveStateAsync(Store, IndexKey, list, etag, cancellationToken: cancellationToken))
             {
                 return;
             }
+            // Contention (a webhook burst): back off a little, with jitter, before reading the index again.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * (attempt + 1))), cancellationToken);
         }
         throw new InvalidOperationException("The pending media index kept changing; giving up the update.");
     }
