@@ -1,9 +1,16 @@
+using Kmrl.Connectors.Apis;
+using Kmrl.Connectors.SharePoint.Extensions;
+using Kmrl.Contracts;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddConnectorHost(DocumentSources.SharePoint, DaprNames.Bindings.SharePointSchedule);
+builder.AddSharePointConnector();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapConnectorHostApi();
 
 app.Run();

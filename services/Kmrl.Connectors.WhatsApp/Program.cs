@@ -1,9 +1,18 @@
+using Kmrl.Connectors.Apis;
+using Kmrl.Connectors.WhatsApp.Apis;
+using Kmrl.Connectors.WhatsApp.Extensions;
+using Kmrl.Contracts;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddConnectorHost(DocumentSources.WhatsApp, DaprNames.Bindings.WhatsAppSchedule);
+builder.AddWhatsAppConnector();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapConnectorHostApi();
+app.MapWhatsAppWebhookApi();
 
 app.Run();

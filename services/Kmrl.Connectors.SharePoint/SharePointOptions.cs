@@ -1,0 +1,90 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Kmrl.Connectors.SharePoint;
+
+public enum InitialSyncMode
+{
+    /// <summary>The first run enumerates the whole library.</summary>
+    ImportAll,
+
+    /// <summary>The first run only takes a <c>delta(token='latest')</c> link; later changes flow from there.</summary>
+    StartFromLatest,
+}
+
+/// <summary>Configuration section <c>SharePoint</c>.</summary>
+public sealed class SharePointOptions : IValidatableObject
+{
+    public const string SectionName = "SharePoint";
+
+    /// <summary>Graph root including the version, e.g. <c>https://graph.microsoft.com/v1.0</c> (http only for loopback).</summary>
+    [Required]
+    public Uri GraphBaseUrl { get; set; } = new("https://graph.microsoft.com/v1.0");
+
+    [Required]
+    public string TenantIdSecretName { get; set; } = "sharepoint:tenant-id";
+
+    [Required]
+    public string ClientIdSecretName { get; set; } = "sharepoint:client-id";
+
+    [Required]
+    public string ClientSecretSecretName { get; set; } = "sharepoint:client-secret";
+
+    /// <summary>Applies to libraries without their own <see cref="SharePointLibraryOptions.InitialSync"/>.</summary>
+    public InitialSyncMode InitialSync { get; set; } = InitialSyncMode.ImportAll;
+
+    /// <summary>Retries of the SDK's retry handler for 429/503/504 (it honours Retry-After); Kiota allows at most 10.</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 6;
+
+    /// <summary>
+    /// Read each changed file's list-item fields (title, content type, custom columns). Delta cannot expand
+    /// <c>listItem</c>, so this costs one <c>GET /items/{id}?$expand=listItem($expand=fields)</c> per changed file.
+    /// </summary>
+    public bool IncludeListItemFields { get; set; } = true;
+
+    public List<SharePointLibraryOptions> Libraries { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!GraphBaseUrl.IsAbsoluteUri
+            || (GraphBaseUrl.Scheme != Uri.UriSchemeHttps && !(GraphBaseUrl.Scheme == Uri.UriSchemeHttp && GraphBaseUrl.IsLoopback)))
+        {
+            yield return new ValidationResult("GraphBaseUrl must be an absolute https URL (http only for loopback).", [nameof(GraphBaseUrl)]);
+        }
+        for (var i = 0; i < Libraries.Count; i++)
+        {
+            var library = Libraries[i];
+            if (string.IsNullOrWhiteSpace(library.Site) || string.IsNullOrWhiteSpace(library.Library))
+            {
+                yield return new ValidationResult($"Libraries[{i}] needs Site and Library.", [nameof(Libraries)]);
+            }
+        }
+        var names = Libraries.Select(l => l.SourceName).ToList();
+        if (names.Distinct(StringComparer.OrdinalIgnoreCase).Count() != names.Count)
+        {
+            yield return new ValidationResult("Library source names must be unique.", [nameof(Libraries)]);
+        }
+    }
+}
+
+/// <summary>One document library to watch.</summary>
+public sealed class SharePointLibraryOptions
+{
+    /// <summary>Site URL (<c>https://kmrl.sharepoint.com/sites/Engineering</c>) or Graph site id.</summary>
+    public string Site { get; set; } = "";
+
+    /// <summary>Library (drive) name as shown in SharePoint, or its drive id.</summary>
+    public string Library { get; set; } = "";
+
+    /// <summary>Only files under these folders (library-relative, e.g. <c>/Drawings/Approved</c>); empty = the whole library.</summary>
+    public List<string> FolderPaths { get; set; } = [];
+
+    public InitialSyncMode? InitialSync { get; set; }
+
+    /// <summary>Source name override; by default <c>sharepoint/{site}/{library}</c> from the configured values.</summary>
+    public string? Name { get; set; }
+
+    public string SourceName => Name ?? $"sharepoint/{SiteKey}/{Library}";
+
+    private string SiteKey => Uri.TryCreate(Site, UriKind.Absolute, out var url) ? url.Host + url.AbsolutePath.TrimEnd('/') : Site;
+}

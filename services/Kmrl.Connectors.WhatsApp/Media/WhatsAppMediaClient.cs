@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Kmrl.ServiceDefaults.Secrets;
+using Microsoft.Extensions.Options;
+
+namespace Kmrl.Connectors.WhatsApp.Media;
+
+/// <summary>The Cloud API media endpoints over HttpClient, with the access token from the secret store.</summary>
+public sealed class WhatsAppMediaClient(HttpClient http, ISecretProvider secrets, IOptions<WhatsAppOptions> options) : IWhatsAppMediaApi
+{
+    // Graph's "object does not exist / unsupported get request" error code.
+    private const int GraphUnknownObjectCode = 100;
+
+    public async Task<MediaInfo> GetMediaAsync(string mediaId, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var url = new Uri(settings.GraphBaseUrl, $"{settings.ApiVersion}/{Uri.EscapeDataString(mediaId)}");
+        using var request = await AuthorizedAsync(HttpMethod.Get, url, cancellationToken);
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new MediaNotFoundException(mediaId, "404");
+        }
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            var error = await ReadErrorAsync(response, cancellationToken);
+            if (error?.Code == GraphUnknownObjectCode)
+            {
+                throw new MediaNotFoundException(mediaId, error.Message ?? "unknown object");
+            }
+            throw new HttpRequestException($"Media lookup failed with 400: {error?.Message}", null, response.StatusCode);
+        }
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<MediaInfo>(cancellationToken)
+               ?? throw new HttpRequestException("Media lookup answered an empty body.");
+    }
+
+    public async Task<Stream> OpenDownloadAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var request = await AuthorizedAsync(HttpMethod.Get, url, cancellationToken);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        try
+        {
+            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Unauthorized)
+            {
+                throw new MediaUrlExpiredException((int)response.StatusCode);
+            }
+            response.EnsureSuccessStatusCode();
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return new ResponseStream(stream, response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<HttpRequestMessage> AuthorizedAsync(HttpMethod method, Uri url, CancellationToken cancellationToken)
+    {
+        var token = await secrets.GetSecretAsync(options.Value.AccessTokenSecretName, cancellationToken);
+        var request = new HttpRequestMessage(method, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    private static async Task<GraphError?> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken),
+                cancellationToken: cancellationToken);
+            if (document.RootElement.TryGetProperty("error", out var error))
+            {
+                return new GraphError(
+                    error.TryGetProperty("code", out var code) && code.TryGetInt32(out var c) ? c : null,
+                    error.TryGetProperty("message", out var message) ? message.GetString() : null);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return null;
+    }
+
+    private sealed record GraphError(int? Code, string? Message);
+
+    /// <summary>Keeps the response alive while its content is read, and disposes both together.</summary>
+    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                response.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

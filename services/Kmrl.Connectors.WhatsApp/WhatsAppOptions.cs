@@ -1,0 +1,86 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Kmrl.Connectors.WhatsApp;
+
+/// <summary>Configuration section <c>WhatsApp</c>.</summary>
+public sealed class WhatsAppOptions : IValidatableObject
+{
+    public const string SectionName = "WhatsApp";
+
+    /// <summary>Media types the connector can take in; <see cref="AcceptedTypes"/> must be a subset.</summary>
+    public static readonly IReadOnlySet<string> KnownMediaTypes =
+        new HashSet<string>(["document", "image", "video", "audio"], StringComparer.Ordinal);
+
+    /// <summary>Name of the <see cref="IDocumentSource"/> (checkpoint key, sync request target).</summary>
+    [Required]
+    public string SourceName { get; set; } = "whatsapp-inbound";
+
+    /// <summary>Graph API host of the Cloud API. https, or http only for loopback (tests).</summary>
+    [Required]
+    public Uri GraphBaseUrl { get; set; } = new("https://graph.facebook.com");
+
+    /// <summary>Graph API version segment, e.g. <c>v23.0</c>.</summary>
+    [Required, RegularExpression(@"^v\d+\.\d+$")]
+    public string ApiVersion { get; set; } = "v23.0";
+
+    public static readonly IReadOnlyList<string> DefaultAcceptedTypes = ["document", "image"];
+
+    /// <summary>
+    /// Message types persisted for download; empty means <see cref="DefaultAcceptedTypes"/>. Video and audio only
+    /// when listed here. (No initializer: the configuration binder appends to a list instead of replacing it.)
+    /// </summary>
+    public List<string> AcceptedTypes { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveAcceptedTypes => AcceptedTypes.Count == 0 ? DefaultAcceptedTypes : AcceptedTypes;
+
+    /// <summary>Sender numbers (wa_id, digits only) allowed to submit documents; empty = everyone.</summary>
+    public List<string> AllowedSenders { get; set; } = [];
+
+    /// <summary>
+    /// How long the Cloud API keeps received media retrievable. Items older than this are dead-lettered without
+    /// calling the API. Meta's figures differ by page (7 days in our notes, 30 days for media ids), so the default
+    /// is the longer one; an id that is gone earlier answers 404 and is dead-lettered for that reason instead.
+    /// </summary>
+    public TimeSpan MediaRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Failed download attempts (transient API errors, hash mismatches) before an item is dead-lettered.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Webhook bodies above this are refused (Meta's payloads are a few kB).</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxWebhookBodyBytes { get; set; } = 1024 * 1024;
+
+    [Required]
+    public string AccessTokenSecretName { get; set; } = "whatsapp:access-token";
+
+    [Required]
+    public string AppSecretSecretName { get; set; } = "whatsapp:app-secret";
+
+    [Required]
+    public string VerifyTokenSecretName { get; set; } = "whatsapp:verify-token";
+
+    /// <summary>Timeout of one media API call or download.</summary>
+    public TimeSpan HttpTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!GraphBaseUrl.IsAbsoluteUri
+            || (GraphBaseUrl.Scheme != Uri.UriSchemeHttps && !(GraphBaseUrl.Scheme == Uri.UriSchemeHttp && GraphBaseUrl.IsLoopback)))
+        {
+            yield return new ValidationResult("GraphBaseUrl must be an absolute https URL (http only for loopback).", [nameof(GraphBaseUrl)]);
+        }
+        foreach (var type in AcceptedTypes.Where(t => !KnownMediaTypes.Contains(t)))
+        {
+            yield return new ValidationResult($"Unknown media type '{type}' in AcceptedTypes.", [nameof(AcceptedTypes)]);
+        }
+        if (MediaRetention <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("MediaRetention must be positive.", [nameof(MediaRetention)]);
+        }
+        if (HttpTimeout <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("HttpTimeout must be positive.", [nameof(HttpTimeout)]);
+        }
+    }
+}

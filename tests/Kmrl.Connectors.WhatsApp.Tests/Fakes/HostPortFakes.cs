@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Kmrl.ClaimCheck;
+using Kmrl.Connectors.Ports;
+using Kmrl.Contracts;
+
+namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
+
+// In-memory stand-ins for the connector host's Dapr ports, so the real host runs the WhatsApp source in-process.
+
+public sealed class GrantingSyncLock : ISyncLock
+{
+    public Task<ISyncLease?> TryAcquireAsync(string resourceId, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        Task.FromResult<ISyncLease?>(new Lease(resourceId, DateTimeOffset.UtcNow + leaseDuration));
+
+    private sealed record Lease(string ResourceId, DateTimeOffset ExpiresAt) : ISyncLease
+    {
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+public sealed class InMemoryCheckpointStore : ICheckpointStore
+{
+    private readonly ConcurrentDictionary<string, StoredCheckpoint> _checkpoints = new(StringComparer.Ordinal);
+    private long _version;
+
+    public Task<StoredCheckpoint?> LoadAsync(string connector, string source, CancellationToken cancellationToken) =>
+        Task.FromResult(_checkpoints.GetValueOrDefault(connector + "/" + source));
+
+    public Task<string?> TrySaveAsync(string connector, string source, CheckpointRecord checkpoint, string? expectedETag, CancellationToken cancellationToken)
+    {
+        var key = connector + "/" + source;
+        lock (_checkpoints)
+        {
+            var current = _checkpoints.GetValueOrDefault(key);
+            if (current is not null && expectedETag is not null && current.ETag != expectedETag)
+            {
+                return Task.FromResult<string?>(null);
+            }
+            var etag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
+            _checkpoints[key] = new StoredCheckpoint(checkpoint, etag);
+            return Task.FromResult<string?>(etag);
+        }
+    }
+}
+
+public sealed class RecordingPublisher : IEventPublisher
+{
+    public ConcurrentQueue<(string Topic, object Event, DateTimeOffset At)> Events { get; } = new();
+
+    public TaskCompletionSource<DocumentDiscovered> FirstDiscovered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task PublishAsync<TEvent>(string topic, TEvent integrationEvent, CancellationToken cancellationToken) where TEvent : class
+    {
+        Events.Enqueue((topic, integrationEvent, DateTimeOffset.UtcNow));
+        if (integrationEvent is DocumentDiscovered discovered)
+        {
+            FirstDiscovered.TrySetResult(discovered);
+        }
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class InMemorySkippedItems : ISkippedItemStore
+{
+    public ConcurrentQueue<object> Items { get; } = new();
+
+    public Task RecordRejectedAsync(RejectedItem item, CancellationToken cancellationToken)
+    {
+        Items.Enqueue(item);
+        return Task.CompletedTask;
+    }
+
+    public Task RecordDeadLetterAsync(DeadLetteredItem item, CancellationToken cancellationToken)
+    {
+        Items.Enqueue(item);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class InMemoryBlobStorage : IBlobStorage
+{
+    private readonly ConcurrentDictionary<string, byte[]> _blobs = new(StringComparer.Ordinal);
+
+    public Task PutAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        _blobs[name] = content.ToArray();
+        return Task.CompletedTask;
+    }
+
+    public Task<ReadOnlyMemory<byte>?> GetAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(_blobs.TryGetValue(name, out var content) ? (ReadOnlyMemory<byte>?)content : null);
+
+    public Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        _blobs.TryRemove(name, out _);
+        return Task.CompletedTask;
+    }
+}

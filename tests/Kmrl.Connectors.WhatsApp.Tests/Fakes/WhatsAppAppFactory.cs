@@ -1,0 +1,53 @@
+using Kmrl.ClaimCheck;
+using Kmrl.Connectors.Ports;
+using Kmrl.Connectors.WhatsApp.Pending;
+using Kmrl.ServiceDefaults.Secrets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
+
+/// <summary>The real connector app with in-memory ports and the media API pointed at a local fake.</summary>
+/// <remarks>
+/// With <paramref name="withHost"/> the connector host really runs the source (its Dapr ports in memory);
+/// otherwise sync requests are only recorded and tests drive the source themselves.
+/// </remarks>
+public sealed class WhatsAppAppFactory(Uri cloudApi, Action<IWebHostBuilder>? configure = null, bool withHost = false) : WebApplicationFactory<Program>
+{
+    public InMemoryPendingMediaStore Store { get; } = new();
+    public RecordingSyncRequests SyncRequests { get; } = new();
+    public RecordingPublisher Publisher { get; } = new();
+    public InMemorySkippedItems SkippedItems { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("WhatsApp:GraphBaseUrl", cloudApi.ToString());
+        configure?.Invoke(builder);
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<ISecretProvider>();
+            services.AddSingleton<ISecretProvider, FakeSecrets>();
+            services.RemoveAll<IPendingMediaStore>();
+            services.AddSingleton<IPendingMediaStore>(Store);
+            services.RemoveAll<ISyncLock>();
+            services.AddSingleton<ISyncLock, GrantingSyncLock>();
+            services.RemoveAll<ICheckpointStore>();
+            services.AddSingleton<ICheckpointStore, InMemoryCheckpointStore>();
+            services.RemoveAll<IEventPublisher>();
+            services.AddSingleton<IEventPublisher>(Publisher);
+            services.RemoveAll<ISkippedItemStore>();
+            services.AddSingleton<ISkippedItemStore>(SkippedItems);
+            services.RemoveAll<IBlobStorage>();
+            services.AddSingleton<IBlobStorage, InMemoryBlobStorage>();
+            if (!withHost)
+            {
+                services.RemoveAll<ISyncRequests>();
+                services.AddSingleton<ISyncRequests>(SyncRequests);
+            }
+        });
+    }
+}
