@@ -89,6 +89,13 @@ public sealed class DaprSidecar : IAsyncDisposable
 
     public IReadOnlyList<Subscription> Subscriptions { get; private set; } = [];
 
+    private int _stateConflicts;
+
+    /// <summary>State writes refused for a stale ETag or an existing key under FirstWrite (answered Aborted).</summary>
+    public int StateConflicts => Volatile.Read(ref _stateConflicts);
+
+    internal void CountStateConflict() => Interlocked.Increment(ref _stateConflicts);
+
     /// <summary>Every delivery attempt to the app, for assertions on retries and drops.</summary>
     public ConcurrentBag<Delivery> Deliveries { get; } = [];
 

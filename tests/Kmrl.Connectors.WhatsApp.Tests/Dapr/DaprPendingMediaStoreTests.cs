@@ -1,19 +1,24 @@
 using Kmrl.Connectors.WhatsApp.Pending;
 using Kmrl.Connectors.WhatsApp.Tests.Fakes;
+using Kmrl.Contracts;
+using Kmrl.Dapr.Testing;
+using Kmrl.Testing.Servers;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kmrl.Connectors.WhatsApp.Tests.Dapr;
 
-/// <summary>The Dapr adapter of the pending store through an unmodified DaprClient and a state-only gRPC stand-in.</summary>
-public sealed class DaprPendingMediaStoreTests : IAsyncLifetime
+/// <summary>The Dapr adapter of the pending store through an unmodified DaprClient and the test sidecar on real Redis.</summary>
+public sealed class DaprPendingMediaStoreTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
 {
-    private readonly StateOnlySidecar _sidecar = new();
+    private DaprTestEnvironment _environment = null!;
+    private DaprSidecar _sidecar = null!;
     private global::Dapr.Client.DaprClient _dapr = null!;
     private DaprPendingMediaStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        await _sidecar.StartAsync();
+        _environment = await DaprTestEnvironment.StartAsync(redis);
+        _sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.WhatsAppConnector);
         _dapr = _sidecar.CreateClient();
         _store = new DaprPendingMediaStore(_dapr, NullLogger<DaprPendingMediaStore>.Instance);
     }
@@ -21,7 +26,7 @@ public sealed class DaprPendingMediaStoreTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _dapr.Dispose();
-        await _sidecar.DisposeAsync();
+        await _environment.DisposeAsync();
     }
 
     [Fact]
@@ -51,7 +56,7 @@ public sealed class DaprPendingMediaStoreTests : IAsyncLifetime
         Assert.Equal(24, pending.Count);
         // Oldest first.
         Assert.Equal("wamid.c23", pending[0].Media.MessageId);
-        Assert.True(_sidecar.AbortedSaves > 0, "the index saves should have met ETag conflicts and retried");
+        Assert.True(_sidecar.StateConflicts > 0, "the index saves should have met ETag conflicts and retried");
     }
 
     [Fact]

@@ -184,7 +184,7 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
         return new StateOperation(item.Key, isDelete, isDelete ? null : item.Value.ToByteArray(), item.Etag?.Value, firstWrite, ttl);
     }
 
-    private static async Task Apply(RedisStateStore store, IReadOnlyList<StateOperation> operations)
+    private async Task Apply(RedisStateStore store, IReadOnlyList<StateOperation> operations)
     {
         try
         {
@@ -192,6 +192,7 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
         }
         catch (ETagMismatchException exception)
         {
+            sidecar.CountStateConflict();
             throw new RpcException(new Status(StatusCode.Aborted, exception.Message));
         }
         catch (ETagInvalidException exception)
