@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Http;
 namespace Kmrl.Dapr.Testing.Tests;
 
 [Collection(RedisCollection.Name)]
-public sealed class PubSubAndBindingsTests(RedisServer redis)
+public sealed class PubSubAndBindingsTests(RedisServer redis, Xunit.Abstractions.ITestOutputHelper output)
 {
     public sealed record Greeting(string Text);
 
@@ -53,7 +53,10 @@ public sealed class PubSubAndBindingsTests(RedisServer redis)
     public async Task An_event_the_app_keeps_failing_is_dead_lettered_after_the_retry_policy()
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
-            options.RetryPolicyOverride = RetryPolicy.Constant(TimeSpan.FromMilliseconds(20), maxRetries: 3));
+        {
+            options.RetryPolicyOverride = RetryPolicy.Constant(TimeSpan.FromMilliseconds(20), maxRetries: 3);
+            options.Log = output.WriteLine;
+        });
         var sidecar = await environment.StartSidecarAsync("document-api");
         await using var app = await TestApp.StartAsync(sidecar, web =>
             web.MapPost("/failing", () => Results.StatusCode(500)).WithTopic(new TopicOptions { PubsubName = "pubsub", Name = "failing", DeadLetterTopic = "failing-deadletter" }));

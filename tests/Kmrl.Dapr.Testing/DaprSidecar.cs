@@ -39,12 +39,17 @@ public sealed class DaprSidecar : IAsyncDisposable
     private readonly List<Task> _deliveryLoops = [];
     private readonly HttpClient _appClient = new() { Timeout = TimeSpan.FromSeconds(60) };
     private WebApplication? _web;
+    private ILogger _log = NullLogger.Instance;
 
     internal DaprSidecar(DaprTestEnvironment environment, string appId, IReadOnlyList<ComponentSpec> components)
     {
         _environment = environment;
         AppId = appId;
         Components = components;
+        if (environment.Options.Log is { } write)
+        {
+            _log = new ActionLogger("daprd " + appId, write);
+        }
         foreach (var component in components)
         {
             switch (component.Type)
@@ -178,11 +183,13 @@ public sealed class DaprSidecar : IAsyncDisposable
             throw new InvalidOperationException($"App '{AppId}' subscribes to '{subscription.Topic}' on pub/sub '{subscription.PubSubName}', which is not loaded for it.");
         }
         Subscriptions = subscriptions;
+        _log.LogInformation("App {AppId} attached at {Address}: input bindings [{Bindings}], subscriptions [{Topics}]",
+            AppId, appAddress, string.Join(", ", _listeningBindings), string.Join(", ", subscriptions.Select(s => s.Topic)));
 
         foreach (var subscription in subscriptions)
         {
             var target = new DeliveryTarget(AppId, AppId + "-" + Guid.NewGuid().ToString("N")[..8], appAddress, subscription,
-                RetryPolicyFor(subscription.PubSubName), _appClient, _environment.Options.AppApiToken, NullLogger.Instance, Deliveries);
+                RetryPolicyFor(subscription.PubSubName), _appClient, _environment.Options.AppApiToken, _log, Deliveries);
             _deliveryLoops.Add(Task.Run(() => _environment.Broker.DeliverAsync(target, _stopping.Token)));
         }
     }

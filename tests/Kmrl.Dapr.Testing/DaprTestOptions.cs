@@ -17,6 +17,9 @@ public sealed class DaprTestOptions
     /// <summary>Replaces every retry policy of resiliency.yaml (tests keep redelivery fast); null keeps the file's.</summary>
     public RetryPolicy? RetryPolicyOverride { get; set; }
 
+    /// <summary>Where the double logs (subscriptions loaded, deliveries, dead letters), e.g. <c>output.WriteLine</c>.</summary>
+    public Action<string>? Log { get; set; }
+
     /// <summary>When set, the sidecar sends it as <c>dapr-api-token</c> on calls to the app (APP_API_TOKEN).</summary>
     public string? AppApiToken { get; set; }
 }

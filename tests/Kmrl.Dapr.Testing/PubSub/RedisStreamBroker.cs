@@ -101,6 +101,7 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
             attempts++;
             var outcome = await PostAsync(target, route, body, cancellationToken);
             target.Deliveries.Add(new Delivery(target.Subscription.Topic, route, outcome, attempts));
+            target.Log.LogInformation("Delivery {Attempt} of an event on {Topic} to {Route}: {Outcome}", attempts, target.Subscription.Topic, route, outcome);
             if (outcome is DeliveryOutcome.Success or DeliveryOutcome.Drop)
             {
                 return;
