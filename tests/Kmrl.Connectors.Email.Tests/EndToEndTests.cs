@@ -44,42 +44,28 @@ public sealed class EndToEndTests : IClassFixture<DovecotImapServer>, IClassFixt
         await using var environment = await DaprTestEnvironment.StartAsync(_redis, options =>
             options.Secrets["email"] = new Dictionary<string, object> { ["e2e"] = new Dictionary<string, object> { ["password"] = _dovecot.Users[user] } });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        await using var app = await sidecar.StartAppAsync<Program>(new Dictionary<string, string>
         {
-            foreach (var (key, value) in sidecar.AppConfiguration)
-            {
-                web.UseSetting(key, value);
-            }
-            web.UseSetting("Email:Mailboxes:0:Name", "e2e");
-            web.UseSetting("Email:Mailboxes:0:Host", _dovecot.Host);
-            web.UseSetting("Email:Mailboxes:0:Port", _dovecot.Port.ToString());
-            web.UseSetting("Email:Mailboxes:0:UserName", user);
-            web.UseSetting("Email:Mailboxes:0:SecretName", "email:e2e:password");
-            web.UseSetting("Email:Mailboxes:0:Folders:0", "E2E");
-            web.UseSetting("Email:Mailboxes:0:PostProcessing", "Leave");
+            ["Email:Mailboxes:0:Name"] = "e2e",
+            ["Email:Mailboxes:0:Host"] = _dovecot.Host,
+            ["Email:Mailboxes:0:Port"] = _dovecot.Port.ToString(),
+            ["Email:Mailboxes:0:UserName"] = user,
+            ["Email:Mailboxes:0:SecretName"] = "email:e2e:password",
+            ["Email:Mailboxes:0:Folders:0"] = "E2E",
+            ["Email:Mailboxes:0:PostProcessing"] = "Leave",
         });
-        app.UseKestrel(0);
-        app.StartServer();
-        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
 
         var tick = await sidecar.FireCronAsync(DaprNames.Bindings.EmailSchedule);
-        var events = await environment.WaitForPublishedAsync(DaprNames.Topics.DocumentDiscovered, 1, TimeSpan.FromSeconds(60));
+        var events = await environment.WaitForEventsAsync<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered, 1);
 
         Assert.Equal(HttpStatusCode.Accepted, tick);
-        var discovered = Assert.Single(events).GetProperty("data").Deserialize<DocumentDiscovered>(KmrlJson.Options)!;
+        var discovered = Assert.Single(events);
         Assert.Equal("TC-114.pdf", discovered.FileName);
         Assert.Equal(DocumentSources.Email, discovered.Source);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(attachment)), discovered.Sha256);
         Assert.Equal(IdempotencyKey.For(discovered.Source, discovered.SourceId, discovered.Sha256), discovered.IdempotencyKey);
         Assert.Contains("Track circuit drawing", discovered.SourceMetadata.Values);
-
-        using var client = sidecar.CreateClient();
-        var options = Microsoft.Extensions.Options.Options.Create(new ClaimCheckOptions());
-        var store = new ChunkedContentStore(new DaprBindingBlobStorage(client, options), options);
-        await using var content = await store.OpenReadAsync(discovered.Blob, CancellationToken.None);
-        var copy = new MemoryStream();
-        await content.CopyToAsync(copy);
-        Assert.Equal(attachment, copy.ToArray());
+        Assert.Equal(attachment, await sidecar.ReadBlobAsync(discovered.Blob));
     }
 
     private static MimeMessage Message(string subject, string fileName, byte[] content)

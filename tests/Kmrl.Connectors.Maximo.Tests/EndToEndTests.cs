@@ -59,36 +59,17 @@ public sealed class EndToEndTests(PureFtpServer ftp, OpenSshSftpServer sshd, Red
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options => secrets(options.Secrets));
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.MaximoConnector);
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in sidecar.AppConfiguration)
-            {
-                web.UseSetting(key, value);
-            }
-            web.UseSetting("Maximo:ExportFolders:0:Name", "exports");
-            web.UseSetting("Maximo:ExportFolders:0:Folder", folder);
-            web.UseSetting("Maximo:ExportFolders:0:DoneMarkerSuffix", ".done");
-            foreach (var (key, value) in server)
-            {
-                web.UseSetting("Maximo:ExportFolders:0:Server:" + key, value);
-            }
-        });
-        app.UseKestrel(0);
-        app.StartServer();
-        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
+        var settings = server.ToDictionary(s => "Maximo:ExportFolders:0:Server:" + s.Key, s => s.Value);
+        settings["Maximo:ExportFolders:0:Name"] = "exports";
+        settings["Maximo:ExportFolders:0:Folder"] = folder;
+        settings["Maximo:ExportFolders:0:DoneMarkerSuffix"] = ".done";
+        await using var app = await sidecar.StartAppAsync<Program>(settings);
 
         Assert.Equal(HttpStatusCode.Accepted, await sidecar.FireCronAsync(DaprNames.Bindings.MaximoSchedule));
-        var events = await environment.WaitForPublishedAsync(DaprNames.Topics.DocumentDiscovered, 1, TimeSpan.FromSeconds(60));
-        var discovered = Assert.Single(events).GetProperty("data").Deserialize<DocumentDiscovered>(KmrlJson.Options)!;
+        var discovered = Assert.Single(await environment.WaitForEventsAsync<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered, 1));
 
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(MifExport)), discovered.Sha256);
-        using var client = sidecar.CreateClient();
-        var options = Microsoft.Extensions.Options.Options.Create(new ClaimCheckOptions());
-        var store = new ChunkedContentStore(new DaprBindingBlobStorage(client, options), options);
-        await using var content = await store.OpenReadAsync(discovered.Blob, CancellationToken.None);
-        var copy = new MemoryStream();
-        await content.CopyToAsync(copy);
-        Assert.Equal(MifExport, copy.ToArray());
+        Assert.Equal(MifExport, await sidecar.ReadBlobAsync(discovered.Blob));
         return discovered;
     }
 }

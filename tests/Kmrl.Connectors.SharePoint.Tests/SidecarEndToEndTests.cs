@@ -36,40 +36,24 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
         _graph.AddFile("Viaduct pier P-112.pdf", folder, "%PDF viaduct pier drawing rev C");
         await using var environment = await DaprTestEnvironment.StartAsync(redis);
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.SharePointConnector);
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        await using var app = await sidecar.StartAppAsync<Program>(new Dictionary<string, string>
         {
-            foreach (var (key, value) in sidecar.AppConfiguration)
-            {
-                web.UseSetting(key, value);
-            }
-            web.UseSetting("SharePoint:GraphBaseUrl", _graph.GraphBaseUrl.ToString());
-            web.UseSetting("SharePoint:Libraries:0:Site", FakeGraph.SiteUrl);
-            web.UseSetting("SharePoint:Libraries:0:Library", "Documents");
-            web.UseSetting("SharePoint:Libraries:0:Name", "engineering");
-            web.ConfigureTestServices(services =>
-            {
-                services.RemoveAll<IAccessTokenProvider>();
-                services.AddSingleton<IAccessTokenProvider, FakeTokenProvider>();
-            });
-        });
-        app.UseKestrel(0);
-        app.StartServer();
-        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
+            ["SharePoint:GraphBaseUrl"] = _graph.GraphBaseUrl.ToString(),
+            ["SharePoint:Libraries:0:Site"] = FakeGraph.SiteUrl,
+            ["SharePoint:Libraries:0:Library"] = "Documents",
+            ["SharePoint:Libraries:0:Name"] = "engineering",
+        }, web => web.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<IAccessTokenProvider>();
+            services.AddSingleton<IAccessTokenProvider, FakeTokenProvider>();
+        }));
 
         Assert.Equal(HttpStatusCode.Accepted, await sidecar.FireCronAsync(DaprNames.Bindings.SharePointSchedule));
-        var events = await environment.WaitForPublishedAsync(DaprNames.Topics.DocumentDiscovered, 1, TimeSpan.FromSeconds(60));
-
-        var discovered = Assert.Single(events).GetProperty("data").Deserialize<DocumentDiscovered>(KmrlJson.Options)!;
+        var discovered = Assert.Single(await environment.WaitForEventsAsync<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered, 1));
         var expected = Encoding.UTF8.GetBytes("%PDF viaduct pier drawing rev C");
         Assert.Equal(DocumentSources.SharePoint, discovered.Source);
         Assert.Equal("Viaduct pier P-112.pdf", discovered.FileName);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(expected)), discovered.Sha256);
-        using var client = sidecar.CreateClient();
-        var options = Microsoft.Extensions.Options.Options.Create(new ClaimCheckOptions());
-        var store = new ChunkedContentStore(new DaprBindingBlobStorage(client, options), options);
-        await using var blob = await store.OpenReadAsync(discovered.Blob, CancellationToken.None);
-        var copy = new MemoryStream();
-        await blob.CopyToAsync(copy);
-        Assert.Equal(expected, copy.ToArray());
+        Assert.Equal(expected, await sidecar.ReadBlobAsync(discovered.Blob));
     }
 }

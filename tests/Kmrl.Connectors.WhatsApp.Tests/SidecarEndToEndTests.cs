@@ -39,17 +39,7 @@ public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper ou
                 ["verify-token"] = FakeSecrets.VerifyToken,
             });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.WhatsAppConnector);
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in sidecar.AppConfiguration)
-            {
-                web.UseSetting(key, value);
-            }
-            web.UseSetting("WhatsApp:GraphBaseUrl", _cloud.BaseUrl.ToString());
-        });
-        app.UseKestrel(0);
-        app.StartServer();
-        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
+        await using var app = await sidecar.StartAppAsync<Program>(new Dictionary<string, string> { ["WhatsApp:GraphBaseUrl"] = _cloud.BaseUrl.ToString() });
         using var http = new HttpClient { BaseAddress = app.ClientOptions.BaseAddress };
 
         var content = Encoding.UTF8.GetBytes("%PDF-1.7 track inspection report, Vyttila");
@@ -64,20 +54,14 @@ public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper ou
 
         var clock = Stopwatch.StartNew();
         var response = await http.PostAsync("/webhooks/whatsapp", request);
-        var events = await environment.WaitForPublishedAsync(DaprNames.Topics.DocumentDiscovered, 1, TimeSpan.FromSeconds(60));
+        var events = await environment.WaitForEventsAsync<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered, 1);
         output.WriteLine($"DocumentDiscovered on pub/sub {clock.Elapsed.TotalMilliseconds:0} ms after the webhook arrived");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var discovered = Assert.Single(events).GetProperty("data").Deserialize<DocumentDiscovered>(KmrlJson.Options)!;
+        var discovered = Assert.Single(events);
         Assert.Equal(DocumentSources.WhatsApp, discovered.Source);
         Assert.Equal("track-inspection.pdf", discovered.FileName);
         Assert.Equal(FakeCloudApi.HexSha256(content), discovered.Sha256);
-        using var client = sidecar.CreateClient();
-        var options = Microsoft.Extensions.Options.Options.Create(new ClaimCheckOptions());
-        var store = new ChunkedContentStore(new DaprBindingBlobStorage(client, options), options);
-        await using var blob = await store.OpenReadAsync(discovered.Blob, CancellationToken.None);
-        var copy = new MemoryStream();
-        await blob.CopyToAsync(copy);
-        Assert.Equal(content, copy.ToArray());
+        Assert.Equal(content, await sidecar.ReadBlobAsync(discovered.Blob));
     }
 }

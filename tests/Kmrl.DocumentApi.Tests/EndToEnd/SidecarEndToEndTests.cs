@@ -24,22 +24,9 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
     [Fact]
     public async Task An_upload_is_processed_by_the_workflow_and_the_same_file_again_adds_a_provenance()
     {
-        await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
-            options.Secrets["document-api"] = new Dictionary<string, object>
-            {
-                ["api-keys"] = new Dictionary<string, object> { ["e2e"] = ApiKey + ";upload,read" },
-            });
+        await using var environment = await StartEnvironmentAsync();
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in sidecar.AppConfiguration)
-            {
-                web.UseSetting(key, value);
-            }
-        });
-        app.UseKestrel(0);
-        app.StartServer();
-        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
+        await using var app = await sidecar.StartAppAsync<Program>();
         using var http = new HttpClient { BaseAddress = app.ClientOptions.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         var invoice = TestCorpus.TextPdf(
@@ -68,22 +55,9 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
     [Fact]
     public async Task A_scanned_malayalam_circular_is_ocrd_and_routed_to_a_safety_subscriber_and_a_corrupt_file_is_rejected()
     {
-        await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
-            options.Secrets["document-api"] = new Dictionary<string, object>
-            {
-                ["api-keys"] = new Dictionary<string, object> { ["e2e"] = ApiKey + ";upload,read" },
-            });
+        await using var environment = await StartEnvironmentAsync();
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in sidecar.AppConfiguration)
-            {
-                web.UseSetting(key, value);
-            }
-        });
-        app.UseKestrel(0);
-        app.StartServer();
-        await sidecar.AttachAppAsync(app.ClientOptions.BaseAddress);
+        await using var app = await sidecar.StartAppAsync<Program>();
 
         // The safety department's own app, subscribed to its routing topic through its own sidecar.
         var received = new TaskCompletionSource<DocumentRouted>();
@@ -123,6 +97,13 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
         Assert.False(string.IsNullOrWhiteSpace(rejected["rejection"]!["reason"]!.GetValue<string>()));
         Assert.Single(await environment.PublishedAsync(DaprNames.Topics.DocumentRejected));
     }
+
+    private Task<DaprTestEnvironment> StartEnvironmentAsync() =>
+        DaprTestEnvironment.StartAsync(redis, options =>
+            options.Secrets["document-api"] = new Dictionary<string, object>
+            {
+                ["api-keys"] = new Dictionary<string, object> { ["e2e"] = ApiKey + ";upload,read" },
+            });
 
     private static async Task<string> UploadAsync(HttpClient http, byte[] pdf, string name)
     {
