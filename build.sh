@@ -2,7 +2,6 @@
 # One entry point for developers and CI.
 #   ./build.sh test    install the Debian packages the tests need (when missing), build, run every test
 #   ./build.sh build   build the solution
-#   ./build.sh bench   run the benchmarks (bench/, opt-in; writes docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -52,12 +51,8 @@ case "${1:-test}" in
     summarise "$results"
     exit $status
     ;;
-  bench)
-    install_test_packages
-    dotnet run -c Release --project bench/Kmrl.Benchmarks -- "${@:2}"
-    ;;
   *)
-    echo "usage: ./build.sh [test|build|bench]" >&2
+    echo "usage: ./build.sh [test|build]" >&2
     exit 2
     ;;
 esac
