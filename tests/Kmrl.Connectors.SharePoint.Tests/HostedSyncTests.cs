@@ -2,6 +2,7 @@ using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.SharePoint.Extensions;
 using Kmrl.Connectors.SharePoint.Tests.Fakes;
+using Kmrl.Connectors.Testing;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

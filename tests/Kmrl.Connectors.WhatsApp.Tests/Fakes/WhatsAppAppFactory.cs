@@ -1,5 +1,6 @@
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
+using Kmrl.Connectors.Testing;
 using Kmrl.Connectors.WhatsApp.Pending;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Hosting;

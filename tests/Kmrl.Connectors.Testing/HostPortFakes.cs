@@ -4,9 +4,9 @@ using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;
 
-namespace Kmrl.Connectors.SharePoint.Tests.Fakes;
+namespace Kmrl.Connectors.Testing;
 
-// In-memory stand-ins for the connector host's Dapr ports, so the real host runs the SharePoint sources in-process.
+// In-memory stand-ins for the connector host's Dapr ports, so a connector's tests run the real host in-process.
 
 public sealed class GrantingSyncLock : ISyncLock
 {
