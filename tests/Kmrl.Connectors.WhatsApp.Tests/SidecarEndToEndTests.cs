@@ -32,12 +32,15 @@ public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper ou
     public async Task A_signed_webhook_becomes_document_discovered_on_pub_sub_with_a_readable_blob()
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
+        {
+            options.Log = output.WriteLine;
             options.Secrets["whatsapp"] = new Dictionary<string, object>
             {
                 ["access-token"] = FakeSecrets.AccessToken,
                 ["app-secret"] = FakeSecrets.AppSecret,
                 ["verify-token"] = FakeSecrets.VerifyToken,
-            });
+            };
+        });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.WhatsAppConnector);
         await using var app = await sidecar.StartAppAsync<Program>(new Dictionary<string, string> { ["WhatsApp:GraphBaseUrl"] = _cloud.BaseUrl.ToString() });
         using var http = new HttpClient { BaseAddress = app.ClientOptions.BaseAddress };

@@ -25,3 +25,13 @@ internal sealed class ActionLogger(string category, Action<string> write) : ILog
         }
     }
 }
+
+/// <summary>Sends an app's log to the same test output as the double's (DaprTestOptions.Log).</summary>
+internal sealed class ActionLoggerProvider(string appId, Action<string> write) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new ActionLogger(appId + " " + categoryName, write);
+
+    public void Dispose()
+    {
+    }
+}

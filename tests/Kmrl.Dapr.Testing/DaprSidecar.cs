@@ -82,6 +82,9 @@ public sealed class DaprSidecar : IAsyncDisposable
 
     public string AppId { get; }
 
+    /// <summary>The test output the environment logs to, if any.</summary>
+    internal Action<string>? Log => _environment.Options.Log;
+
     public IReadOnlyList<ComponentSpec> Components { get; }
 
     /// <summary>For the app's configuration: <c>DAPR_GRPC_ENDPOINT</c>.</summary>

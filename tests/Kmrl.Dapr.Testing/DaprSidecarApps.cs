@@ -4,6 +4,7 @@ using Kmrl.Contracts;
 using Kmrl.ServiceDefaults;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Dapr.Testing;
@@ -29,9 +30,14 @@ public static class DaprSidecarApps
             {
                 web.UseSetting(key, value);
             }
+            if (sidecar.Log is { } write)
+            {
+                web.ConfigureLogging(logging => logging.AddProvider(new ActionLoggerProvider(sidecar.AppId, write)));
+            }
             configure?.Invoke(web);
         });
-        factory.UseKestrel(0);
+        // A free loopback port chosen by the OS: test assemblies run in parallel, so no fixed port.
+        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
         await sidecar.AttachAppAsync(factory.ClientOptions.BaseAddress);
         return factory;
