@@ -115,8 +115,13 @@ public sealed class DaprSidecar : IAsyncDisposable
         ["APP_API_TOKEN"] = _environment.Options.AppApiToken,
     };
 
+    /// <summary>A DaprClient for this sidecar with the JSON options every Kmrl service registers (ServiceDefaults).</summary>
     public global::Dapr.Client.DaprClient CreateClient() =>
-        new global::Dapr.Client.DaprClientBuilder().UseGrpcEndpoint(GrpcEndpoint).UseHttpEndpoint(HttpEndpoint).Build();
+        new global::Dapr.Client.DaprClientBuilder()
+            .UseGrpcEndpoint(GrpcEndpoint)
+            .UseHttpEndpoint(HttpEndpoint)
+            .UseJsonSerializationOptions(Kmrl.ServiceDefaults.KmrlJson.Options)
+            .Build();
 
     internal async Task StartAsync()
     {
