@@ -16,24 +16,23 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Kmrl.Connectors.Email.Tests;
 
 /// <summary>
-/// Dovecot with its oauth2 passdb, validating bearer tokens against a local RFC 7662 introspection endpoint:
-/// the same SASL XOAUTH2 exchange Microsoft 365 and Gmail accept.
+/// Dovecot (the shared fixture in its OAuth2 mode) validating bearer tokens against a local RFC 7662 introspection
+/// endpoint: the same SASL XOAUTH2 exchange Microsoft 365 and Gmail accept.
 /// </summary>
 public sealed class OAuth2DovecotServer : IAsyncLifetime
 {
     public const string User = "carol";
     public const string ValidToken = "kmrl-test-access-token";
-    private readonly TempDirectory _directory = new("dovecot-oauth2");
-    private ServerProcess? _process;
     private WebApplication? _introspection;
+    private DovecotImapServer? _dovecot;
 
     public ConcurrentQueue<string> IntrospectedTokens { get; } = new();
 
-    public string Host => "127.0.0.1";
+    public string Host => Dovecot.Host;
 
-    public int Port { get; private set; }
+    public int Port => Dovecot.Port;
 
-    public string ConfigPath => _directory.Combine("dovecot.conf");
+    private DovecotImapServer Dovecot => _dovecot ?? throw new InvalidOperationException("Dovecot is not started.");
 
     public async Task InitializeAsync()
     {
@@ -54,76 +53,24 @@ public sealed class OAuth2DovecotServer : IAsyncLifetime
         var introspectionUrl = _introspection.Services.GetRequiredService<IServer>().Features
             .Get<IServerAddressesFeature>()!.Addresses.Single() + "/introspect";
 
-        Port = FreePort.Next();
-        var mail = _directory.Combine("mail");
-        Directory.CreateDirectory(mail);
-        Directory.CreateDirectory(_directory.Combine("run"));
-        Directory.CreateDirectory(_directory.Combine("state"));
-        await File.WriteAllTextAsync(_directory.Combine("oauth2.conf.ext"), $"""
-            introspection_mode = post
-            introspection_url = {introspectionUrl}
-            force_introspection = yes
-            username_attribute = username
-            active_attribute = active
-            active_value = true
-            """);
-        await File.WriteAllTextAsync(ConfigPath, $$"""
-            protocols = imap
-            listen = 127.0.0.1
-            base_dir = {{_directory.Combine("run")}}
-            state_dir = {{_directory.Combine("state")}}
-            log_path = {{_directory.Combine("dovecot.log")}}
-            ssl = no
-            disable_plaintext_auth = no
-            auth_mechanisms = xoauth2 oauthbearer
-            mail_location = maildir:{{mail}}/%u
-            passdb {
-              driver = oauth2
-              mechanisms = xoauth2 oauthbearer
-              args = {{_directory.Combine("oauth2.conf.ext")}}
-            }
-            userdb {
-              # The oauth2 passdb cannot answer user lookups (doveadm save needs one): accept every user here.
-              driver = static
-              args = uid=nobody gid=nogroup home={{mail}}/%u allow_all_users=yes
-            }
-            service imap-login {
-              inet_listener imap {
-                address = 127.0.0.1
-                port = {{Port}}
-              }
-              inet_listener imaps {
-                port = 0
-              }
-            }
-            namespace inbox {
-              inbox = yes
-            }
-            """);
-        await Shell.RunAsync("chown", ["-R", "nobody:nogroup", mail], "coreutils");
-        _process = ServerProcess.Start("dovecot", ["-F", "-c", ConfigPath], "dovecot-imapd");
-        await _process.WaitForPortAsync(Port);
+        _dovecot = new DovecotImapServer { OAuth2IntrospectionUrl = introspectionUrl };
+        await _dovecot.InitializeAsync();
     }
 
-    public async Task DeliverAsync(byte[] message)
-    {
-        using var input = new MemoryStream(message, writable: false);
-        await Shell.RunAsync("doveadm", ["-c", ConfigPath, "save", "-u", User, "-m", "INBOX"], "dovecot-core", standardInputStream: input);
-    }
+    public Task DeliverAsync(byte[] message) => Dovecot.DeliverAsync(User, message);
 
-    public string Log => File.Exists(_directory.Combine("dovecot.log")) ? File.ReadAllText(_directory.Combine("dovecot.log")) : string.Empty;
+    public string Log => Dovecot.Log;
 
     public async Task DisposeAsync()
     {
-        if (_process is not null)
+        if (_dovecot is not null)
         {
-            await _process.DisposeAsync();
+            await _dovecot.DisposeAsync();
         }
         if (_introspection is not null)
         {
             await _introspection.DisposeAsync();
         }
-        _directory.Dispose();
     }
 }
 

@@ -48,17 +48,11 @@ public sealed class RecordingPublisher : IEventPublisher
 {
     public ConcurrentQueue<(string Topic, object Event, DateTimeOffset At)> Events { get; } = new();
 
-    public TaskCompletionSource<DocumentDiscovered> FirstDiscovered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public IReadOnlyList<DocumentDiscovered> Discovered => Events.Select(e => e.Event).OfType<DocumentDiscovered>().ToList();
 
     public Task PublishAsync<TEvent>(string topic, TEvent integrationEvent, CancellationToken cancellationToken) where TEvent : class
     {
         Events.Enqueue((topic, integrationEvent, DateTimeOffset.UtcNow));
-        if (integrationEvent is DocumentDiscovered discovered)
-        {
-            FirstDiscovered.TrySetResult(discovered);
-        }
         return Task.CompletedTask;
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Kmrl.ClaimCheck;
+using Kmrl.Connectors.WhatsApp.Pending;
 using Kmrl.Connectors.WhatsApp.Tests.Fakes;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Kmrl.Contracts;
@@ -11,6 +12,7 @@ using Kmrl.ServiceDefaults;
 using Kmrl.Testing.Servers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace Kmrl.Connectors.WhatsApp.Tests;
@@ -18,7 +20,7 @@ namespace Kmrl.Connectors.WhatsApp.Tests;
 /// <summary>
 /// whatsapp-connector's production Program.cs on the Dapr test sidecar (real Redis state, pub/sub streams, blob
 /// binding, secret store): signed webhook → pending item → push-triggered host run → media from the fake Cloud API
-/// → DocumentDiscovered with a readable blob. The arrival-to-publish time is reported, not asserted.
+/// → DocumentDiscovered with a readable blob → the item marked done. The arrival-to-publish time is reported, not asserted.
 /// </summary>
 public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper output) : IClassFixture<RedisServer>, IAsyncLifetime
 {
@@ -63,8 +65,21 @@ public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper ou
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var discovered = Assert.Single(events);
         Assert.Equal(DocumentSources.WhatsApp, discovered.Source);
+        Assert.EndsWith("wamid.SIDECAR", discovered.SourceId);
         Assert.Equal("track-inspection.pdf", discovered.FileName);
         Assert.Equal(FakeCloudApi.HexSha256(content), discovered.Sha256);
+        Assert.Equal("Rajesh P", discovered.SourceMetadata["profile_name"]);
+        Assert.Equal("Vyttila", discovered.SourceMetadata["caption"]);
         Assert.Equal(content, await sidecar.ReadBlobAsync(discovered.Blob));
+
+        // The pending item is marked done once the host has stored the checkpoint after it.
+        using var client = sidecar.CreateClient();
+        var pending = new DaprPendingMediaStore(client, NullLogger<DaprPendingMediaStore>.Instance);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await pending.GetAsync("wamid.SIDECAR", default))!.Status != PendingMediaStatus.Done && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(PendingMediaStatus.Done, (await pending.GetAsync("wamid.SIDECAR", default))!.Status);
     }
 }

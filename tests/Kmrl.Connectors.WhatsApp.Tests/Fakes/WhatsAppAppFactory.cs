@@ -11,12 +11,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
 
-/// <summary>The real connector app with in-memory ports and the media API pointed at a local fake.</summary>
-/// <remarks>
-/// With <paramref name="withHost"/> the connector host really runs the source (its Dapr ports in memory);
-/// otherwise sync requests are only recorded and tests drive the source themselves.
-/// </remarks>
-public sealed class WhatsAppAppFactory(Uri cloudApi, Action<IWebHostBuilder>? configure = null, bool withHost = false) : WebApplicationFactory<Program>
+/// <summary>
+/// The real connector app with in-memory ports and the media API pointed at a local fake. Sync requests are only
+/// recorded; tests drive the source themselves (the whole path runs in SidecarEndToEndTests).
+/// </summary>
+public sealed class WhatsAppAppFactory(Uri cloudApi, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
 {
     public InMemoryPendingMediaStore Store { get; } = new();
     public RecordingSyncRequests SyncRequests { get; } = new();
@@ -44,11 +43,8 @@ public sealed class WhatsAppAppFactory(Uri cloudApi, Action<IWebHostBuilder>? co
             services.AddSingleton<ISkippedItemStore>(SkippedItems);
             services.RemoveAll<IBlobStorage>();
             services.AddSingleton<IBlobStorage, InMemoryBlobStorage>();
-            if (!withHost)
-            {
-                services.RemoveAll<ISyncRequests>();
-                services.AddSingleton<ISyncRequests>(SyncRequests);
-            }
+            services.RemoveAll<ISyncRequests>();
+            services.AddSingleton<ISyncRequests>(SyncRequests);
         });
     }
 }

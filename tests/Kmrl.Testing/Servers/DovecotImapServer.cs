@@ -24,6 +24,12 @@ public sealed class DovecotImapServer : IAsyncLifetime
 
     public string ConfigPath => _directory.Combine("dovecot.conf");
 
+    /// <summary>
+    /// When set, users sign in with OAuth2 bearer tokens (XOAUTH2/OAUTHBEARER) that Dovecot checks at this RFC 7662
+    /// introspection URL, the way Microsoft 365 and Gmail accept them, instead of with passwords.
+    /// </summary>
+    public string? OAuth2IntrospectionUrl { get; init; }
+
     public async Task InitializeAsync()
     {
         Port = FreePort.Next();
@@ -41,16 +47,8 @@ public sealed class DovecotImapServer : IAsyncLifetime
             log_path = {{_directory.Combine("dovecot.log")}}
             ssl = no
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            {{await AuthenticationConfigAsync(mail)}}
             mail_location = maildir:{{mail}}/%u
-            passdb {
-              driver = passwd-file
-              args = scheme=PLAIN username_format=%u {{_directory.Combine("users")}}
-            }
-            userdb {
-              driver = static
-              args = uid=nobody gid=nogroup home={{mail}}/%u
-            }
             service imap-login {
               inet_listener imap {
                 address = 127.0.0.1
@@ -71,6 +69,48 @@ public sealed class DovecotImapServer : IAsyncLifetime
 
         _process = ServerProcess.Start("dovecot", ["-F", "-c", ConfigPath], "dovecot-imapd");
         await _process.WaitForPortAsync(Port);
+    }
+
+    /// <summary>Dovecot's server log, for failure messages.</summary>
+    public string Log => File.Exists(_directory.Combine("dovecot.log")) ? File.ReadAllText(_directory.Combine("dovecot.log")) : string.Empty;
+
+    private async Task<string> AuthenticationConfigAsync(string mail)
+    {
+        if (OAuth2IntrospectionUrl is null)
+        {
+            return $$"""
+                auth_mechanisms = plain login
+                passdb {
+                  driver = passwd-file
+                  args = scheme=PLAIN username_format=%u {{_directory.Combine("users")}}
+                }
+                userdb {
+                  driver = static
+                  args = uid=nobody gid=nogroup home={{mail}}/%u
+                }
+                """;
+        }
+        await File.WriteAllTextAsync(_directory.Combine("oauth2.conf.ext"), $"""
+            introspection_mode = post
+            introspection_url = {OAuth2IntrospectionUrl}
+            force_introspection = yes
+            username_attribute = username
+            active_attribute = active
+            active_value = true
+            """);
+        return $$"""
+            auth_mechanisms = xoauth2 oauthbearer
+            passdb {
+              driver = oauth2
+              mechanisms = xoauth2 oauthbearer
+              args = {{_directory.Combine("oauth2.conf.ext")}}
+            }
+            userdb {
+              # The oauth2 passdb cannot answer user lookups (doveadm save needs one): accept every user here.
+              driver = static
+              args = uid=nobody gid=nogroup home={{mail}}/%u allow_all_users=yes
+            }
+            """;
     }
 
     /// <summary>Delivers a raw RFC 5322 message into a user's folder (created if missing).</summary>
