@@ -2,6 +2,7 @@
 # One entry point for developers and CI.
 #   ./build.sh test    install the Debian packages the tests need (when missing), build, run every test
 #   ./build.sh build   build the solution
+#   ./build.sh bench [--quick] [--only P1,P3]   run the benchmarks (bench/), write docs/benchmarks.md
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -51,8 +52,14 @@ case "${1:-test}" in
     summarise "$results"
     exit $status
     ;;
+  bench)
+    # The benchmarks start the same real servers as the tests.
+    install_test_packages
+    shift
+    dotnet run -c Release --project bench/Kmrl.Bench -- "$@"
+    ;;
   *)
-    echo "usage: ./build.sh [test|build]" >&2
+    echo "usage: ./build.sh [test|build|bench]" >&2
     exit 2
     ;;
 esac

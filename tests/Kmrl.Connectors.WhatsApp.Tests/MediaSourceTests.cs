@@ -69,7 +69,7 @@ public sealed class MediaSourceTests : IAsyncLifetime
         Assert.Equal("Anitha K", document.Metadata["profile_name"]);
         Assert.Equal("wamid.1", document.Metadata["message_id"]);
         Assert.Equal("Aluva depot", document.Metadata["caption"]);
-        Assert.Equal(Payloads.PhoneNumberId, document.Metadata["phone_number_id"]);
+        Assert.Equal(WhatsAppPayloads.PhoneNumberId, document.Metadata["phone_number_id"]);
         Assert.Equal("application/pdf", document.Metadata["mime_type"]);
         Assert.True(DateTimeOffset.TryParse(document.Metadata["timestamp"], out _));
         Assert.All(_cloud.DownloadAuthorizations, a => Assert.Equal("Bearer " + FakeSecrets.AccessToken, a));
@@ -196,5 +196,5 @@ public sealed class MediaSourceTests : IAsyncLifetime
     private Task AddPendingAsync(string wamid, string mediaId, string? sha256, string mediaType = "document", string mimeType = "application/pdf",
         string? fileName = null, string? caption = null, DateTimeOffset? at = null) =>
         _store.AddAsync(new PendingMedia(wamid, mediaId, mediaType, mimeType, sha256, fileName, caption, Sender, "Anitha K",
-            Payloads.PhoneNumberId, Payloads.DisplayPhoneNumber, at ?? _clock.GetUtcNow().AddMinutes(-1), _clock.GetUtcNow()), CancellationToken.None);
+            WhatsAppPayloads.PhoneNumberId, WhatsAppPayloads.DisplayPhoneNumber, at ?? _clock.GetUtcNow().AddMinutes(-1), _clock.GetUtcNow()), CancellationToken.None);
 }

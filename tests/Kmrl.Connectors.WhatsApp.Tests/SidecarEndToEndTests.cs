@@ -49,8 +49,8 @@ public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper ou
 
         var content = Encoding.UTF8.GetBytes("%PDF-1.7 track inspection report, Vyttila");
         _cloud.Add("media-sidecar", content);
-        var body = Payloads.Body([Payloads.Change(
-            [Payloads.Message("wamid.SIDECAR", "919847000002", "document", mediaId: "media-sidecar", sha256: FakeCloudApi.HexSha256(content),
+        var body = WhatsAppPayloads.Body([WhatsAppPayloads.Change(
+            [WhatsAppPayloads.Message("wamid.SIDECAR", "919847000002", "document", mediaId: "media-sidecar", sha256: FakeCloudApi.HexSha256(content),
                 fileName: "track-inspection.pdf", caption: "Vyttila")],
             contacts: ("919847000002", "Rajesh P"))]);
         using var request = new StringContent(body, Encoding.UTF8, "application/json");

@@ -54,7 +54,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     [Fact]
     public async Task A_signed_delivery_is_stored_as_pending_and_requests_a_sync()
     {
-        var body = Payloads.Body([Payloads.Change([Payloads.Message("wamid.A1", Sender, "document", fileName: "invoice.pdf", caption: "Invoice")],
+        var body = WhatsAppPayloads.Body([WhatsAppPayloads.Change([WhatsAppPayloads.Message("wamid.A1", Sender, "document", fileName: "invoice.pdf", caption: "Invoice")],
             contacts: (Sender, "Anitha K"))]);
 
         var response = await PostAsync(body, Sign(body, FakeSecrets.AppSecret));
@@ -64,7 +64,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         Assert.Equal(PendingMediaStatus.Pending, entry.Status);
         Assert.Equal("wamid.A1", entry.Media.MessageId);
         Assert.Equal("Anitha K", entry.Media.ProfileName);
-        Assert.Equal(Payloads.PhoneNumberId, entry.Media.PhoneNumberId);
+        Assert.Equal(WhatsAppPayloads.PhoneNumberId, entry.Media.PhoneNumberId);
         Assert.Equal("invoice.pdf", entry.Media.FileName);
         Assert.Equal(["whatsapp-inbound"], _factory.SyncRequests.Requests);
     }
@@ -83,7 +83,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     public async Task A_delivery_without_a_valid_signature_is_unauthorized_and_stores_nothing(
         string why, Func<string, string?> signature, Func<string, string> sentBody)
     {
-        var body = Payloads.Body([Payloads.Change([Payloads.Message("wamid.B1", Sender, "document", fileName: "invoice.pdf")])]);
+        var body = WhatsAppPayloads.Body([WhatsAppPayloads.Change([WhatsAppPayloads.Message("wamid.B1", Sender, "document", fileName: "invoice.pdf")])]);
 
         var response = await PostAsync(sentBody(body), signature(body));
 
@@ -97,8 +97,8 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     {
         var content = Encoding.UTF8.GetBytes("%PDF-1.7 work order 4711");
         _cloud.Add("media-dup", content);
-        var body = Payloads.Body([Payloads.Change(
-            [Payloads.Message("wamid.DUP", Sender, "document", mediaId: "media-dup", sha256: FakeCloudApi.HexSha256(content), fileName: "wo-4711.pdf")],
+        var body = WhatsAppPayloads.Body([WhatsAppPayloads.Change(
+            [WhatsAppPayloads.Message("wamid.DUP", Sender, "document", mediaId: "media-dup", sha256: FakeCloudApi.HexSha256(content), fileName: "wo-4711.pdf")],
             contacts: (Sender, "Anitha K"))]);
 
         for (var i = 0; i < 3; i++)
@@ -123,23 +123,23 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     public async Task A_batch_with_several_entries_and_messages_stores_each_media_message_and_counts_the_rest()
     {
         using var counts = new CounterCapture(_factory.Services.GetRequiredService<IMeterFactory>(), WhatsAppMetrics.MeterName, "kmrl.whatsapp.webhook.items");
-        var body = Payloads.Body(
+        var body = WhatsAppPayloads.Body(
             [
-                Payloads.Change(
+                WhatsAppPayloads.Change(
                     [
-                        Payloads.Message("wamid.E1", Sender, "document", fileName: "a.pdf"),
-                        Payloads.Message("wamid.E2", Sender, "image", mimeType: "image/jpeg", caption: "Track photo"),
-                        Payloads.Message("wamid.E3", Sender, "text"),
+                        WhatsAppPayloads.Message("wamid.E1", Sender, "document", fileName: "a.pdf"),
+                        WhatsAppPayloads.Message("wamid.E2", Sender, "image", mimeType: "image/jpeg", caption: "Track photo"),
+                        WhatsAppPayloads.Message("wamid.E3", Sender, "text"),
                     ],
-                    [Payloads.Status("wamid.OUT1")],
+                    [WhatsAppPayloads.Status("wamid.OUT1")],
                     (Sender, "Anitha K")),
-                Payloads.Change(statuses: [Payloads.Status("wamid.OUT2", "read")]),
+                WhatsAppPayloads.Change(statuses: [WhatsAppPayloads.Status("wamid.OUT2", "read")]),
             ],
             [
-                Payloads.Change(
+                WhatsAppPayloads.Change(
                     [
-                        Payloads.Message("wamid.E4", "919847000002", "document", fileName: "b.docx"),
-                        Payloads.Message("wamid.E5", "919847000002", "video", mimeType: "video/mp4"),
+                        WhatsAppPayloads.Message("wamid.E4", "919847000002", "document", fileName: "b.docx"),
+                        WhatsAppPayloads.Message("wamid.E5", "919847000002", "video", mimeType: "video/mp4"),
                     ],
                     contacts: ("919847000002", "Rahul M")),
             ]);
@@ -165,11 +165,11 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
             builder.UseSetting("WhatsApp:AllowedSenders:0", Sender);
         });
         var client = factory.CreateClient();
-        var body = Payloads.Body([Payloads.Change(
+        var body = WhatsAppPayloads.Body([WhatsAppPayloads.Change(
         [
-            Payloads.Message("wamid.V1", Sender, "video", mimeType: "video/mp4"),
-            Payloads.Message("wamid.V2", "919000000009", "document", fileName: "spam.pdf"),
-            Payloads.Message("wamid.V3", Sender, "image", mimeType: "image/jpeg"),
+            WhatsAppPayloads.Message("wamid.V1", Sender, "video", mimeType: "video/mp4"),
+            WhatsAppPayloads.Message("wamid.V2", "919000000009", "document", fileName: "spam.pdf"),
+            WhatsAppPayloads.Message("wamid.V3", Sender, "image", mimeType: "image/jpeg"),
         ])]);
 
         using var content = new StringContent(body, Encoding.UTF8, "application/json");

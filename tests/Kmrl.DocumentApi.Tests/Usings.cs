@@ -1,3 +1,3 @@
 global using Kmrl.DocumentApi.Model;
-global using Kmrl.DocumentApi.Tests.Corpus;
+global using Kmrl.Testing.Documents;
 global using Kmrl.DocumentApi.Tests.Fakes;

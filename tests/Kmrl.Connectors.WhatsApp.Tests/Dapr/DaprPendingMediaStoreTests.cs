@@ -75,5 +75,5 @@ public sealed class DaprPendingMediaStoreTests(RedisServer redis) : IClassFixtur
 
     private static PendingMedia Media(string wamid, int minutesAgo = 1) => new(
         wamid, "media-" + wamid, "document", "application/pdf", "abc", "a.pdf", "Caption", "919847000001", "Anitha K",
-        Payloads.PhoneNumberId, Payloads.DisplayPhoneNumber, DateTimeOffset.UtcNow.AddMinutes(-minutesAgo), DateTimeOffset.UtcNow);
+        WhatsAppPayloads.PhoneNumberId, WhatsAppPayloads.DisplayPhoneNumber, DateTimeOffset.UtcNow.AddMinutes(-minutesAgo), DateTimeOffset.UtcNow);
 }

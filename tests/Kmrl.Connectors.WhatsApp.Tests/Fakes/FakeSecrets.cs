@@ -4,7 +4,7 @@ namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
 
 public sealed class FakeSecrets : ISecretProvider
 {
-    public const string AccessToken = "EAAG-test-access-token";
+    public const string AccessToken = FakeCloudApi.AccessToken;
     public const string AppSecret = "app-secret-for-tests";
     public const string VerifyToken = "kmrl-verify-token";
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
-using Kmrl.DocumentApi.Tests.Corpus;
+using Kmrl.Testing.Documents;
 using Kmrl.Testing.Servers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

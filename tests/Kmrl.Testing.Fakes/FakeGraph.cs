@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Kmrl.Connectors.SharePoint.Tests.Fakes;
+namespace Kmrl.Testing.Fakes;
 
 /// <summary>
 /// A local Microsoft Graph for one SharePoint site, speaking the documented JSON: site by path, /sites/{id}/drives,

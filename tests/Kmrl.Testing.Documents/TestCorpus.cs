@@ -14,7 +14,7 @@ using P = DocumentFormat.OpenXml.Presentation;
 using S = DocumentFormat.OpenXml.Spreadsheet;
 using W = DocumentFormat.OpenXml.Wordprocessing;
 
-namespace Kmrl.DocumentApi.Tests.Corpus;
+namespace Kmrl.Testing.Documents;
 
 /// <summary>
 /// The documents the tests run on, generated on the fly: nothing binary is committed. Scans are rendered by

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Xunit;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Kmrl.Connectors.Maximo.Tests;
+namespace Kmrl.Testing.Fakes;
 
 /// <summary>One work order with its attachments, as the fake serves it.</summary>
 public sealed record FakeWorkOrder(string WoNum, string SiteId, string Description, string Status, DateTimeOffset ChangeDate, List<FakeDocLink> DocLinks);

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 
-namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
+namespace Kmrl.Testing.Fakes;
 
 /// <summary>Webhook bodies in the shape of Meta's "messages" webhook reference.</summary>
-public static class Payloads
+public static class WhatsAppPayloads
 {
     public const string PhoneNumberId = "106540352242922";
     public const string DisplayPhoneNumber = "914842000000";

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
+namespace Kmrl.Testing.Fakes;
 
 /// <summary>
 /// The Cloud API media endpoints on Kestrel (127.0.0.1, random port), speaking Meta's documented shapes:
@@ -19,6 +19,9 @@ namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
 /// </summary>
 public sealed class FakeCloudApi : IAsyncDisposable
 {
+    /// <summary>The bearer the fake accepts; put it in the connector's secret store as <c>whatsapp:access-token</c>.</summary>
+    public const string AccessToken = "EAAG-test-access-token";
+
     public static readonly TimeSpan UrlLifetime = TimeSpan.FromMinutes(5);
 
     private readonly WebApplication _app;
@@ -119,7 +122,7 @@ public sealed class FakeCloudApi : IAsyncDisposable
     }
 
     private static bool IsAuthorized(HttpRequest request) =>
-        request.Headers.Authorization.ToString() == "Bearer " + FakeSecrets.AccessToken;
+        request.Headers.Authorization.ToString() == "Bearer " + AccessToken;
 
     private static IResult GraphError(int status, int code, string message) => Results.Json(
         new { error = new { message, type = "OAuthException", code, fbtrace_id = "AbCdEf" } }, statusCode: status);

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+
+namespace Kmrl.Bench;
+
+public sealed record BenchSection(string Id, string Title, IReadOnlyList<BenchResult> Results, TimeSpan Duration, string? Error);
+
+/// <summary>The markdown report: the command, the machine, then one table of ours / baseline / ratio.</summary>
+public static class BenchReport
+{
+    public static string Render(IReadOnlyList<BenchSection> sections, BenchOptions options, IReadOnlyList<(string Name, string Value)> machine)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Benchmarks");
+        text.AppendLine();
+        text.AppendLine("Every figure is ours against its baseline measured in the same run, so the ratio is what counts on a noisy machine.");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Produced by `{options.CommandLine}`{(options.Quick ? " (quick mode: smaller sizes and shorter runs; not the reference figures)" : string.Empty)}.");
+        text.AppendLine();
+        text.AppendLine("## Machine");
+        text.AppendLine();
+        foreach (var (name, value) in machine)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {value}");
+        }
+        text.AppendLine();
+        text.AppendLine("## Results");
+        text.AppendLine();
+        text.AppendLine("| id | measure | ours | baseline | ratio | target | met | notes |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var section in sections)
+        {
+            if (section.Error is { } error)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {section.Id} | {Cell(section.Title)} | failed | | | | no | {Cell(error)} |");
+                continue;
+            }
+            foreach (var row in section.Results)
+            {
+                var met = row.Met switch { true => "yes", false => "no", null => "–" };
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {row.Id} | {Cell(row.Measure)} | {Cell(row.Ours)} | {Cell(row.Baseline)} | {Cell(row.Ratio)} | {Cell(row.Target)} | {met} | {Cell(row.Notes)} |");
+            }
+        }
+        text.AppendLine();
+        text.AppendLine("## Durations");
+        text.AppendLine();
+        foreach (var section in sections)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {section.Id} {section.Title}: {section.Duration.TotalSeconds:F0} s");
+        }
+        return text.ToString();
+    }
+
+    private static string Cell(string value) => value.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+}
