@@ -2,7 +2,7 @@
 # One entry point for developers and CI.
 #   ./build.sh test    install the Debian packages the tests need (when missing), build, run every test
 #   ./build.sh build   build the solution
-#   ./build.sh bench [--quick] [--only P1,P3]   run the benchmarks (bench/), write docs/benchmarks.md
+#   ./build.sh bench [--quick] [--only P1,P3,R]   run the benchmarks (bench/) and the reliability suite in its long mode, write docs/benchmarks.md
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -21,7 +21,7 @@ public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Only, string 
                     output = args[++i];
                     break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --only P1,P2 and --out <file>.");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --only P1,P2,R (R: the reliability suite) and --out <file>.");
             }
         }
         // A quick run checks that the benchmarks work; it must not overwrite the reference report.

@@ -8,7 +8,7 @@ public sealed record BenchSection(string Id, string Title, IReadOnlyList<BenchRe
 /// <summary>The markdown report: the command, the machine, then one table of ours / baseline / ratio.</summary>
 public static class BenchReport
 {
-    public static string Render(IReadOnlyList<BenchSection> sections, BenchOptions options, IReadOnlyList<(string Name, string Value)> machine)
+    public static string Render(IReadOnlyList<BenchSection> sections, ReliabilityOutcome? reliability, BenchOptions options, IReadOnlyList<(string Name, string Value)> machine)
     {
         var text = new StringBuilder();
         text.AppendLine("# Benchmarks");
@@ -42,6 +42,10 @@ public static class BenchReport
                     $"| {row.Id} | {Cell(row.Measure)} | {Cell(row.Ours)} | {Cell(row.Baseline)} | {Cell(row.Ratio)} | {Cell(row.Target)} | {met} | {Cell(row.Notes)} |");
             }
         }
+        if (reliability is not null)
+        {
+            RenderReliability(text, reliability);
+        }
         text.AppendLine();
         text.AppendLine("## Durations");
         text.AppendLine();
@@ -50,6 +54,23 @@ public static class BenchReport
             text.AppendLine(CultureInfo.InvariantCulture, $"- {section.Id} {section.Title}: {section.Duration.TotalSeconds:F0} s");
         }
         return text.ToString();
+    }
+
+    private static void RenderReliability(StringBuilder text, ReliabilityOutcome reliability)
+    {
+        text.AppendLine();
+        text.AppendLine("## Reliability suite (R1-R5)");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"`{reliability.Command}`: {reliability.Passed} passed, {reliability.Failed} failed, {reliability.Skipped} skipped in {reliability.Duration.TotalSeconds:F0} s. The same tests run bounded in CI (`./build.sh test`); pass or fail is decided by their assertions, the figures below are what they measured.");
+        text.AppendLine();
+        text.AppendLine("| id | measure | value | expected | mode |");
+        text.AppendLine("| --- | --- | --- | --- | --- |");
+        foreach (var figure in reliability.Figures)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {figure.Id} | {Cell(figure.Measure)} | {Cell(figure.Value)} | {Cell(figure.Expectation)} | {figure.Mode} |");
+        }
     }
 
     private static string Cell(string value) => value.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");

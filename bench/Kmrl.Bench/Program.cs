@@ -10,7 +10,8 @@ var benchmarks = typeof(IBenchmark).Assembly.GetTypes()
     .Where(benchmark => options.Only.Count == 0 || options.Only.Contains(benchmark.Id))
     .OrderBy(benchmark => benchmark.Id, StringComparer.Ordinal)
     .ToList();
-if (benchmarks.Count == 0)
+var runReliability = options.Only.Count == 0 || options.Only.Contains("R");
+if (benchmarks.Count == 0 && !runReliability)
 {
     Console.Error.WriteLine("No benchmark matches --only.");
     return 2;
@@ -51,7 +52,15 @@ finally
     await redis.DisposeAsync();
 }
 
-var report = BenchReport.Render(sections, options, MachineInfo.Describe());
+ReliabilityOutcome? reliability = null;
+if (runReliability)
+{
+    Console.WriteLine("== R1-R5 reliability suite");
+    reliability = await ReliabilitySuite.RunAsync(options.Quick, scratch.Path, Console.Out, CancellationToken.None);
+    failed |= reliability.Failed > 0;
+}
+
+var report = BenchReport.Render(sections, reliability, options, MachineInfo.Describe());
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.OutputPath))!);
 await File.WriteAllTextAsync(options.OutputPath, report);
 Console.WriteLine(report);
