@@ -66,6 +66,7 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
             await using var catalog = await catalogSidecar.StartAppAsync<documentapi::Program>(new Dictionary<string, string>
             {
                 ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:Kmrl"] = "Information",
             });
             var connectorSidecar = await environment.StartSidecarAsync(DaprNames.AppIds.MaximoConnector);
             var settings = ConnectorSettings(connectorSidecar);
@@ -226,13 +227,20 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
     {
         var deadline = DateTime.UtcNow + timeout;
         var database = environment.Redis.GetDatabase();
+        var progress = Stopwatch.StartNew();
         while (DateTime.UtcNow < deadline)
         {
             var delivered = catalogSidecar.Deliveries.Count(d => d.Topic == DaprNames.Topics.DocumentDiscovered && d.Outcome != DeliveryOutcome.Retry);
-            var ended = await database.StreamLengthAsync(DaprNames.Topics.DocumentProcessed) + await database.StreamLengthAsync(DaprNames.Topics.DocumentRejected);
-            if (delivered >= published && ended >= Documents)
+            var processed = await database.StreamLengthAsync(DaprNames.Topics.DocumentProcessed);
+            var rejected = await database.StreamLengthAsync(DaprNames.Topics.DocumentRejected);
+            if (delivered >= published && processed + rejected >= Documents)
             {
                 return;
+            }
+            if (progress.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss} catalog: {delivered} of {published} DocumentDiscovered taken, {processed} processed, {rejected} rejected, {await CountStoredRecordsAsync(environment)} records stored");
+                progress.Restart();
             }
             await Task.Delay(500);
         }
