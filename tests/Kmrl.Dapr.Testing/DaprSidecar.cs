@@ -138,7 +138,9 @@ public sealed class DaprSidecar : IAsyncDisposable
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprRuntimeApi>, DaprRuntimeApi.MethodProvider>());
         // Workflows: a DurableTask.Core in-memory engine per sidecar, behind Dapr's dialect of TaskHubSidecarService.
         builder.Services.AddSingleton(provider => new InMemoryOrchestrationService(provider.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton<IOrchestrationService>(provider => provider.GetRequiredService<InMemoryOrchestrationService>());
+        // The dispatchers take as many work items at once as the Dapr.Workflow worker does (its default, 100).
+        builder.Services.AddSingleton<IOrchestrationService>(provider =>
+            new ConcurrentOrchestrationService(provider.GetRequiredService<InMemoryOrchestrationService>(), maxConcurrentWorkItems: 100));
         builder.Services.AddSingleton<IOrchestrationServiceClient>(provider => provider.GetRequiredService<InMemoryOrchestrationService>());
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         builder.Services.AddSingleton<WorkflowApi>();

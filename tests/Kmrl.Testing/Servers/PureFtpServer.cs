@@ -10,6 +10,7 @@ public sealed class PureFtpServer : IAsyncLifetime
 {
     private readonly TempDirectory _directory = new("pureftpd");
     private ServerProcess? _process;
+    private string[] _arguments = [];
 
     public string Host => "127.0.0.1";
 
@@ -47,12 +48,13 @@ public sealed class PureFtpServer : IAsyncLifetime
         await File.WriteAllTextAsync(combined, await File.ReadAllTextAsync(CertificatePath) + await File.ReadAllTextAsync(key));
         await Shell.RunAsync("chown", ["-R", "nobody:nogroup", RootPath], "coreutils");
 
-        _process = ServerProcess.Start("pure-ftpd",
+        _arguments =
         [
             "-S", $"{Host},{Port}", "-p", $"{passiveFirst}:{passiveLast}", "-P", Host,
             "-l", $"puredb:{_directory.Combine("pureftpd.pdb")}", "-E", "-A", "-H", "-u", "1",
             "-Y", RequireTls ? "2" : "1", "-2", combined,
-        ], "pure-ftpd");
+        ];
+        _process = ServerProcess.Start("pure-ftpd", _arguments, "pure-ftpd");
         await _process.WaitForPortAsync(Port);
     }
 
@@ -70,6 +72,7 @@ public sealed class PureFtpServer : IAsyncLifetime
         return path;
     }
 
+    /// <summary>Stops the server (outage tests); <see cref="RestartAsync"/> brings it back with the same files and port.</summary>
     public async Task StopAsync()
     {
         if (_process is not null)
@@ -77,6 +80,13 @@ public sealed class PureFtpServer : IAsyncLifetime
             await _process.DisposeAsync();
             _process = null;
         }
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        _process = ServerProcess.Start("pure-ftpd", _arguments, "pure-ftpd");
+        await _process.WaitForPortAsync(Port);
     }
 
     public async Task DisposeAsync()
