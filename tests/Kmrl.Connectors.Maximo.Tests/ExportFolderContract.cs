@@ -85,6 +85,27 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_handed_file_whose_archive_move_was_cut_short_is_moved_at_the_next_poll_and_not_handed_again()
+    {
+        var folder = await SeedFolderAsync("cut-short", ("WO-9.pdf", [9, 9]));
+        // Handed on and checkpointed without a move: what a crash between the commit and the move leaves behind.
+        var withoutMove = Source(folder);
+        var first = await SourceRunner.RunAsync(withoutMove, null);
+        var second = await SourceRunner.RunAsync(withoutMove, first.Checkpoint);
+        var source = Source(folder, o => o.ArchiveFolder = RemotePath(folder, "archive"));
+
+        var third = await SourceRunner.RunAsync(source, second.Checkpoint);
+        var fourth = await SourceRunner.RunAsync(source, third.Checkpoint);
+
+        Assert.Single(second.Documents);
+        Assert.Empty(third.Documents);
+        Assert.True(File.Exists(Path.Combine(server.LocalRoot, folder, "archive", "WO-9.pdf")));
+        Assert.False(File.Exists(Path.Combine(server.LocalRoot, folder, "WO-9.pdf")));
+        Assert.Empty(fourth.Documents);
+        Assert.Empty(ExportFolderCheckpoint.Parse(fourth.Checkpoint).Handed);
+    }
+
+    [Fact]
     public async Task Without_an_archive_a_handed_file_is_remembered_and_a_replaced_one_is_taken_again()
     {
         var folder = await SeedFolderAsync("remember", ("report.pdf", [1, 2, 3]));

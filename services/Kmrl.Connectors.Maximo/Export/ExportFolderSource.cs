@@ -39,6 +39,7 @@ public sealed partial class ExportFolderSource(
             var stamp = new FileStamp(file.Size, file.Modified);
             if (handed.TryGetValue(file.Path, out var handedStamp) && handedStamp == stamp)
             {
+                await ArchiveLeftBehindAsync(file, cancellationToken);
                 continue;
             }
             var stable = options.DoneMarkerSuffix is { Length: > 0 } suffix
@@ -107,6 +108,28 @@ public sealed partial class ExportFolderSource(
         return metadata;
     }
 
+    /// <summary>
+    /// A handed file still in the folder had its checkpoint stored but its move cut short (a crash, or the run's
+    /// lease ending between the commit and the move). Its document is already published, so only the move is
+    /// retried; a failure is logged and tried again next poll rather than failing this one.
+    /// </summary>
+    private async Task ArchiveLeftBehindAsync(RemoteEntry file, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(options.ArchiveFolder))
+        {
+            return;
+        }
+        try
+        {
+            await ArchiveAsync(file, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException or Renci.SshNet.Common.SshException
+            && !cancellationToken.IsCancellationRequested)
+        {
+            LogArchiveRetryFailed(logger, ex, file.Path);
+        }
+    }
+
     private async Task ArchiveAsync(RemoteEntry file, CancellationToken cancellationToken)
     {
         var archive = options.ArchiveFolder!;
@@ -167,6 +190,9 @@ public sealed partial class ExportFolderSource(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export folder {Source}: {Files} files, {Ready} ready, {Pending} waiting to prove stable")]
     private static partial void LogPoll(ILogger logger, string source, int files, int ready, int pending);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Moving {Path}, handed on earlier, into the archive failed again; next poll retries")]
+    private static partial void LogArchiveRetryFailed(ILogger logger, Exception exception, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Archived {Path} into {ArchiveFolder}")]
     private static partial void LogArchived(ILogger logger, string path, string archiveFolder);
