@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Kmrl.Bench.Benchmarks;
+
+/// <summary>
+/// P2, upload path: peak RSS growth while one large file streams through POST /documents of the production
+/// document-api on the test sidecar, for growing file sizes. The file is generated while it is sent, so the
+/// uploader holds no copy of it.
+/// </summary>
+public sealed class P2UploadMemory : IBenchmark
+{
+    private const long MiB = 1024 * 1024;
+    private const double TargetMiB = 64;
+    private const double FlatnessMiB = 16;
+
+    public string Id => "P2";
+
+    public string Title => "memory, upload path";
+
+    public async Task<IReadOnlyList<BenchResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        long[] sizes = context.Scale<long[]>([128 * MiB, 512 * MiB, 1024 * MiB], [32 * MiB, 128 * MiB]);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            // The default cap (100 MiB) would answer 413; the benchmark is about streaming, not the cap.
+            ["DocumentApi:Upload:MaxFileBytes"] = (2048 * MiB).ToString(CultureInfo.InvariantCulture),
+        };
+        var rows = new List<BenchResult>();
+        var growths = new List<(long Size, double GrowthMiB)>();
+        await using var host = await DocumentApiHost.StartAsync(context, settings);
+        using var http = host.CreateClient(TimeSpan.FromMinutes(15));
+
+        // One small upload first: JIT, connection pool and the API key cache are not the upload path's memory.
+        var warmUp = await UploadAsync(http, 1 * MiB, cancellationToken);
+        await DocumentApiHost.WaitForFinalStatusAsync(http, warmUp, TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(2), cancellationToken);
+
+        foreach (var size in sizes)
+        {
+            var clock = Stopwatch.StartNew();
+            double acceptedGrowth, workflowGrowth;
+            string status;
+            await using (var sampler = RssSampler.Start())
+            {
+                var documentId = await UploadAsync(http, size, cancellationToken);
+                acceptedGrowth = sampler.GrowthBytes / (double)MiB;
+                var uploadSeconds = clock.Elapsed.TotalSeconds;
+                // The workflow copies the blob to a temp file and sniffs its head; random bytes are no supported
+                // type, so it is rejected there without being read into memory. Sampling continues until then.
+                status = await DocumentApiHost.WaitForFinalStatusAsync(http, documentId, TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(10), cancellationToken);
+                workflowGrowth = sampler.GrowthBytes / (double)MiB;
+                context.Log.WriteLine($"   {size / MiB} MiB: 202 after {uploadSeconds:F1} s, growth {acceptedGrowth:F1} MiB; workflow '{status}' after {clock.Elapsed.TotalSeconds:F1} s, growth {workflowGrowth:F1} MiB");
+                rows.Add(new BenchResult(Id, string.Create(CultureInfo.InvariantCulture, $"peak RSS growth, upload of {size / MiB} MiB (MiB)"),
+                    Mib(acceptedGrowth), Mib(size / (double)MiB), (acceptedGrowth / (size / (double)MiB)).ToString("F3", CultureInfo.InvariantCulture),
+                    "< 64 MiB", acceptedGrowth < TargetMiB,
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"Measured until the 202 ({uploadSeconds:F1} s, {size / MiB / uploadSeconds:F0} MiB/s). Until the workflow had also copied the blob to a temp file and sniffed it (status {status}: random bytes are no supported type): {workflowGrowth:F1} MiB. RSS of this whole process (document-api, Dapr sidecar double and the uploading client): an upper bound of the service's own.")));
+            }
+            growths.Add((size, acceptedGrowth));
+        }
+
+        var smallest = growths[0];
+        var largest = growths[^1];
+        var spread = largest.GrowthMiB - smallest.GrowthMiB;
+        rows.Add(new BenchResult(Id, string.Create(CultureInfo.InvariantCulture, $"flatness: growth at {largest.Size / MiB} MiB vs at {smallest.Size / MiB} MiB"),
+            Mib(largest.GrowthMiB), Mib(smallest.GrowthMiB), (largest.GrowthMiB / Math.Max(smallest.GrowthMiB, 1)).ToString("F2", CultureInfo.InvariantCulture),
+            string.Create(CultureInfo.InvariantCulture, $"flat: difference < {FlatnessMiB:F0} MiB"), spread < FlatnessMiB,
+            string.Create(CultureInfo.InvariantCulture, $"The file grows {largest.Size / smallest.Size}×, the peak by {spread:F1} MiB. Ratio over at least 1 MiB, so a near-zero smallest growth does not inflate it.")));
+        return rows;
+    }
+
+    private static string Mib(double value) => value.ToString("F1", CultureInfo.InvariantCulture) + " MiB";
+
+    private static async Task<string> UploadAsync(HttpClient http, long size, CancellationToken cancellationToken)
+    {
+        await using var content = new GeneratedContentStream(size, (ulong)size);
+        using var body = DocumentApiHost.UploadBody(new StreamContent(content, 81920), "site-survey.bin", "application/octet-stream");
+        using var response = await http.PostAsync("/documents", body, cancellationToken);
+        if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"The {size / MiB} MiB upload was answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+        return await DocumentApiHost.DocumentIdAsync(response, cancellationToken);
+    }
+}
