@@ -16,6 +16,7 @@ namespace Kmrl.Bench.Benchmarks;
 public sealed class DocumentApiHost : IAsyncDisposable
 {
     private const string ApiKey = "bench-portal-key-0123456789abcdef";
+    private const string ContentRootVariable = "ASPNETCORE_TEST_CONTENTROOT_KMRL_DOCUMENTAPI";
 
     private readonly DaprTestEnvironment _environment;
     private readonly WebApplicationFactory<documentapi::Program> _app;
@@ -38,6 +39,13 @@ public sealed class DocumentApiHost : IAsyncDisposable
     /// <summary>Starts a fresh environment (the Redis database is flushed) and the app with <paramref name="settings"/> on top.</summary>
     public static async Task<DocumentApiHost> StartAsync(BenchContext context, IReadOnlyDictionary<string, string>? settings = null)
     {
+        // WebApplicationFactory finds the app's content root from the working directory; run from the repository
+        // root (./build.sh bench) it guesses <root>/Kmrl.DocumentApi and the host fails to start. Its documented
+        // override is this variable.
+        if (Environment.GetEnvironmentVariable(ContentRootVariable) is null)
+        {
+            Environment.SetEnvironmentVariable(ContentRootVariable, Path.Combine(RepositoryPaths.Root, "services", "Kmrl.DocumentApi"));
+        }
         var environment = await DaprTestEnvironment.StartAsync(context.Redis, options =>
             options.Secrets["document-api"] = new Dictionary<string, object>
             {
