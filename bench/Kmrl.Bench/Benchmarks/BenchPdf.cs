@@ -37,8 +37,8 @@ public sealed class BenchPdf
     {
         var random = new Random(seed);
         var pages = new List<string[]>();
-        var size = 1024;
-        while (size < targetBytes)
+        byte[] bytes = [];
+        while (bytes.Length < targetBytes)
         {
             var lines = new string[46];
             for (var i = 0; i < lines.Length; i++)
@@ -50,9 +50,8 @@ public sealed class BenchPdf
                 lines[0] = "KMRL maintenance report serial " + SerialPlaceholder;
             }
             pages.Add(lines);
-            size += lines.Sum(l => l.Length + 24) + 400;
+            bytes = Build(pages); // a page is ~4 KiB: rebuilding until the size is reached costs a few milliseconds
         }
-        var bytes = Build(pages);
         var offset = Encoding.Latin1.GetString(bytes).IndexOf(SerialPlaceholder, StringComparison.Ordinal);
         return new BenchPdf(bytes, offset);
     }

@@ -133,9 +133,31 @@ public sealed class DocumentApiHost : IAsyncDisposable
         throw new TimeoutException($"Document {documentId} was still '{status ?? "unknown"}' after {timeout.TotalSeconds:F0} s.");
     }
 
+    /// <summary>
+    /// Waits until this process uses less than a tenth of a core (at most <paramref name="limit"/>). Activities that
+    /// were running when an app stopped finish on the thread pool; the next benchmark must not measure them.
+    /// </summary>
+    public static async Task WaitForQuietAsync(TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        while (DateTime.UtcNow < deadline)
+        {
+            self.Refresh();
+            var before = self.TotalProcessorTime;
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            self.Refresh();
+            if ((self.TotalProcessorTime - before).TotalSeconds < 0.1)
+            {
+                return;
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync();
         await _environment.DisposeAsync();
+        await WaitForQuietAsync(TimeSpan.FromSeconds(90));
     }
 }
