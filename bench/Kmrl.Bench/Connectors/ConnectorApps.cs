@@ -4,7 +4,12 @@ extern alias sharepoint;
 extern alias whatsapp;
 
 using Kmrl.Dapr.Testing;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Kiota.Abstractions.Authentication;
 
 namespace Kmrl.Bench.Connectors;
 
@@ -23,13 +28,19 @@ public static class ConnectorApps
     public static Task<WebApplicationFactory<maximo::Program>> StartMaximoAsync(DaprSidecar sidecar, IReadOnlyDictionary<string, string> settings) =>
         StartAsync<maximo::Program>(sidecar, "Kmrl.Connectors.Maximo", settings);
 
+    /// <summary>With a token provider that hands the fake Graph's bearer to 127.0.0.1, as the SharePoint tests do.</summary>
     public static Task<WebApplicationFactory<sharepoint::Program>> StartSharePointAsync(DaprSidecar sidecar, IReadOnlyDictionary<string, string> settings) =>
-        StartAsync<sharepoint::Program>(sidecar, "Kmrl.Connectors.SharePoint", settings);
+        StartAsync<sharepoint::Program>(sidecar, "Kmrl.Connectors.SharePoint", settings, web => web.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<IAccessTokenProvider>();
+            services.AddSingleton<IAccessTokenProvider, FakeGraphTokenProvider>();
+        }));
 
     public static Task<WebApplicationFactory<whatsapp::Program>> StartWhatsAppAsync(DaprSidecar sidecar, IReadOnlyDictionary<string, string> settings) =>
         StartAsync<whatsapp::Program>(sidecar, "Kmrl.Connectors.WhatsApp", settings);
 
-    private static Task<WebApplicationFactory<TProgram>> StartAsync<TProgram>(DaprSidecar sidecar, string project, IReadOnlyDictionary<string, string> settings)
+    private static Task<WebApplicationFactory<TProgram>> StartAsync<TProgram>(DaprSidecar sidecar, string project,
+        IReadOnlyDictionary<string, string> settings, Action<IWebHostBuilder>? configure = null)
         where TProgram : class
     {
         // WebApplicationFactory guesses the content root from the working directory; run from the repository root it
@@ -44,7 +55,7 @@ public static class ConnectorApps
         {
             merged[key] = value;
         }
-        return sidecar.StartAppAsync<TProgram>(merged);
+        return sidecar.StartAppAsync<TProgram>(merged, configure);
     }
 
     private static string RepositoryRoot()
