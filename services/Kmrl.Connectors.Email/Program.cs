@@ -14,3 +14,6 @@ app.MapDefaultEndpoints();
 app.MapConnectorHostApi();
 
 app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

@@ -16,3 +16,6 @@ app.MapConnectorHostApi();
 app.MapWhatsAppWebhookApi();
 
 app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

@@ -55,6 +55,14 @@ public sealed partial class FakeGraph : IAsyncDisposable
         new Random(42).NextBytes(content);
         return Add(new FakeItem(NewId(), name, parentId, Kind.File) { Content = content });
     }
+
+    /// <summary>
+    /// A file whose content stays on disk at <paramref name="path"/> and is streamed on every download, never held in
+    /// memory: for memory benchmarks with files of hundreds of MiB.
+    /// </summary>
+    public string AddFileFromDisk(string name, string parentId, string path) =>
+        Add(new FakeItem(NewId(), name, parentId, Kind.File) { ContentPath = path });
+
     public int ThrottledResponses;
     public int GoneResponses;
 
@@ -287,9 +295,12 @@ public sealed partial class FakeGraph : IAsyncDisposable
         _downloadAuthorizations.Enqueue(context.Request.Headers.Authorization.ToString());
         var id = (context.Request.Path.Value ?? "").Split('/').Last();
         byte[]? content;
+        string? contentPath;
         lock (_gate)
         {
-            content = _items.TryGetValue(id, out var item) && context.Request.Query.ContainsKey("tempauth") ? item.Content : null;
+            var found = _items.TryGetValue(id, out var item) && context.Request.Query.ContainsKey("tempauth");
+            content = found ? item!.Content : null;
+            contentPath = found ? item!.ContentPath : null;
         }
         if (content is null)
         {
@@ -297,6 +308,13 @@ public sealed partial class FakeGraph : IAsyncDisposable
             return;
         }
         context.Response.ContentType = "application/octet-stream";
+        if (contentPath is not null)
+        {
+            await using var file = new FileStream(contentPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            context.Response.ContentLength = file.Length;
+            await file.CopyToAsync(context.Response.Body);
+            return;
+        }
         context.Response.ContentLength = content.Length;
         if (HoldDownloadsAfterFirstChunk is { } hold && content.Length > FirstChunk)
         {
@@ -359,7 +377,7 @@ public sealed partial class FakeGraph : IAsyncDisposable
         }
         json["eTag"] = $"\"{{{item.Guid}}},{item.Version}\"";
         json["cTag"] = $"\"c:{{{item.Guid}}},{item.ContentVersion}\"";
-        json["size"] = item.Content.Length;
+        json["size"] = item.Size;
         json["webUrl"] = $"{SiteUrl}/Shared%20Documents{RelativeFolder(item.ParentId!)}/{Uri.EscapeDataString(item.Name)}";
         json["createdDateTime"] = item.Created.ToString("O", CultureInfo.InvariantCulture);
         json["lastModifiedDateTime"] = item.Modified.ToString("O", CultureInfo.InvariantCulture);
@@ -368,7 +386,7 @@ public sealed partial class FakeGraph : IAsyncDisposable
         json["file"] = new JsonObject
         {
             ["mimeType"] = item.Name.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : "application/octet-stream",
-            ["hashes"] = new JsonObject { ["quickXorHash"] = Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(item.Content)[..20]) },
+            ["hashes"] = new JsonObject { ["quickXorHash"] = Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(item.HashInput)[..20]) },
         };
         if (withListItem)
         {
@@ -446,6 +464,11 @@ public sealed partial class FakeGraph : IAsyncDisposable
         public Kind Kind { get; } = kind;
         public Guid Guid { get; } = Guid.NewGuid();
         public byte[] Content { get; set; } = [];
+        /// <summary>Set for files served from disk (<see cref="AddFileFromDisk"/>); <see cref="Content"/> is then empty.</summary>
+        public string? ContentPath { get; init; }
+        public long Size => ContentPath is null ? Content.Length : new FileInfo(ContentPath).Length;
+        /// <summary>What the fake hash is computed over: the content, or for a file on disk its path and size (not re-read per listing).</summary>
+        public byte[] HashInput => ContentPath is null ? Content : System.Text.Encoding.UTF8.GetBytes(ContentPath + ":" + Size);
         public string? Title { get; init; }
         public int Seq { get; set; }
         public int Version { get; set; } = 1;
