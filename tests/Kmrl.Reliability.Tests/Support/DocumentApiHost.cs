@@ -20,22 +20,24 @@ public sealed class DocumentApiHost : IAsyncDisposable
     public const string ReadOnlyKey = "reliability-read-key-0123456789";
     public const string UploadOnlyKey = "reliability-upload-key-01234567";
 
-    private readonly RedisServer _redis;
-    private readonly DaprTestEnvironment _environment;
-    private readonly WebApplicationFactory<documentapi::Program> _app;
+    // Dropped when stopped, so that a stopped part's memory can be collected (R5 measures who held what).
+    private RedisServer? _redis;
+    private DaprTestEnvironment? _environment;
+    private DaprSidecar? _sidecar;
+    private WebApplicationFactory<documentapi::Program>? _app;
 
     private DocumentApiHost(RedisServer redis, DaprTestEnvironment environment, DaprSidecar sidecar, WebApplicationFactory<documentapi::Program> app)
     {
         _redis = redis;
         _environment = environment;
-        Sidecar = sidecar;
+        _sidecar = sidecar;
         _app = app;
         BaseAddress = app.ClientOptions.BaseAddress;
     }
 
-    public DaprSidecar Sidecar { get; }
+    public DaprSidecar Sidecar => _sidecar ?? throw new ObjectDisposedException(nameof(DocumentApiHost));
 
-    public DaprTestEnvironment Environment => _environment;
+    public DaprTestEnvironment Environment => _environment ?? throw new ObjectDisposedException(nameof(DocumentApiHost));
 
     public Uri BaseAddress { get; }
 
@@ -97,10 +99,30 @@ public sealed class DocumentApiHost : IAsyncDisposable
         throw new TimeoutException($"Document {documentId} did not leave the workflow: {last?.ToJsonString()}");
     }
 
+    /// <summary>Stops document-api only; the sidecar double and Redis keep running (memory attribution in R5).</summary>
+    public async Task StopAppAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Stops the sidecar double and Redis too (after the app).</summary>
     public async ValueTask DisposeAsync()
     {
-        await _app.DisposeAsync();
-        await _environment.DisposeAsync();
-        await _redis.DisposeAsync();
+        await StopAppAsync();
+        _sidecar = null;
+        if (_environment is { } environment)
+        {
+            _environment = null;
+            await environment.DisposeAsync();
+        }
+        if (_redis is { } redis)
+        {
+            _redis = null;
+            await redis.DisposeAsync();
+        }
     }
 }
