@@ -19,6 +19,12 @@ public sealed class UploadLoadTests(ITestOutputHelper output)
     private const int Uploaders = 32;
     private const double MiB = 1024 * 1024;
 
+    /// <summary>
+    /// Live heap document-api may still hold once the load is over (stopping it frees it): its singletons, rule set
+    /// and key cache measured 1.2-1.3 MiB after 1,000-4,000 uploads; 2 KiB kept per upload would pass 8 MiB.
+    /// </summary>
+    private const long MaxHeldByApp = 8L * 1024 * 1024;
+
     [Fact]
     public async Task Thirty_two_concurrent_uploaders_get_no_5xx_and_rss_stays_flat()
     {
@@ -67,15 +73,17 @@ public sealed class UploadLoadTests(ITestOutputHelper output)
         // Flat: what the service itself holds may not grow with the uploads it took. The double's share is measured,
         // not assumed (see WorkflowEngineFootprint), and only that share is set aside.
         var growthNotHeldByDouble = result.RssLastQuarter - result.RssSecondQuarter - heap.HeldByDouble / 2;
+        Assert.True(heap.HeldByApp <= MaxHeldByApp, $"document-api still held {heap.HeldByApp / MiB:0.0} MiB of live heap after the load");
         Assert.True(growthNotHeldByDouble <= RssTolerance(result),
             $"RSS grew {(result.RssLastQuarter - result.RssSecondQuarter) / MiB:0.0} MiB between the 2nd and the last quarter; the double held {heap.HeldByDouble / MiB:0.0} MiB at the end");
     }
 
     /// <summary>
-    /// 24 MiB or 15 % of the level, whichever is more: a .NET process's RSS moves by a gen0 budget and by heap
-    /// segments the GC keeps rather than returns (tens of MiB on this machine between neighbouring samples), so a
-    /// tighter bound would measure the GC, not a leak; a leak of a few KiB per upload still breaks it within a minute
-    /// at this rate (10,000+ uploads).
+    /// 24 MiB or 15 % of the level, whichever is more. RSS is a coarse measure: it moves with the GC's gen0 budget and
+    /// with heap segments the GC keeps instead of returning, and in CI every service the other test classes started
+    /// shares this process (the level was ~180 MiB alone, ~310 MiB after R3/R4). Measured growth between the quarters
+    /// was 6-14 MiB. A tighter bound would measure the GC; a per-upload leak is caught more precisely by
+    /// <see cref="MaxHeldByApp"/>.
     /// </summary>
     private static long RssTolerance(LoadResult result) => Math.Max(24L * 1024 * 1024, result.RssSecondQuarter * 15 / 100);
 
@@ -95,7 +103,8 @@ public sealed class UploadLoadTests(ITestOutputHelper output)
             string.Create(CultureInfo.InvariantCulture, $"{result.RssSecondQuarter / MiB:0.0} -> {result.RssLastQuarter / MiB:0.0} MiB"),
             string.Create(CultureInfo.InvariantCulture, $"growth minus half the double's share <= {RssTolerance(result) / MiB:0} MiB"));
         ReliabilityReport.Record("R5", "live heap before -> after the load; held at the end by document-api / the sidecar double / neither",
-            string.Create(CultureInfo.InvariantCulture, $"{heapAtStart / MiB:0.0} -> {heap.AllRunning / MiB:0.0} MiB; {heap.HeldByApp / MiB:0.0} / {heap.HeldByDouble / MiB:0.0} / {heap.WithoutAppAndDouble / MiB:0.0} MiB"), "reported");
+            string.Create(CultureInfo.InvariantCulture, $"{heapAtStart / MiB:0.0} -> {heap.AllRunning / MiB:0.0} MiB; {heap.HeldByApp / MiB:0.0} / {heap.HeldByDouble / MiB:0.0} / {heap.WithoutAppAndDouble / MiB:0.0} MiB"),
+            string.Create(CultureInfo.InvariantCulture, $"document-api <= {MaxHeldByApp / MiB:0} MiB"));
     }
 
     private static async Task<HttpStatusCode> UploadAsync(HttpClient http, int number)
