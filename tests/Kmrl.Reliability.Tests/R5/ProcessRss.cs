@@ -16,15 +16,22 @@ public sealed class ProcessRss : IAsyncDisposable
         _loop = Task.Run(async () =>
         {
             using var timer = new PeriodicTimer(interval);
-            do
+            try
             {
-                var bytes = Current();
-                lock (_gate)
+                do
                 {
-                    _samples.Add((clock.Elapsed, bytes));
+                    var bytes = Current();
+                    lock (_gate)
+                    {
+                        _samples.Add((clock.Elapsed, bytes));
+                    }
                 }
+                while (await timer.WaitForNextTickAsync(_stop.Token));
             }
-            while (await timer.WaitForNextTickAsync(_stop.Token).AsTask().ContinueWith(t => !t.IsCanceled && t.Result, TaskScheduler.Default));
+            catch (OperationCanceledException)
+            {
+                // Disposed: sampling ends.
+            }
         });
     }
 
