@@ -71,11 +71,12 @@ public static class UploadHandlers
                     {
                         return await FailAsync(store, stored, StatusCodes.Status400BadRequest, $"At most {options.MaxFiles} files per upload.");
                     }
-                    var fileName = Path.GetFileName((disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value) ?? string.Empty);
-                    if (string.IsNullOrWhiteSpace(fileName))
+                    var sentName = (disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value) ?? string.Empty;
+                    if (string.IsNullOrWhiteSpace(sentName))
                     {
                         return await FailAsync(store, stored, StatusCodes.Status400BadRequest, "A file has no name.");
                     }
+                    var fileName = SafeFileName.From(sentName);
                     var contentType = string.IsNullOrWhiteSpace(section.ContentType) ? "application/octet-stream" : section.ContentType;
                     if (!allowed.Contains(contentType.Split(';')[0].Trim()))
                     {
@@ -110,6 +111,12 @@ public static class UploadHandlers
         }
         catch (InvalidDataException ex)
         {
+            return await FailAsync(store, stored, StatusCodes.Status400BadRequest, "The multipart body is malformed: " + ex.Message);
+        }
+        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // MultipartReader reports a body that ends before its closing boundary (or never has one) as an
+            // IOException: the client's mistake, not the server's.
             return await FailAsync(store, stored, StatusCodes.Status400BadRequest, "The multipart body is malformed: " + ex.Message);
         }
 

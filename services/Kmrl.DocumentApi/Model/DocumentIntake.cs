@@ -35,7 +35,8 @@ public sealed record DocumentIntake(
         discovered.IdempotencyKey,
         discovered.Source,
         discovered.SourceId,
-        discovered.FileName,
+        // Connectors pass on what the source said (an e-mail attachment name may be "../../x.pdf" or hold CR/LF).
+        SafeFileName.From(discovered.FileName),
         discovered.ContentType,
         discovered.Size,
         discovered.Sha256,

@@ -1,0 +1,13 @@
+namespace Kmrl.Reliability.Tests.R3;
+
+/// <summary>
+/// One bad-input case against <c>POST /documents</c>: either an HTTP request or raw request bytes (for what HttpClient
+/// will not send), and the named outcome the service is designed to give.
+/// </summary>
+/// <param name="ReportName">Append the file name the catalog stored to the outcome (cases about file names).</param>
+public sealed record UploadCase(
+    string Name,
+    string Expected,
+    Func<HttpRequestMessage>? Request = null,
+    Func<Uri, byte[]>? RawRequest = null,
+    bool ReportName = false);
