@@ -64,7 +64,7 @@ public sealed class P6PipelineThroughput : IBenchmark
         var dayIndexBytes = await DayIndexBytesAsync(host);
         var ratio = last / first;
         var details = string.Create(CultureInfo.InvariantCulture,
-            $"{total} distinct 2-page text PDFs (job cards) uploaded through POST /documents, at most {InFlight} in flight (a slot frees when the record is final, found by polling GET /documents/{{id}} every {Poll.TotalMilliseconds:F0} ms); whole run {elapsed:F0} s, {overall:F1} documents/s overall; ETag conflicts at the state store: {host.Sidecar.StateConflicts}; the day index (one state key holding every document of the day, read and rewritten by each catalog write) ended at {dayIndexBytes / 1024.0:F0} KiB.");
+            $"{total} distinct 2-page text PDFs (job cards) uploaded through POST /documents, at most {InFlight} in flight (a slot frees when the record is final, found by polling GET /documents/{{id}} every {Poll.TotalMilliseconds:F0} ms); whole run {elapsed:F0} s, {overall:F1} documents/s overall; ETag conflicts at the state store: {host.Sidecar.StateConflicts}; the largest day-index shard (read and rewritten by each catalog write of a document in it) ended at {dayIndexBytes / 1024.0:F0} KiB.");
         return
         [
             new BenchResult(Id, string.Create(CultureInfo.InvariantCulture, $"documents/s over the last {window} vs the first {window}"),

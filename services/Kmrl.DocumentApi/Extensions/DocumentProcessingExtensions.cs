@@ -38,18 +38,9 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<IApiKeyStore, SecretStoreApiKeyStore>();
         services.AddDocumentContentStore(builder.Configuration);
 
-        services.AddDaprWorkflow(options =>
-        {
-            options.RegisterWorkflow<DocumentProcessingWorkflow>();
-            options.RegisterActivity<ValidateDocumentActivity>();
-            options.RegisterActivity<DeduplicateDocumentActivity>();
-            options.RegisterActivity<ExtractTextActivity>();
-            options.RegisterActivity<DetectLanguageActivity>();
-            options.RegisterActivity<ClassifyDocumentActivity>();
-            options.RegisterActivity<SummariseDocumentActivity>();
-            options.RegisterActivity<CatalogDocumentActivity>();
-            options.RegisterActivity<RejectDocumentActivity>();
-        });
+        // Dapr.Workflow's source generator registers every workflow and activity of this assembly by type name (the
+        // names the workflow calls by nameof); listing them here again only logged "already registered" at start.
+        services.AddDaprWorkflow(_ => { });
         // The SDK registers the concrete client only; the adapter depends on the interface.
         services.AddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());
         services.AddSingleton<IDocumentWorkflows, DaprDocumentWorkflows>();

@@ -118,8 +118,8 @@ public sealed class CatalogActivitiesTests
         var intake = await Intakes.StoreAsync(_blobs.Store, Circular, "circular.pdf", TestCorpus.Pdf);
         await Dedupe.RunAsync(new TestActivityContext(), intake);
         var commitsBefore = _state.Commits;
-        var dayKey = StateStoreCatalog.DayKey(new DateOnly(2026, 11, 27));
-        // Another document lands in the same day index between our read and our commit.
+        var dayKey = StateStoreCatalog.DayKey(new DateOnly(2026, 11, 27), intake.DocumentId);
+        // Another document lands in the same day-index shard between our read and our commit.
         _state.BeforeCommit = store => store.Touch(dayKey, new CatalogDayIndex(
         [
             new CatalogIndexEntry("doc-other", ["email"], ["finance"], "invoice", DocumentStatus.Processed, _time.GetUtcNow()),
