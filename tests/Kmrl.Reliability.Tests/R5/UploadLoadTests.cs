@@ -20,10 +20,14 @@ public sealed class UploadLoadTests(ITestOutputHelper output)
     private const double MiB = 1024 * 1024;
 
     /// <summary>
-    /// Live heap document-api may still hold once the load is over (stopping it frees it): its singletons, rule set
-    /// and key cache measured 1.2-1.3 MiB after 1,000-4,000 uploads; 2 KiB kept per upload would pass 8 MiB.
+    /// Live heap document-api may still hold when it is stopped right after the load: its singletons, rule set and key
+    /// cache (1.2-1.3 MiB after 1,000-4,000 uploads while the test sidecar ran few workflows at a time), plus the
+    /// workflow work it has in flight, which the Dapr.Workflow worker bounds (100 orchestrations and 100 activities
+    /// at once) whatever the backlog: 12.1 MiB after 6,325 uploads once the sidecar double ran work items
+    /// concurrently. The long mode (four times the uploads) shows whether it stays bounded; 4 KiB kept per upload
+    /// would pass 24 MiB in CI.
     /// </summary>
-    private const long MaxHeldByApp = 8L * 1024 * 1024;
+    private const long MaxHeldByApp = 24L * 1024 * 1024;
 
     [Fact]
     public async Task Thirty_two_concurrent_uploaders_get_no_5xx_and_rss_stays_flat()
