@@ -130,6 +130,24 @@ public static class TestCorpus
         return memory.ToArray();
     }
 
+    /// <summary>An e-mail with one PDF attachment, as a department mailbox receives it; addresses as "Name &lt;address&gt;".</summary>
+    public static byte[] EmlWithAttachment(string from, string to, string subject, string body, string attachmentName, byte[] attachment)
+    {
+        var builder = new BodyBuilder { TextBody = body };
+        builder.Attachments.Add(attachmentName, attachment, new ContentType("application", "pdf"));
+        var message = new MimeMessage
+        {
+            Subject = subject,
+            MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("kmrl.example"),
+            Body = builder.ToMessageBody(),
+        };
+        message.From.Add(MailboxAddress.Parse(from));
+        message.To.Add(MailboxAddress.Parse(to));
+        using var memory = new MemoryStream();
+        message.WriteTo(memory);
+        return memory.ToArray();
+    }
+
     /// <summary>An OLE compound file header with a stream named EncryptedPackage: what Office writes for a password.</summary>
     public static byte[] PasswordProtectedOffice() => Ole("EncryptedPackage", "EncryptionInfo");
 

@@ -16,6 +16,7 @@ using MailKit.Security;
 using maximo::Kmrl.Connectors.Maximo.Export;
 using maximo::Kmrl.Connectors.Maximo.RemoteFolders;
 using Microsoft.Extensions.Logging.Abstractions;
+using Kmrl.Testing.Documents;
 using MimeKit;
 
 namespace Kmrl.Bench.Benchmarks;
@@ -285,19 +286,8 @@ public sealed class P3NoChangePoll : IBenchmark
     {
         for (var i = 0; i < count; i++)
         {
-            var body = new BodyBuilder { TextBody = $"Work order {i}: inspection report attached." };
-            body.Attachments.Add($"report-{i:D5}.pdf", RandomNumberGenerator.GetBytes(AttachmentBytes), new ContentType("application", "pdf"));
-            var message = new MimeMessage
-            {
-                Subject = $"Inspection report {i}",
-                MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("kmrl.example"),
-                Body = body.ToMessageBody(),
-            };
-            message.From.Add(new MailboxAddress("Depot", "depot@kmrl.example"));
-            message.To.Add(new MailboxAddress("Alice", "alice@kmrl.example"));
-            using var raw = new MemoryStream();
-            message.WriteTo(raw);
-            yield return raw.ToArray();
+yield return TestCorpus.EmlWithAttachment("Depot <depot@kmrl.example>", "Alice <alice@kmrl.example>",
+                $"Inspection report {i}", $"Work order {i}: inspection report attached.", $"report-{i:D5}.pdf", RandomNumberGenerator.GetBytes(AttachmentBytes));
         }
     }
 }

@@ -21,6 +21,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Kmrl.Testing.Documents;
 using MimeKit;
 
 namespace Kmrl.Bench.Benchmarks;
@@ -246,20 +247,7 @@ public sealed class P4PushLatency : IBenchmark
         ];
     }
 
-    private static byte[] Message(int index)
-    {
-        var body = new BodyBuilder { TextBody = "Please file the attached drawing." };
-        body.Attachments.Add($"TC-{index:D3}.pdf", RandomNumberGenerator.GetBytes(20_000), new ContentType("application", "pdf"));
-        var message = new MimeMessage
-        {
-            Subject = $"Track circuit drawing {index}",
-            MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("kmrl.example"),
-            Body = body.ToMessageBody(),
-        };
-        message.From.Add(new MailboxAddress("Signalling", "signalling@kmrl.example"));
-        message.To.Add(new MailboxAddress("Bob", "bob@kmrl.example"));
-        using var raw = new MemoryStream();
-        message.WriteTo(raw);
-        return raw.ToArray();
-    }
+    private static byte[] Message(int index) => TestCorpus.EmlWithAttachment(
+        "Signalling <signalling@kmrl.example>", "Bob <bob@kmrl.example>",
+        $"Track circuit drawing {index}", "Please file the attached drawing.", $"TC-{index:D3}.pdf", RandomNumberGenerator.GetBytes(20_000));
 }

@@ -238,20 +238,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
     private static byte[] Pdf(string key) =>
         TestCorpus.TextPdf($"R2 outage test document {key}", $"Track circuit inspection report {key}, Aluva to Pettah.");
 
-    private static byte[] Mail(string key)
-    {
-        var body = new BodyBuilder { TextBody = $"Inspection report {key} attached." };
-        body.Attachments.Add(key + ".pdf", Pdf(key), new ContentType("application", "pdf"));
-        var message = new MimeMessage
-        {
-            Subject = $"Inspection report {key}",
-            MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("kmrl.example"),
-            Body = body.ToMessageBody(),
-        };
-        message.From.Add(new MailboxAddress("Signalling", "signalling@kmrl.example"));
-        message.To.Add(new MailboxAddress("Alice", "alice@kmrl.example"));
-        using var raw = new MemoryStream();
-        message.WriteTo(raw);
-        return raw.ToArray();
-    }
+    private static byte[] Mail(string key) => TestCorpus.EmlWithAttachment(
+        "Signalling <signalling@kmrl.example>", "Alice <alice@kmrl.example>",
+        $"Inspection report {key}", $"Inspection report {key} attached.", key + ".pdf", Pdf(key));
 }
