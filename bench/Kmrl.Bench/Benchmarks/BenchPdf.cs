@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Kmrl.Testing.Documents;
 
 namespace Kmrl.Bench.Benchmarks;
 
@@ -79,7 +80,7 @@ public sealed class BenchPdf
             var content = new StringBuilder("BT /F1 11 Tf 40 790 Td 15 TL\n");
             foreach (var line in lines)
             {
-                content.Append('(').Append(Escape(line)).Append(") '\n");
+                content.Append('(').Append(RawPdf.Escape(line)).Append(") '\n");
             }
             content.Append("ET");
             var text = content.ToString();
@@ -91,23 +92,6 @@ public sealed class BenchPdf
         }
         objects[1] = string.Create(CultureInfo.InvariantCulture, $"<< /Type /Pages /Kids [{string.Join(' ', kids)}] /Count {kids.Count} >>");
 
-        var pdf = new StringBuilder("%PDF-1.4\n");
-        var offsets = new List<int>();
-        for (var i = 0; i < objects.Count; i++)
-        {
-            offsets.Add(pdf.Length); // ASCII only: characters are bytes
-            pdf.Append(CultureInfo.InvariantCulture, $"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-        }
-        var xref = pdf.Length;
-        pdf.Append(CultureInfo.InvariantCulture, $"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
-        foreach (var offset in offsets)
-        {
-            pdf.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
-        }
-        pdf.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-        return Encoding.Latin1.GetBytes(pdf.ToString());
+        return RawPdf.Assemble(objects);
     }
-
-    private static string Escape(string line) =>
-        line.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("(", "\\(", StringComparison.Ordinal).Replace(")", "\\)", StringComparison.Ordinal);
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Kmrl.Testing.Documents;
 
 namespace Kmrl.Reliability.Tests.R3;
 
@@ -11,7 +11,7 @@ public static class HandMadePdf
 {
     public static byte[] Build(string text, string extraCatalogEntries = "")
     {
-        var content = $"BT /F1 12 Tf 40 780 Td ({Escape(text)}) Tj ET";
+        var content = $"BT /F1 12 Tf 40 780 Td ({RawPdf.Escape(text)}) Tj ET";
         string[] objects =
         [
             $"<< /Type /Catalog /Pages 2 0 R {extraCatalogEntries}>>",
@@ -20,23 +20,6 @@ public static class HandMadePdf
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
             string.Create(CultureInfo.InvariantCulture, $"<< /Length {content.Length} >>\nstream\n{content}\nendstream"),
         ];
-        var pdf = new StringBuilder("%PDF-1.4\n");
-        var offsets = new List<int>();
-        for (var i = 0; i < objects.Length; i++)
-        {
-            offsets.Add(pdf.Length);
-            pdf.Append(CultureInfo.InvariantCulture, $"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-        }
-        var xref = pdf.Length;
-        pdf.Append(CultureInfo.InvariantCulture, $"xref\n0 {objects.Length + 1}\n0000000000 65535 f \n");
-        foreach (var offset in offsets)
-        {
-            pdf.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
-        }
-        pdf.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-        return Encoding.Latin1.GetBytes(pdf.ToString());
+        return RawPdf.Assemble(objects);
     }
-
-    private static string Escape(string text) =>
-        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("(", "\\(", StringComparison.Ordinal).Replace(")", "\\)", StringComparison.Ordinal);
 }
