@@ -58,7 +58,7 @@ public sealed class EndToEndTests : IClassFixture<DovecotImapServer>, IClassFixt
         var tick = await sidecar.FireCronAsync(DaprNames.Bindings.EmailSchedule);
         var events = await environment.WaitForEventsAsync<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered, 1);
 
-        Assert.Equal(HttpStatusCode.Accepted, tick);
+        Assert.Equal(HttpStatusCode.OK, tick);
         var discovered = Assert.Single(events);
         Assert.Equal("TC-114.pdf", discovered.FileName);
         Assert.Equal(DocumentSources.Email, discovered.Source);

@@ -65,7 +65,7 @@ public sealed class EndToEndTests(PureFtpServer ftp, OpenSshSftpServer sshd, Red
         settings["Maximo:ExportFolders:0:DoneMarkerSuffix"] = ".done";
         await using var app = await sidecar.StartAppAsync<Program>(settings);
 
-        Assert.Equal(HttpStatusCode.Accepted, await sidecar.FireCronAsync(DaprNames.Bindings.MaximoSchedule));
+        Assert.Equal(HttpStatusCode.OK, await sidecar.FireCronAsync(DaprNames.Bindings.MaximoSchedule));
         var discovered = Assert.Single(await environment.WaitForEventsAsync<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered, 1));
 
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(MifExport)), discovered.Sha256);

@@ -48,7 +48,7 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
             services.AddSingleton<IAccessTokenProvider, FakeTokenProvider>();
         }));
 
-        Assert.Equal(HttpStatusCode.Accepted, await sidecar.FireCronAsync(DaprNames.Bindings.SharePointSchedule));
+        Assert.Equal(HttpStatusCode.OK, await sidecar.FireCronAsync(DaprNames.Bindings.SharePointSchedule));
         var discovered = Assert.Single(await environment.WaitForEventsAsync<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered, 1));
         var expected = Encoding.UTF8.GetBytes("%PDF viaduct pier drawing rev C");
         Assert.Equal(DocumentSources.SharePoint, discovered.Source);

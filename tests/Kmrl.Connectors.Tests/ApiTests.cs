@@ -49,7 +49,7 @@ public sealed class ApiTests
     }
 
     [Fact]
-    public async Task The_cron_binding_route_answers_the_options_probe_and_a_post_syncs_every_source()
+    public async Task A_post_to_the_cron_binding_route_answers_200_and_syncs_every_source()
     {
         var ports = new TestPorts(TimeProvider.System);
         var inbox = TestSource.WithTextItems("inbox", 2);
@@ -58,16 +58,27 @@ public sealed class ApiTests
         await using var _ = app;
         using var __ = client;
 
-        using var probe = await client.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/" + TestHost.Schedule));
-        Assert.True(probe.IsSuccessStatusCode, $"OPTIONS answered {probe.StatusCode}");
-
         using var fired = await client.PostAsync("/" + TestHost.Schedule, JsonContent.Create(new { }));
-        Assert.Equal(HttpStatusCode.Accepted, fired.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, fired.StatusCode);
         var requested = await fired.Content.ReadFromJsonAsync<SyncRequestedResponse>();
         Assert.Equal(["archive", "inbox"], requested!.Sources.Order());
 
         await Eventually.TrueAsync(() => ports.Publisher.Events<DocumentDiscovered>().Count == 5, "both sources synced");
         await Eventually.TrueAsync(() => ports.Checkpoints.ValueOf(TestHost.Connector, "archive") == "3", "archive checkpoint stored");
+    }
+
+    [Fact]
+    public async Task The_cron_binding_route_has_no_options_handler_and_a_probing_daprd_still_counts_it_as_listening()
+    {
+        var ports = new TestPorts(TimeProvider.System);
+        var (app, client) = await StartAsync(ports, null, TestSource.WithTextItems("inbox", 1));
+        await using var _ = app;
+        using var __ = client;
+
+        using var probe = await client.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/" + TestHost.Schedule));
+
+        // daprd (when a binding lacks direction: input) takes 2xx or 405 as "the app listens".
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, probe.StatusCode);
     }
 
     [Fact]

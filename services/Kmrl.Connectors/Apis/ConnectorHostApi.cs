@@ -39,16 +39,15 @@ public static class ConnectorHostApi
     private const int PreviewLength = 200;
 
     /// <summary>
-    /// Maps the cron binding route (<c>POST</c> and the <c>OPTIONS</c> probe daprd sends at start-up),
-    /// <c>GET /connector/status</c> and <c>POST /connector/sources/{source}/sync</c>.
+    /// Maps the cron binding route (<c>POST /{binding}</c>), <c>GET /connector/status</c> and
+    /// <c>POST /connector/sources/{source}/sync</c>.
     /// </summary>
     public static IEndpointRouteBuilder MapConnectorHostApi(this IEndpointRouteBuilder app)
     {
         var options = app.ServiceProvider.GetRequiredService<IOptions<ConnectorHostOptions>>().Value;
-        var route = "/" + options.ScheduleBindingName;
-        // daprd probes an input binding route with OPTIONS; a POST-only route would answer 405.
-        app.MapMethods(route, [HttpMethods.Options], () => TypedResults.Ok()).ExcludeFromDescription();
-        app.MapPost(route, ScheduleFired).WithName("ConnectorScheduleFired");
+        // No OPTIONS route: the schedule components set direction: input, so daprd does not probe (dapr/dapr
+        // pkg/runtime/processor/binding/send.go); a daprd that did probe also takes the 405 a POST-only route gives.
+        app.MapPost("/" + options.ScheduleBindingName, ScheduleFired).WithName("ConnectorScheduleFired");
 
         var group = app.MapGroup("/connector").WithTags("Connector");
         group.MapGet("/status", GetStatusAsync).WithName("GetConnectorStatus");
@@ -56,12 +55,16 @@ public static class ConnectorHostApi
         return app;
     }
 
-    /// <summary>Answers at once: the runs happen in the background, and a run already going absorbs the request.</summary>
-    public static Accepted<SyncRequestedResponse> ScheduleFired(SyncScheduler scheduler, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// Answers at once: the runs happen in the background, and a run already going absorbs the request. 200, not
+    /// 202: daprd accepts any 2xx from an input binding route, but a resiliency policy on the binding counts
+    /// anything but 200 as a failure and would fire the schedule again (pkg/runtime/processor/binding/send.go).
+    /// </summary>
+    public static Ok<SyncRequestedResponse> ScheduleFired(SyncScheduler scheduler, ILoggerFactory loggerFactory)
     {
         scheduler.RequestAll();
         loggerFactory.CreateLogger(typeof(ConnectorHostApi)).LogInformation("Schedule fired; sync requested for {SourceCount} sources", scheduler.SourceNames.Count);
-        return TypedResults.Accepted((string?)null, new SyncRequestedResponse([.. scheduler.SourceNames]));
+        return TypedResults.Ok(new SyncRequestedResponse([.. scheduler.SourceNames]));
     }
 
     public static Results<Accepted<SyncRequestedResponse>, ProblemHttpResult> RequestSync(string sourceName, SyncScheduler scheduler)

@@ -133,7 +133,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
         var probe = new ConnectorProbe(http);
 
         // First sync, server up.
-        Assert.Equal(HttpStatusCode.Accepted, await sidecar.FireCronAsync(scenario.ScheduleBinding));
+        Assert.Equal(HttpStatusCode.OK, await sidecar.FireCronAsync(scenario.ScheduleBinding));
         var run = await probe.WaitForRunAsync(scenario.SourceName, null, RunTimeout);
         Assert.Equal(SyncOutcome.Completed, run.Outcome);
         Assert.Equal(before.Length, (await DiscoveredAsync(environment, before.Length)).Count);
@@ -154,7 +154,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
         }
         for (var poll = 1; poll <= FailedPolls; poll++)
         {
-            Assert.Equal(HttpStatusCode.Accepted, await sidecar.FireCronAsync(scenario.ScheduleBinding));
+            Assert.Equal(HttpStatusCode.OK, await sidecar.FireCronAsync(scenario.ScheduleBinding));
             run = await probe.WaitForRunAsync(scenario.SourceName, run.RunId, RunTimeout);
             var status = await probe.SourceAsync(scenario.SourceName);
             var health = await probe.HealthAsync();
@@ -186,7 +186,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
                 await scenario.AddDocumentAsync(key);
             }
         }
-        Assert.Equal(HttpStatusCode.Accepted, await sidecar.FireCronAsync(scenario.ScheduleBinding));
+        Assert.Equal(HttpStatusCode.OK, await sidecar.FireCronAsync(scenario.ScheduleBinding));
         // IMAP IDLE reconnects on its own and may start the catch-up run before the tick does: either is recovery.
         run = await probe.WaitForRunAsync(scenario.SourceName, run.RunId, RunTimeout, r => r.Outcome == SyncOutcome.Completed);
         var caughtUp = await DiscoveredAsync(environment, before.Length + duringOutage.Length);
@@ -197,7 +197,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
         // One more poll must find nothing: no re-publication of what was already handed on. A run already going
         // (IDLE's) finishes first; the tick's own run is the one that starts after it.
         var quietRequested = DateTimeOffset.UtcNow;
-        Assert.Equal(HttpStatusCode.Accepted, await sidecar.FireCronAsync(scenario.ScheduleBinding));
+        Assert.Equal(HttpStatusCode.OK, await sidecar.FireCronAsync(scenario.ScheduleBinding));
         var quiet = await probe.WaitForRunAsync(scenario.SourceName, run.RunId, RunTimeout, r => r.StartedAt >= quietRequested);
         var final = await DiscoveredAsync(environment, 0);
 
