@@ -23,6 +23,12 @@ public static partial class DaprResourceRules
         CheckNamesUsedInCode(components, violations);
         CheckScopes(components, appIds, violations);
         CheckSecrets(components, violations);
+        CheckActorStateStore("components/", components, production: false, violations);
+        foreach (var resiliency in LoadDocuments(Path.Combine(root, "components"), "Resiliency"))
+        {
+            ResiliencyRules.Check("components/", resiliency, components, violations);
+        }
+        violations.AddRange(RunTemplateRules.Check(root));
         CheckKubernetesYamlParses(root, violations);
         if (Directory.Exists(Path.Combine(root, "k8s", "overlays")))
         {
@@ -61,6 +67,48 @@ public static partial class DaprResourceRules
         }
         return components;
     }
+
+    public static IEnumerable<YamlMappingNode> LoadDocuments(string directory, string kind) =>
+        Directory.EnumerateFiles(directory, "*.yaml").Order()
+            .SelectMany(YamlDocuments.Load)
+            .Where(document => document.Text("kind") == kind);
+
+    /// <summary>
+    /// Workflows keep their state in the one component marked actorStateStore; a sidecar that sees a second one
+    /// fails to start ("detected duplicate actor state store", dapr/dapr pkg/runtime/compstore/statestore.go
+    /// AddStateStoreActor). One per environment keeps that true whatever the scopes. Production's must roll a transaction back: state.redis runs one
+    /// script per key with no rollback and warns against itself as a production actor store (components-contrib
+    /// state/redis/redis.go Multi).
+    /// </summary>
+    internal static void CheckActorStateStore(string label, IReadOnlyList<Component> components, bool production, List<string> violations)
+    {
+        var actorStores = components.Where(IsActorStateStore).ToList();
+        if (actorStores.Count != 1)
+        {
+            violations.Add($"{label}: {actorStores.Count} components are marked actorStateStore ({string.Join(", ", actorStores.Select(c => c.Name))}); exactly one is needed for workflows");
+            return;
+        }
+        var store = actorStores[0];
+        if (!store.Scopes.Contains(DaprNames.AppIds.DocumentApi))
+        {
+            violations.Add($"{label}: the actor state store '{store.Name}' is not scoped to document-api, which runs the workflows");
+        }
+        if (production && !TransactionalStateStores.Contains(store.Type))
+        {
+            violations.Add($"{label}: the actor state store '{store.Name}' is {store.Type}, which does not roll a transaction back; use a transactional store such as state.postgresql v2");
+        }
+    }
+
+    /// <summary>State stores whose transactions are atomic with rollback and that may hold actor state.</summary>
+    public static readonly IReadOnlySet<string> TransactionalStateStores = new HashSet<string>
+    {
+        "state.postgresql", "state.azure.cosmosdb", "state.mongodb", "state.mysql", "state.sqlserver", "state.sqlite",
+        "state.cockroachdb", "state.oracledatabase",
+    };
+
+    internal static bool IsActorStateStore(Component component) =>
+        component.Node.Child("spec").Child("metadata").Items()
+            .Any(item => item.Text("name") == "actorStateStore" && string.Equals(item.Text("value"), "true", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>dapr.yaml: every app id is one the code knows and points at a project; returns the app ids.</summary>
     internal static HashSet<string> CheckRunTemplate(string root, List<string> violations)

@@ -33,7 +33,20 @@ public static class KubernetesRules
             DaprResourceRules.CheckScopes(components, appIds, violations);
             DaprResourceRules.CheckSecrets(components, violations);
             DaprResourceRules.CheckNamesUsedInCode(components, violations);
-            componentNamesByOverlay[overlay] = components.Select(c => c.Name).ToHashSet();
+            DaprResourceRules.CheckActorStateStore(label, components, production: overlay == "production", violations);
+            foreach (var resiliency in resources.Where(r => r.Kind == "Resiliency"))
+            {
+                ResiliencyRules.Check(label, resiliency.Node, components, violations);
+            }
+            foreach (var configuration in resources.Where(r => r.Kind == "Configuration"))
+            {
+                violations.AddRange(CrdSchema.Configuration.Validate(configuration.Node).Select(v => $"{label}: Configuration '{configuration.Name}': {v}"));
+            }
+            PodRules.Check(root, label, resources, components, violations);
+            ComponentRules.Check(label, components, violations);
+            // The actor store may differ (PostgreSQL in production); the components the code names may not.
+            componentNamesByOverlay[overlay] = components.Where(c => !DaprResourceRules.IsActorStateStore(c) || c.Name == DaprNames.Components.StateStore)
+                .Select(c => c.Name).ToHashSet();
         }
 
         if (componentNamesByOverlay.Count == Overlays.Length)

@@ -1,7 +1,8 @@
 namespace Kmrl.Deployment.Tests;
 
 /// <summary>
-/// A temporary copy of what the deployment rules read (components, dapr.yaml, k8s, project files), for breaking
+/// A temporary copy of what the deployment rules read (components, dapr.yaml and its Configuration, k8s, project
+/// and settings files, the README and the operations guide), for breaking
 /// on purpose and proving a rule notices.
 /// </summary>
 internal sealed class RepositoryCopy : IDisposable
@@ -13,7 +14,12 @@ internal sealed class RepositoryCopy : IDisposable
         CopyDirectory(Path.Combine(source, "components"), Path.Combine(Root, "components"), "*");
         CopyDirectory(Path.Combine(source, "k8s"), Path.Combine(Root, "k8s"), "*");
         CopyDirectory(Path.Combine(source, "services"), Path.Combine(Root, "services"), "*.csproj");
-        File.Copy(Path.Combine(source, "dapr.yaml"), Path.Combine(Root, "dapr.yaml"));
+        CopyDirectory(Path.Combine(source, "services"), Path.Combine(Root, "services"), "appsettings.json");
+        foreach (var file in new[] { "dapr.yaml", "dapr-config.yaml", "README.md", Path.Combine("docs", "operations.md") })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Root, file))!);
+            File.Copy(Path.Combine(source, file), Path.Combine(Root, file));
+        }
     }
 
     public string Root { get; }
