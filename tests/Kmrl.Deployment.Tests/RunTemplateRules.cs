@@ -98,6 +98,15 @@ public static partial class RunTemplateRules
                 violations.Add($"dapr.yaml: app '{appId}' opens {component}.{field} at '{Path.GetRelativePath(root, path)}', not '{Path.GetRelativePath(root, want)}' (daprd's working directory is the app's appDirPath)");
             }
         }
+        // A relative path in a component this table does not know would be opened from appDirPath too, unchecked.
+        foreach (var component in DaprResourceRules.LoadComponents(Path.Combine(root, "components"), []).Where(c => !PathFields.ContainsKey(c.Type)))
+        {
+            foreach (var item in component.Node.Child("spec").Child("metadata").Items()
+                         .Where(i => i.Text("value") is { } value && (value.StartsWith("./", StringComparison.Ordinal) || value.StartsWith("../", StringComparison.Ordinal))))
+            {
+                violations.Add($"components/{component.File}: '{item.Text("name")}' of '{component.Name}' ({component.Type}) looks like a relative path; add the field to RunTemplateRules.PathFields so it is resolved from appDirPath and checked");
+            }
+        }
         foreach (var field in resolved.GroupBy(r => r.Field).Where(g => g.Select(r => r.Resolved).Distinct().Count() > 1))
         {
             violations.Add($"dapr.yaml: the apps open {field.Key} at different places ({string.Join(", ", field.Select(r => $"{r.AppId}: {Path.GetRelativePath(root, r.Resolved)}").Distinct())}); they must share one");

@@ -42,6 +42,28 @@ public sealed class RunTemplateRulesTests
     }
 
     [Fact]
+    public void A_relative_path_in_a_component_the_rules_do_not_resolve_is_caught()
+    {
+        using var copy = new RepositoryCopy();
+        File.WriteAllText(copy.PathOf("components/wasm.yaml"), """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: filter
+            spec:
+              type: middleware.http.wasm
+              version: v1
+              metadata:
+                - name: url
+                  value: ./filter.wasm
+            scopes:
+              - document-api
+            """);
+
+        Assert.Contains(RunTemplateRules.Check(copy.Root), v => v.Contains("'url' of 'filter' (middleware.http.wasm) looks like a relative path"));
+    }
+
+    [Fact]
     public void An_app_that_builds_itself_on_start_is_caught()
     {
         using var copy = new RepositoryCopy();
