@@ -101,11 +101,14 @@ public sealed class WorkflowApi
 
     private async Task WaitUntilStartedAsync(string instanceId, CancellationToken cancellationToken)
     {
-        // durabletask-go watches the actor's status; the in-memory engine can only be asked, so ask often.
+        // durabletask-go watches the actor's status; the in-memory engine can only be asked: soon at first, then
+        // less often, so a backlog of waiting starts does not spin the engine.
+        var pause = TimeSpan.FromMilliseconds(5);
         while (await _instances.GetOrchestrationStateAsync(instanceId, executionId: null) is not { } state
                || state.OrchestrationStatus == OrchestrationStatus.Pending)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+            await Task.Delay(pause, cancellationToken);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
         }
     }
 
