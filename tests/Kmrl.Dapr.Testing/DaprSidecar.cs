@@ -136,15 +136,7 @@ public sealed class DaprSidecar : IAsyncDisposable
         builder.Services.AddSingleton(this);
         builder.Services.AddSingleton<DaprRuntimeApi>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprRuntimeApi>, DaprRuntimeApi.MethodProvider>());
-        // Workflows: a DurableTask.Core in-memory engine per sidecar, behind Dapr's dialect of TaskHubSidecarService.
-        builder.Services.AddSingleton(provider => new InMemoryOrchestrationService(provider.GetRequiredService<ILoggerFactory>()));
-        // The dispatchers take as many work items at once as the Dapr.Workflow worker does (its default, 100).
-        builder.Services.AddSingleton<IOrchestrationService>(provider =>
-            new ConcurrentOrchestrationService(provider.GetRequiredService<InMemoryOrchestrationService>(), maxConcurrentWorkItems: 100));
-        builder.Services.AddSingleton<IOrchestrationServiceClient>(provider => provider.GetRequiredService<InMemoryOrchestrationService>());
-        builder.Services.AddSingleton<TaskHubGrpcServer>();
-        builder.Services.AddSingleton<WorkflowApi>();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<WorkflowApi>, WorkflowApi.MethodProvider>());
+        builder.Services.AddWorkflowEngine(_environment.Options);
         _web = builder.Build();
         _web.MapGrpcService<DaprRuntimeApi>();
         _web.MapGrpcService<WorkflowApi>();

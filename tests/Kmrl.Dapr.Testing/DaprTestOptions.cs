@@ -22,6 +22,12 @@ public sealed class DaprTestOptions
 
     /// <summary>When set, the sidecar sends it as <c>dapr-api-token</c> on calls to the app (APP_API_TOKEN).</summary>
     public string? AppApiToken { get; set; }
+
+    /// <summary>
+    /// The daprd version the double behaves as where runtimes differ: before 1.17 the workflow API has no
+    /// GetInstanceHistory (UNIMPLEMENTED).
+    /// </summary>
+    public Version RuntimeVersion { get; set; } = new(1, 17);
 }
 
 public static class RepositoryPaths

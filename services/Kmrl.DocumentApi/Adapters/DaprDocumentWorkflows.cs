@@ -7,11 +7,12 @@ using Kmrl.DocumentApi.Workflows;
 namespace Kmrl.DocumentApi.Adapters;
 
 /// <summary>Thin adapter over the Dapr workflow client (the sidecar's TaskHubSidecarService).</summary>
-public sealed class DaprDocumentWorkflows(IDaprWorkflowClient client) : IDocumentWorkflows
+public sealed partial class DaprDocumentWorkflows(IDaprWorkflowClient client, ILogger<DaprDocumentWorkflows> logger) : IDocumentWorkflows
 {
     public async Task<WorkflowRunState> GetStateAsync(string instanceId, CancellationToken cancellationToken)
     {
-        var state = await client.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        // Without inputs and outputs Dapr leaves out the custom status (the stage) and the failure details too.
+        var state = await client.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         if (state is not { Exists: true })
         {
             return new WorkflowRunState(false, WorkflowRuntimeStatus.Unknown.ToString(), null, null);
@@ -23,18 +24,46 @@ public sealed class DaprDocumentWorkflows(IDaprWorkflowClient client) : IDocumen
     {
         try
         {
+            // Returns once a worker has started the run (the sidecar waits until it leaves Pending).
             await client.ScheduleNewWorkflowAsync(nameof(DocumentProcessingWorkflow), instanceId, intake, null, cancellationToken);
             return true;
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
+        catch (RpcException ex)
         {
+            // Dapr has no AlreadyExists: a run still under way is refused as Unknown ("an active workflow with ID
+            // ... already exists"), like any other failure. Whether a run is there now tells the two apart.
+            if (!(await GetStateAsync(instanceId, cancellationToken)).Exists)
+            {
+                throw;
+            }
+            LogRefused(logger, instanceId, ex.StatusCode);
             return false;
         }
     }
 
-    public async Task<IReadOnlyList<WorkflowRunEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<WorkflowRunEvent>?> GetHistoryAsync(string instanceId, CancellationToken cancellationToken)
     {
-        var history = await client.GetInstanceHistoryAsync(instanceId, cancellationToken);
-        return history.Select(e => new WorkflowRunEvent(e.EventId, e.EventType.ToString(), e.Timestamp)).ToList();
+        try
+        {
+            var history = await client.GetInstanceHistoryAsync(instanceId, cancellationToken);
+            return history.Select(e => new WorkflowRunEvent(e.EventId, e.EventType.ToString(), e.Timestamp)).ToList();
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+        {
+            // GetInstanceHistory exists from Dapr runtime 1.17.
+            LogNoHistory(logger, instanceId);
+            return null;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            // Purged between reading its state and its history.
+            return [];
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workflow {InstanceId} is already there; the runtime refused a second start ({StatusCode})")]
+    private static partial void LogRefused(ILogger logger, string instanceId, StatusCode statusCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Dapr runtime cannot list the history of workflow {InstanceId} (GetInstanceHistory needs runtime 1.17 or later)")]
+    private static partial void LogNoHistory(ILogger logger, string instanceId);
 }

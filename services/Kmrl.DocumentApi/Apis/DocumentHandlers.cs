@@ -7,14 +7,15 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kmrl.DocumentApi.Apis;
 
-/// <summary>A document whose workflow runs but has not catalogued it yet.</summary>
-public sealed record PendingDocument(string DocumentId, DocumentStatus Status, string RuntimeStatus, string? Stage);
+/// <summary>A document whose workflow runs (or failed) but has not catalogued it yet.</summary>
+public sealed record PendingDocument(string DocumentId, DocumentStatus Status, string RuntimeStatus, string? Stage, string? Failure);
 
 public sealed record WorkflowEventView(string Run, int EventId, string Type, DateTime Timestamp);
 
 public sealed record WorkflowRunView(string Run, string RuntimeStatus, string? Stage, string? Failure);
 
-public sealed record DocumentEventsView(string DocumentId, IReadOnlyList<WorkflowRunView> Runs, IReadOnlyList<WorkflowEventView> Events);
+/// <param name="HistoryAvailable">False when the Dapr runtime cannot list history (before 1.17): runs without events.</param>
+public sealed record DocumentEventsView(string DocumentId, IReadOnlyList<WorkflowRunView> Runs, IReadOnlyList<WorkflowEventView> Events, bool HistoryAvailable);
 
 public sealed record ReprocessResponse(string DocumentId, string Run, string StatusUrl);
 
@@ -33,7 +34,7 @@ public static class DocumentHandlers
         var state = await workflows.GetStateAsync(id, cancellationToken);
         if (state.Exists)
         {
-            return TypedResults.Ok(new PendingDocument(id, DocumentStatus.Processing, state.RuntimeStatus, state.CustomStatus));
+            return TypedResults.Ok(new PendingDocument(id, DocumentStatus.Processing, state.RuntimeStatus, state.CustomStatus, state.Failure));
         }
         return NotFound(id);
     }
@@ -96,16 +97,24 @@ public static class DocumentHandlers
         IReadOnlyList<string> runs = [id, .. record?.WorkflowRuns ?? []];
         var views = new List<WorkflowRunView>();
         var events = new List<WorkflowEventView>();
+        var historyAvailable = true;
         foreach (var run in runs)
         {
+            // A purged run (retention policy) is simply gone; the record still tells what happened.
             var state = await workflows.GetStateAsync(run, cancellationToken);
             if (!state.Exists) continue;
             views.Add(new WorkflowRunView(run, state.RuntimeStatus, state.CustomStatus, state.Failure));
+            if (!historyAvailable) continue;
             var history = await workflows.GetHistoryAsync(run, cancellationToken);
+            if (history is null)
+            {
+                historyAvailable = false;
+                continue;
+            }
             events.AddRange(history.Select(e => new WorkflowEventView(run, e.EventId, e.Type, e.Timestamp)));
         }
         if (record is null && views.Count == 0) return NotFound(id);
-        return TypedResults.Ok(new DocumentEventsView(id, views, events));
+        return TypedResults.Ok(new DocumentEventsView(id, views, events, historyAvailable));
     }
 
     public static async Task<Results<Accepted<ReprocessResponse>, ProblemHttpResult>> ReprocessAsync(

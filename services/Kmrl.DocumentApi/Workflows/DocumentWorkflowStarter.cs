@@ -4,16 +4,24 @@ using Kmrl.DocumentApi.Ports;
 namespace Kmrl.DocumentApi.Workflows;
 
 /// <summary>
-/// Starts the processing workflow at most once per instance id: an instance that exists (running or finished) is
-/// left alone, so a redelivered DocumentDiscovered or a retried upload never starts a second run.
+/// Starts the processing workflow at most once per arrival, so a redelivered DocumentDiscovered, a replayed dead letter
+/// or a retried upload never runs a document twice. The catalog decides, not the runtime: Dapr starts an id whose run
+/// has finished afresh, and a finished run may have been purged (retention policy), but the final record stays.
 /// </summary>
-public sealed partial class DocumentWorkflowStarter(IDocumentWorkflows workflows, ILogger<DocumentWorkflowStarter> logger)
+public sealed partial class DocumentWorkflowStarter(ICatalog catalog, IDocumentWorkflows workflows, ILogger<DocumentWorkflowStarter> logger)
 {
     public async Task<bool> StartAsync(DocumentIntake intake, string? instanceId, CancellationToken cancellationToken)
     {
         instanceId ??= intake.DocumentId;
+        // The document's own run; a reprocessing run has an id of its own and runs over a final record on purpose.
+        if (instanceId == intake.DocumentId
+            && await catalog.GetAsync(intake.DocumentId, cancellationToken) is { Status: not DocumentStatus.Processing } record)
+        {
+            LogAlreadyFinished(logger, instanceId, record.Status);
+            return false;
+        }
+        // A run that is there (under way, or ended without a final record, which a person reprocesses) is left alone.
         var state = await workflows.GetStateAsync(instanceId, cancellationToken);
-        // The runtime refuses a second schedule with AlreadyExists too; the check first keeps redeliveries quiet.
         if (state.Exists || !await workflows.TryScheduleAsync(instanceId, intake, cancellationToken))
         {
             LogAlreadyStarted(logger, instanceId);
@@ -28,4 +36,7 @@ public sealed partial class DocumentWorkflowStarter(IDocumentWorkflows workflows
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Document workflow {InstanceId} already exists; not started again")]
     private static partial void LogAlreadyStarted(ILogger logger, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Document {InstanceId} is already {Status} in the catalog; not started again")]
+    private static partial void LogAlreadyFinished(ILogger logger, string instanceId, DocumentStatus status);
 }

@@ -7,9 +7,12 @@ namespace Kmrl.Dapr.Testing.Workflow;
 /// worker takes. <c>InMemoryOrchestrationService</c> allows <c>Environment.ProcessorCount</c> orchestration and
 /// activity work items, and a full dispatcher sleeps 500 ms before it looks again: on a 2-core machine that capped
 /// the engine at about four workflow steps a second, so hundreds of documents in flight took many minutes where
-/// daprd (whose engine does not throttle like that) takes seconds. Everything else is the inner engine's.
+/// daprd (whose engine does not throttle like that) takes seconds. Each committed orchestration step also records
+/// the instance's history in <paramref name="histories"/>, which the engine keeps to itself and daprd serves through
+/// GetInstanceHistory. Everything else is the inner engine's.
 /// </summary>
-internal sealed class ConcurrentOrchestrationService(IOrchestrationService inner, int maxConcurrentWorkItems) : IOrchestrationService
+internal sealed class ConcurrentOrchestrationService(IOrchestrationService inner, int maxConcurrentWorkItems, WorkflowHistories histories)
+    : IOrchestrationService
 {
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
 
@@ -49,16 +52,20 @@ internal sealed class ConcurrentOrchestrationService(IOrchestrationService inner
 
     public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
 
-    public Task CompleteTaskOrchestrationWorkItemAsync(
+    public async Task CompleteTaskOrchestrationWorkItemAsync(
         TaskOrchestrationWorkItem workItem,
         OrchestrationRuntimeState newOrchestrationRuntimeState,
         IList<TaskMessage> outboundMessages,
         IList<TaskMessage> orchestratorMessages,
         IList<TaskMessage> timerMessages,
         TaskMessage continuedAsNewMessage,
-        OrchestrationState orchestrationState) =>
-        inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages,
+        OrchestrationState orchestrationState)
+    {
+        await inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages,
             timerMessages, continuedAsNewMessage, orchestrationState);
+        // What was just committed is the history daprd would read back from the actor state store.
+        histories.Record(workItem.InstanceId, newOrchestrationRuntimeState.Events);
+    }
 
     public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
 

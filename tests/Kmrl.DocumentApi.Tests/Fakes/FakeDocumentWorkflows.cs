@@ -4,8 +4,9 @@ using Kmrl.DocumentApi.Ports;
 namespace Kmrl.DocumentApi.Tests.Fakes;
 
 /// <summary>
-/// The workflow runtime as the API sees it: an instance id can be scheduled once (as with the sidecar, which answers
-/// AlreadyExists), state and history are readable. No worker runs; the workflow is tested on its own.
+/// The workflow runtime as the API sees it: an instance id that is there refuses a second schedule (Dapr answers
+/// Unknown for an active one, which the adapter reports as false), state and history are readable. No worker runs;
+/// the workflow is tested on its own.
 /// </summary>
 public sealed class FakeDocumentWorkflows : IDocumentWorkflows
 {
@@ -28,6 +29,9 @@ public sealed class FakeDocumentWorkflows : IDocumentWorkflows
         return Task.FromResult(Instances.TryAdd(instanceId, intake));
     }
 
-    public Task<IReadOnlyList<WorkflowRunEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken) =>
-        Task.FromResult(Histories.TryGetValue(instanceId, out var history) ? history : (IReadOnlyList<WorkflowRunEvent>)[]);
+    /// <summary>As Dapr before 1.17, which has no GetInstanceHistory.</summary>
+    public bool HistoryUnavailable { get; set; }
+
+    public Task<IReadOnlyList<WorkflowRunEvent>?> GetHistoryAsync(string instanceId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<WorkflowRunEvent>?>(HistoryUnavailable ? null : Histories.TryGetValue(instanceId, out var history) ? history : []);
 }
