@@ -41,15 +41,21 @@ public sealed class DaprSidecar : IAsyncDisposable
     private WebApplication? _web;
     private ILogger _log = NullLogger.Instance;
 
-    internal DaprSidecar(DaprTestEnvironment environment, string appId, IReadOnlyList<ComponentSpec> components)
+    private readonly ResourceSet _resources;
+
+    internal DaprSidecar(DaprTestEnvironment environment, RunApp app, ResourceSet resources, IReadOnlyList<ComponentSpec> components)
     {
         _environment = environment;
+        _resources = resources;
+        var appId = app.AppId;
         AppId = appId;
+        AppDirPath = app.AppDirPath;
         Components = components;
         if (environment.Options.Log is { } write)
         {
             _log = new ActionLogger("daprd " + appId, write);
         }
+        Resiliency = new ResiliencyRunner(resources.ResiliencyFor(appId), TimeProvider.System, _log);
         foreach (var component in components)
         {
             switch (component.Type)
@@ -71,7 +77,7 @@ public sealed class DaprSidecar : IAsyncDisposable
                     _bindings[component.Name] = new LocalStorageBinding(component.Name, component.Require("rootPath"));
                     break;
                 case SupportedComponentTypes.LocalFileSecrets:
-                    _secretStores[component.Name] = new LocalFileSecretStore(component, RepositoryPaths.Root);
+                    _secretStores[component.Name] = new LocalFileSecretStore(component, AppDirPath);
                     break;
                 case SupportedComponentTypes.LockRedis:
                     _lockStores[component.Name] = new RedisLockStore(component.Name, environment.Redis, appId);
@@ -81,6 +87,12 @@ public sealed class DaprSidecar : IAsyncDisposable
     }
 
     public string AppId { get; }
+
+    /// <summary>daprd's working directory: the app's appDirPath in the environment's copy of the run files.</summary>
+    public string AppDirPath { get; }
+
+    /// <summary>The resiliency policies that apply to this app, with this sidecar's circuit breakers.</summary>
+    public ResiliencyRunner Resiliency { get; }
 
     /// <summary>The test output the environment logs to, if any.</summary>
     internal Action<string>? Log => _environment.Options.Log;
@@ -132,7 +144,11 @@ public sealed class DaprSidecar : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
         });
-        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 4 * 1024 * 1024);
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            grpc.Interceptors.Add<ResiliencyInterceptor>();
+        });
         builder.Services.AddSingleton(this);
         builder.Services.AddSingleton<DaprRuntimeApi>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprRuntimeApi>, DaprRuntimeApi.MethodProvider>());
@@ -185,7 +201,7 @@ public sealed class DaprSidecar : IAsyncDisposable
                 subscriptions.AddRange(Subscription.ParseProgrammatic(document.RootElement));
             }
         }
-        subscriptions.AddRange(_environment.Resources.Subscriptions
+        subscriptions.AddRange(_resources.Subscriptions
             .Where(s => s.Scopes.Count == 0 || s.Scopes.Contains(AppId))
             .Select(s => new Subscription(s.PubSubName, s.Topic, s.Route ?? string.Empty, s.Rules, s.DeadLetterTopic)));
         foreach (var subscription in subscriptions.Where(s => !_pubSubs.Contains(s.PubSubName)))
@@ -199,7 +215,8 @@ public sealed class DaprSidecar : IAsyncDisposable
         foreach (var subscription in subscriptions)
         {
             var target = new DeliveryTarget(AppId, AppId + "-" + Guid.NewGuid().ToString("N")[..8], appAddress, subscription,
-                RetryPolicyFor(subscription.PubSubName), _appClient, _environment.Options.AppApiToken, _log, Deliveries);
+                Resiliency, Resiliency.ComponentInbound(subscription.PubSubName), RedeliverInterval(subscription.PubSubName),
+                _appClient, _environment.Options.AppApiToken, _log, Deliveries);
             _deliveryLoops.Add(Task.Run(() => _environment.Broker.DeliverAsync(target, _stopping.Token)));
         }
     }
@@ -299,12 +316,11 @@ public sealed class DaprSidecar : IAsyncDisposable
         return request;
     }
 
-    private RetryPolicy RetryPolicyFor(string pubSubName) =>
-        _environment.Options.RetryPolicyOverride
-        ?? (_environment.Resources.InboundComponentRetry.TryGetValue(pubSubName, out var policy) && _environment.Resources.Retries.TryGetValue(policy, out var retry)
-            ? retry
-            // Without a resiliency policy daprd retries delivery forever; the double keeps tests finite.
-            : RetryPolicy.Constant(TimeSpan.FromSeconds(1), 10));
+    // pubsub.redis metadata redeliverInterval (default 60 s): how often unacknowledged entries are delivered again.
+    private TimeSpan RedeliverInterval(string pubSubName) =>
+        Components.FirstOrDefault(c => c.Name == pubSubName)?.Get("redeliverInterval") is { Length: > 0 } text
+            ? ResourceLoader.ParseDuration(text)
+            : TimeSpan.FromSeconds(60);
 
     private static string RouteOf(ComponentSpec binding) => binding.Get("route") is { Length: > 0 } route ? route : "/" + binding.Name;
 

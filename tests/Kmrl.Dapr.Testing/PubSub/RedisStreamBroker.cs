@@ -53,10 +53,18 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
             // Another replica of the app (or an earlier run) created it: join it.
         }
 
-        // First what this consumer left unacknowledged (a crashed app), then new entries.
+        // First what this consumer left unacknowledged (a crashed app), then new entries. pubsub.redis reclaims
+        // entries left pending every redeliverInterval (components-contrib pubsub/redis: processingTimeout and
+        // redeliverInterval, 60 s by default): the double rereads its own pending entries on that interval.
         var position = "0-0";
+        var nextReclaim = DateTime.UtcNow + target.RedeliverInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (position == ">" && DateTime.UtcNow >= nextReclaim)
+            {
+                position = "0-0";
+                nextReclaim = DateTime.UtcNow + target.RedeliverInterval;
+            }
             StreamEntry[] entries;
             try
             {
@@ -76,15 +84,29 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
                 await Task.Delay(25, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
+            var lastPending = position == ">" ? null : entries[^1].Id.ToString();
             foreach (var entry in entries)
             {
-                await DeliverEntryAsync(target, entry, cancellationToken);
-                await database.StreamAcknowledgeAsync(topic, target.AppId, entry.Id);
+                if (await DeliverEntryAsync(target, entry, cancellationToken))
+                {
+                    await database.StreamAcknowledgeAsync(topic, target.AppId, entry.Id);
+                }
+            }
+            if (lastPending is not null)
+            {
+                // Reading pending entries from an id onwards: continue after the last one, not from the start.
+                position = lastPending;
             }
         }
     }
 
-    private async Task DeliverEntryAsync(DeliveryTarget target, StreamEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// One delivery as daprd's subscription handler runs it (dapr v1.16.19 pkg/runtime/subscription/subscription.go):
+    /// an event no route matches, an app's DROP (or a 404) and an event the inbound policy gave up on go to the
+    /// dead-letter topic when the subscription has one, and are acknowledged; without one, a failure is returned to
+    /// the component, which leaves the entry pending for redelivery. Returns whether the entry is acknowledged.
+    /// </summary>
+    private async Task<bool> DeliverEntryAsync(DeliveryTarget target, StreamEntry entry, CancellationToken cancellationToken)
     {
         var body = (byte[])entry["data"]!;
         using var document = JsonDocument.Parse(body);
@@ -92,34 +114,50 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
         if (route is null)
         {
             target.Log.LogWarning("No route matched an event on {Topic}; dropped as daprd does", target.Subscription.Topic);
-            return;
+            await DeadLetterAsync(target, body, 0, cancellationToken);
+            return true;
         }
 
         var attempts = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            attempts++;
-            var outcome = await PostAsync(target, route, body, cancellationToken);
-            target.Deliveries.Add(new Delivery(target.Subscription.Topic, route, outcome, attempts));
-            target.Log.LogInformation("Delivery {Attempt} of an event on {Topic} to {Route}: {Outcome}", attempts, target.Subscription.Topic, route, outcome);
-            if (outcome is DeliveryOutcome.Success or DeliveryOutcome.Drop)
+            var outcome = await target.Policies.RunAsync(target.Policy, async attemptToken =>
             {
-                return;
-            }
-            var policy = target.RetryPolicy;
-            if (policy.MaxRetries >= 0 && attempts > policy.MaxRetries)
+                attempts++;
+                var result = await PostAsync(target, route, body, attemptToken);
+                target.Deliveries.Add(new Delivery(target.Subscription.Topic, route, result, attempts));
+                target.Log.LogInformation("Delivery {Attempt} of an event on {Topic} to {Route}: {Outcome}", attempts, target.Subscription.Topic, route, result);
+                return result == DeliveryOutcome.Retry ? throw new DeliveryRetryException() : result;
+            }, isPermanent: null, cancellationToken);
+            if (outcome == DeliveryOutcome.Drop)
             {
-                break;
+                await DeadLetterAsync(target, body, attempts, cancellationToken);
             }
-            await Task.Delay(policy.DelayBefore(attempts), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return true;
         }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (target.Subscription.DeadLetterTopic is null)
+            {
+                target.Log.LogWarning("Delivery of an event on {Topic} failed after {Attempts} attempts ({Error}); left pending for redelivery",
+                    target.Subscription.Topic, attempts, exception.Message);
+                return false;
+            }
+            await DeadLetterAsync(target, body, attempts, cancellationToken);
+            return true;
+        }
+    }
 
+    private async Task DeadLetterAsync(DeliveryTarget target, byte[] body, int attempts, CancellationToken cancellationToken)
+    {
         if (target.Subscription.DeadLetterTopic is { } deadLetter && !cancellationToken.IsCancellationRequested)
         {
             await PublishAsync(deadLetter, body);
             target.Log.LogInformation("Event on {Topic} dead-lettered to {DeadLetter} after {Attempts} attempts", target.Subscription.Topic, deadLetter, attempts);
         }
     }
+
+    private sealed class DeliveryRetryException() : Exception("the app asked for a retry (RETRY, a non-2xx answer or no answer)");
 
     private static async Task<DeliveryOutcome> PostAsync(DeliveryTarget target, string route, byte[] body, CancellationToken cancellationToken)
     {
@@ -179,7 +217,9 @@ public sealed record DeliveryTarget(
     string ConsumerName,
     Uri AppAddress,
     Subscription Subscription,
-    RetryPolicy RetryPolicy,
+    ResiliencyRunner Policies,
+    PolicyDefinition Policy,
+    TimeSpan RedeliverInterval,
     HttpClient Http,
     string? AppApiToken,
     ILogger Log,
