@@ -35,6 +35,7 @@ public sealed class DaprSidecar : IAsyncDisposable
     private readonly Dictionary<string, RedisLockStore> _lockStores = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pubSubs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _listeningBindings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CronSchedule> _schedules = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _deliveryLoops = [];
     private readonly HttpClient _appClient = new() { Timeout = TimeSpan.FromSeconds(60) };
@@ -81,6 +82,23 @@ public sealed class DaprSidecar : IAsyncDisposable
                     break;
                 case SupportedComponentTypes.LockRedis:
                     _lockStores[component.Name] = new RedisLockStore(component.Name, environment.Redis, appId);
+                    break;
+                case SupportedComponentTypes.Cron:
+                    // bindings/cron/cron.go Init: "schedule not set", or the parser's error as "invalid schedule format".
+                    var schedule = component.Get("schedule");
+                    if (string.IsNullOrEmpty(schedule))
+                    {
+                        throw new ComponentInitException(appId, component.Name, component.Type, component.Version, "schedule not set");
+                    }
+                    try
+                    {
+                        _schedules[component.Name] = CronSchedule.Parse(schedule);
+                    }
+                    catch (FormatException exception)
+                    {
+                        throw new ComponentInitException(appId, component.Name, component.Type, component.Version,
+                            $"invalid schedule format '{schedule}': {exception.Message}");
+                    }
                     break;
             }
         }
@@ -212,6 +230,14 @@ public sealed class DaprSidecar : IAsyncDisposable
         _log.LogInformation("App {AppId} attached at {Address}: input bindings [{Bindings}], subscriptions [{Topics}]",
             AppId, appAddress, string.Join(", ", _listeningBindings), string.Join(", ", subscriptions.Select(s => s.Topic)));
 
+        if (_environment.Options.CronRealTime)
+        {
+            foreach (var binding in Components.Where(c => c.Type == SupportedComponentTypes.Cron && _listeningBindings.Contains(c.Name)))
+            {
+                _deliveryLoops.Add(Task.Run(() => RunCronAsync(binding, _schedules[binding.Name], _stopping.Token)));
+            }
+        }
+
         foreach (var subscription in subscriptions)
         {
             var target = new DeliveryTarget(AppId, AppId + "-" + Guid.NewGuid().ToString("N")[..8], appAddress, subscription,
@@ -237,6 +263,46 @@ public sealed class DaprSidecar : IAsyncDisposable
         request.Content = new ByteArrayContent([]);
         using var response = await _appClient.SendAsync(request);
         return response.StatusCode;
+    }
+
+    /// <summary>The parsed schedule of a cron binding loaded for this app.</summary>
+    public CronSchedule CronScheduleOf(string bindingName) =>
+        _schedules.TryGetValue(bindingName, out var schedule) ? schedule : throw new InvalidOperationException($"Cron binding '{bindingName}' is not loaded for '{AppId}'.");
+
+    // The binding's own scheduler (dapr/kit cron, started by the binding's Read): each entry fires in its own
+    // goroutine, so a slow app does not delay the next tick; daprd sends it to the app under the binding's inbound
+    // policy and the binding ignores the result.
+    private async Task RunCronAsync(ComponentSpec binding, CronSchedule schedule, CancellationToken cancellationToken)
+    {
+        var policy = Resiliency.ComponentInbound(binding.Name);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = TimeProvider.System.GetUtcNow();
+            var next = schedule.Next(now);
+            await Task.Delay(next - now, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await Resiliency.RunAsync(policy, async attempt =>
+                    {
+                        using var request = AppRequest(HttpMethod.Post, RouteOf(binding));
+                        request.Content = new ByteArrayContent([]);
+                        using var response = await _appClient.SendAsync(request, attempt);
+                        return response.IsSuccessStatusCode ? response.StatusCode
+                            : throw new HttpRequestException($"app returned {(int)response.StatusCode}", null, response.StatusCode);
+                    }, isPermanent: null, cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    _log.LogWarning("Cron tick of {Binding} failed: {Error}", binding.Name, exception.Message);
+                }
+            }, CancellationToken.None);
+        }
     }
 
     internal RedisStateStore StateStore(string name) =>

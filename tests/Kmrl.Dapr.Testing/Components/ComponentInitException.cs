@@ -5,12 +5,17 @@ namespace Kmrl.Dapr.Testing.Components;
 /// <c>spec.ignoreErrors</c> an init error is fatal, "Error processing component, daprd will exit gracefully"). The
 /// message carries daprd's <c>INIT_COMPONENT_FAILURE</c> text, the component's own error included.
 /// </summary>
-public sealed class ComponentInitException(string appId, RawComponent component, string error)
-    : Exception($"daprd for '{appId}' exited: process component {component.Name} error: [INIT_COMPONENT_FAILURE]: " +
-        $"initialization error occurred for {component.Name} ({component.Type}/{component.Version}): {error}. " +
+public sealed class ComponentInitException(string appId, string name, string type, string version, string error)
+    : Exception($"daprd for '{appId}' exited: process component {name} error: [INIT_COMPONENT_FAILURE]: " +
+        $"initialization error occurred for {name} ({type}/{version}): {error}. " +
         "Error processing component, daprd will exit gracefully")
 {
+    public ComponentInitException(string appId, RawComponent component, string error)
+        : this(appId, component.Name, component.Type, component.Version, error)
+    {
+    }
+
     public string AppId { get; } = appId;
 
-    public string Component { get; } = component.Name;
+    public string Component { get; } = name;
 }
