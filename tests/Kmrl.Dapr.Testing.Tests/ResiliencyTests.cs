@@ -177,4 +177,57 @@ public sealed class ResiliencyTests(RedisServer redis, Xunit.Abstractions.ITestO
         breaker.AfterRequest(success: true);
         Assert.Equal("closed", breaker.State);
     }
+
+    [Fact]
+    public async Task The_pubsub_processing_timeout_cuts_a_longer_delivery_retry_and_the_event_is_dead_lettered()
+    {
+        await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
+        {
+            options.Log = output.WriteLine;
+            options.EditFile("components/pubsub.yaml", yaml => yaml.Replace("value: \"60s\"", "value: \"1s\"", StringComparison.Ordinal));
+            options.UseRetryPolicy(TimeSpan.FromMilliseconds(100), maxRetries: 1000);
+        });
+        var sidecar = await environment.StartSidecarAsync("document-api");
+        await using var app = await TestApp.StartAsync(sidecar, web =>
+            web.MapPost("/failing", () => Results.StatusCode(503))
+                .WithTopic(new TopicOptions { PubsubName = "pubsub", Name = "failing", DeadLetterTopic = "failing-deadletter" }));
+
+        using var client = sidecar.CreateClient();
+        var clock = Stopwatch.StartNew();
+        await client.PublishEventAsync("pubsub", "failing", new { text = "never" });
+        var deadLettered = await environment.WaitForPublishedAsync("failing-deadletter", 1, TimeSpan.FromSeconds(20));
+
+        Assert.Single(deadLettered);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+        Assert.InRange(sidecar.Deliveries.Count(d => d.Topic == "failing"), 2, 15);
+    }
+
+    [Fact]
+    public async Task Without_a_dead_letter_topic_a_failed_event_stays_pending_and_is_redelivered_after_the_processing_timeout()
+    {
+        await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
+        {
+            options.Log = output.WriteLine;
+            options.EditFile("components/pubsub.yaml", yaml => yaml
+                .Replace("value: \"60s\"", "value: \"1s\"", StringComparison.Ordinal)
+                .Replace("value: \"15s\"", "value: \"300ms\"", StringComparison.Ordinal));
+            options.UseRetryPolicy(TimeSpan.FromMilliseconds(10), maxRetries: 0);
+        });
+        var sidecar = await environment.StartSidecarAsync("document-api");
+        var calls = 0;
+        await using var app = await TestApp.StartAsync(sidecar, web =>
+            web.MapPost("/flaky", () => Interlocked.Increment(ref calls) < 3 ? Results.StatusCode(500) : Results.Ok())
+                .WithTopic("pubsub", "flaky"));
+
+        using var client = sidecar.CreateClient();
+        await client.PublishEventAsync("pubsub", "flaky", new { text = "eventually" });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!sidecar.Deliveries.Any(d => d.Topic == "flaky" && d.Outcome == PubSub.DeliveryOutcome.Success) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(3, Volatile.Read(ref calls));
+        Assert.Equal(2, sidecar.Deliveries.Count(d => d.Topic == "flaky" && d.Outcome == PubSub.DeliveryOutcome.Retry));
+    }
 }

@@ -241,7 +241,7 @@ public sealed class DaprSidecar : IAsyncDisposable
         foreach (var subscription in subscriptions)
         {
             var target = new DeliveryTarget(AppId, AppId + "-" + Guid.NewGuid().ToString("N")[..8], appAddress, subscription,
-                Resiliency, Resiliency.ComponentInbound(subscription.PubSubName), RedeliverInterval(subscription.PubSubName),
+                Resiliency, Resiliency.ComponentInbound(subscription.PubSubName), RedeliveryOf(subscription.PubSubName),
                 _appClient, _environment.Options.AppApiToken, _log, Deliveries);
             _deliveryLoops.Add(Task.Run(() => _environment.Broker.DeliverAsync(target, _stopping.Token)));
         }
@@ -382,11 +382,20 @@ public sealed class DaprSidecar : IAsyncDisposable
         return request;
     }
 
-    // pubsub.redis metadata redeliverInterval (default 60 s): how often unacknowledged entries are delivered again.
-    private TimeSpan RedeliverInterval(string pubSubName) =>
-        Components.FirstOrDefault(c => c.Name == pubSubName)?.Get("redeliverInterval") is { Length: > 0 } text
-            ? ResourceLoader.ParseDuration(text)
-            : TimeSpan.FromSeconds(60);
+    // pubsub.redis metadata: processingTimeout (default 60 s) and redeliverInterval (default 15 s).
+    private Redelivery RedeliveryOf(string pubSubName)
+    {
+        var component = Components.FirstOrDefault(c => c.Name == pubSubName);
+        return new Redelivery(Duration(component?.Get("processingTimeout"), TimeSpan.FromSeconds(60)),
+            Duration(component?.Get("redeliverInterval"), TimeSpan.FromSeconds(15)));
+
+        static TimeSpan Duration(string? text, TimeSpan fallback) => text switch
+        {
+            null or "" => fallback,
+            "0" => TimeSpan.Zero,
+            _ => ResourceLoader.ParseDuration(text),
+        };
+    }
 
     private static string RouteOf(ComponentSpec binding) => binding.Get("route") is { Length: > 0 } route ? route : "/" + binding.Name;
 

@@ -211,8 +211,14 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
                 metadata["redisHost"] = redisEndpoint;
                 break;
             case SupportedComponentTypes.LocalStorage:
-                // localstorage.go: a relative rootPath is joined to os.Getwd(), then created (MkdirAll).
-                metadata["rootPath"] = RunLayout.ResolveComponentPath(app, metadata.GetValueOrDefault("rootPath") ?? string.Empty);
+                // localstorage.go validateRootPath: required; a relative rootPath is joined to os.Getwd(); Init then
+                // creates it (MkdirAll).
+                var rootPath = metadata.GetValueOrDefault("rootPath");
+                if (string.IsNullOrEmpty(rootPath))
+                {
+                    throw new ComponentInitException(app.AppId, raw, "failed to parse metadata: property rootPath must not be empty");
+                }
+                metadata["rootPath"] = RunLayout.ResolveComponentPath(app, rootPath);
                 break;
             case SupportedComponentTypes.LocalFileSecrets:
                 // filestore.go: os.Open(secretsFile) at init, relative to daprd's working directory.

@@ -53,17 +53,18 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
             // Another replica of the app (or an earlier run) created it: join it.
         }
 
-        // First what this consumer left unacknowledged (a crashed app), then new entries. pubsub.redis reclaims
-        // entries left pending every redeliverInterval (components-contrib pubsub/redis: processingTimeout and
-        // redeliverInterval, 60 s by default): the double rereads its own pending entries on that interval.
+        // First what this consumer left unacknowledged, then new entries. Like pubsub.redis, every redeliverInterval
+        // the double claims entries of its group pending for at least processingTimeout, whoever read them
+        // (components-contrib pubsub/redis/redis.go reclaimPendingMessages: XPENDING, XCLAIM with MinIdle).
         var position = "0-0";
-        var nextReclaim = DateTime.UtcNow + target.RedeliverInterval;
+        var redelivery = target.Redelivery;
+        var nextReclaim = DateTime.UtcNow + redelivery.Interval;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (position == ">" && DateTime.UtcNow >= nextReclaim)
+            if (redelivery.Enabled && DateTime.UtcNow >= nextReclaim)
             {
-                position = "0-0";
-                nextReclaim = DateTime.UtcNow + target.RedeliverInterval;
+                await ReclaimAsync(database, target, cancellationToken);
+                nextReclaim = DateTime.UtcNow + redelivery.Interval;
             }
             StreamEntry[] entries;
             try
@@ -87,16 +88,39 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
             var lastPending = position == ">" ? null : entries[^1].Id.ToString();
             foreach (var entry in entries)
             {
-                if (await DeliverEntryAsync(target, entry, cancellationToken))
-                {
-                    await database.StreamAcknowledgeAsync(topic, target.AppId, entry.Id);
-                }
+                await DeliverAndAcknowledgeAsync(database, target, entry, cancellationToken);
             }
             if (lastPending is not null)
             {
                 // Reading pending entries from an id onwards: continue after the last one, not from the start.
                 position = lastPending;
             }
+        }
+    }
+
+    private async Task ReclaimAsync(IDatabase database, DeliveryTarget target, CancellationToken cancellationToken)
+    {
+        var topic = target.Subscription.Topic;
+        var minIdle = (long)target.Redelivery.ProcessingTimeout.TotalMilliseconds;
+        var pending = await database.StreamPendingMessagesAsync(topic, target.AppId, 100, RedisValue.Null);
+        var due = pending.Where(p => p.IdleTimeInMilliseconds >= minIdle).Select(p => p.MessageId).ToArray();
+        if (due.Length == 0)
+        {
+            return;
+        }
+        var claimed = await database.StreamClaimAsync(topic, target.AppId, target.ConsumerName, minIdle, due);
+        foreach (var entry in claimed.Where(e => !e.IsNull && e.Values.Length > 0))
+        {
+            target.Log.LogInformation("Redelivering an event on {Topic} left pending for {Idle}", topic, target.Redelivery.ProcessingTimeout);
+            await DeliverAndAcknowledgeAsync(database, target, entry, cancellationToken);
+        }
+    }
+
+    private async Task DeliverAndAcknowledgeAsync(IDatabase database, DeliveryTarget target, StreamEntry entry, CancellationToken cancellationToken)
+    {
+        if (await DeliverEntryAsync(target, entry, cancellationToken))
+        {
+            await database.StreamAcknowledgeAsync(target.Subscription.Topic, target.AppId, entry.Id);
         }
     }
 
@@ -119,6 +143,14 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
         }
 
         var attempts = 0;
+        // pubsub.redis runs the handler (daprd's delivery, inbound policy included) under a processingTimeout
+        // deadline when redelivery is on (components-contrib pubsub/redis/redis.go processMessage): a retry policy
+        // longer than that is cut there.
+        using var processing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (target.Redelivery.Enabled)
+        {
+            processing.CancelAfter(target.Redelivery.ProcessingTimeout);
+        }
         try
         {
             var outcome = await target.Policies.RunAsync(target.Policy, async attemptToken =>
@@ -128,7 +160,7 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
                 target.Deliveries.Add(new Delivery(target.Subscription.Topic, route, result, attempts));
                 target.Log.LogInformation("Delivery {Attempt} of an event on {Topic} to {Route}: {Outcome}", attempts, target.Subscription.Topic, route, result);
                 return result == DeliveryOutcome.Retry ? throw new DeliveryRetryException() : result;
-            }, isPermanent: null, cancellationToken);
+            }, isPermanent: null, processing.Token);
             if (outcome == DeliveryOutcome.Drop)
             {
                 await DeadLetterAsync(target, body, attempts, cancellationToken);
@@ -210,6 +242,15 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
 
 public enum DeliveryOutcome { Success, Retry, Drop }
 
+/// <summary>
+/// pubsub.redis redelivery settings: <c>processingTimeout</c> (default 60 s) and <c>redeliverInterval</c> (default
+/// 15 s; components-contrib pubsub/redis parseRedisMetadata); either at 0 disables redelivery and the handler deadline.
+/// </summary>
+public sealed record Redelivery(TimeSpan ProcessingTimeout, TimeSpan Interval)
+{
+    public bool Enabled => ProcessingTimeout > TimeSpan.Zero && Interval > TimeSpan.Zero;
+}
+
 public sealed record Delivery(string Topic, string Route, DeliveryOutcome Outcome, int Attempt);
 
 public sealed record DeliveryTarget(
@@ -219,7 +260,7 @@ public sealed record DeliveryTarget(
     Subscription Subscription,
     ResiliencyRunner Policies,
     PolicyDefinition Policy,
-    TimeSpan RedeliverInterval,
+    Redelivery Redelivery,
     HttpClient Http,
     string? AppApiToken,
     ILogger Log,
