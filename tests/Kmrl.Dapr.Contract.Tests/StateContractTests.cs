@@ -8,7 +8,8 @@ namespace Kmrl.Dapr.Contract.Tests;
 /// ETagError of kind Mismatch on SaveState/DeleteState becomes codes.Aborted, which the SDK's TrySaveStateAsync turns
 /// into false). A transaction on Redis runs one script per key inside MULTI/EXEC (components-contrib v1.16.13
 /// state/redis/redis.go <c>Multi</c>): a key whose ETag fails does not undo the others, and daprd reports the
-/// failure as codes.Internal (ErrStateTransaction), not as an ETag conflict.
+/// failure as codes.Internal (dapr v1.16.19 pkg/api/grpc/grpc.go <c>ExecuteStateTransaction</c>:
+/// <c>status.Errorf(codes.Internal, messages.ErrStateTransaction, ...)</c>), not as an ETag conflict.
 /// </summary>
 [Collection(ContractCollection.Name)]
 public sealed class StateContractTests(ContractTarget target)

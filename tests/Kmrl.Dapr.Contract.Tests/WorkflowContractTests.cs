@@ -4,9 +4,9 @@ namespace Kmrl.Dapr.Contract.Tests;
 
 /// <summary>
 /// Reading a workflow's state. With getInputsAndOutputs true, daprd returns the custom status and the failure
-/// details; with false it omits them along with inputs and outputs (dapr v1.16.19 pkg/runtime/wfengine/backends/actors
-/// and durabletask-go v0.10.2 backend: <c>GetInstance</c> with GetInputsAndOutputs false leaves CustomStatus and
-/// FailureDetails unset; dotnet-sdk Dapr.Workflow <c>GetWorkflowStateAsync(instanceId, getInputsAndOutputs)</c>).
+/// details; with false it omits them along with inputs and outputs (dapr/durabletask-go v0.10.2 backend/executor.go
+/// <c>createGetInstanceResponse</c>: Input, CustomStatus, Output and FailureDetails are set only under
+/// <c>req.GetInputsAndOutputs</c>; dotnet-sdk Dapr.Workflow <c>GetWorkflowStateAsync(instanceId, getInputsAndOutputs)</c>).
 /// </summary>
 [Collection(ContractCollection.Name)]
 public sealed class WorkflowContractTests(ContractTarget target)

@@ -211,7 +211,7 @@ public sealed class ResiliencyTests(RedisServer redis, Xunit.Abstractions.ITestO
             options.EditFile("components/pubsub.yaml", yaml => yaml
                 .Replace("value: \"60s\"", "value: \"1s\"", StringComparison.Ordinal)
                 .Replace("value: \"15s\"", "value: \"300ms\"", StringComparison.Ordinal));
-            options.UseRetryPolicy(TimeSpan.FromMilliseconds(10), maxRetries: 0);
+            options.UseRetryPolicy(TimeSpan.FromMilliseconds(10), maxRetries: 1);
         });
         var sidecar = await environment.StartSidecarAsync("document-api");
         var calls = 0;

@@ -208,7 +208,8 @@ public sealed class ResiliencyRunner(ResiliencySpec spec, TimeProvider time, ILo
 
     private PolicyDefinition Component(string component, bool inbound)
     {
-        var target = (inbound ? "component[" : "component[") + component + (inbound ? "] input" : "] output");
+        // daprd's names for the policy target (resiliency.go ComponentInboundPolicy / ComponentOutboundPolicy).
+        var target = "component[" + component + (inbound ? "] input" : "] output");
         if (!spec.Components.TryGetValue(component, out var names))
         {
             return new PolicyDefinition(target, null, null, null);
