@@ -47,7 +47,7 @@ public sealed class LockAndBindingTests(RedisServer redis)
 
         Assert.Equal(4, blob.ChunkCount);
         Assert.Equal(content, copy.ToArray());
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(environment.BlobRoot, "blobstore")));
+        Assert.Empty(Directory.EnumerateFiles(environment.BlobRoot, "*", SearchOption.AllDirectories));
         await Assert.ThrowsAsync<BlobNotFoundException>(() => store.OpenReadAsync(blob, CancellationToken.None));
     }
 

@@ -54,7 +54,7 @@ public sealed class PubSubAndBindingsTests(RedisServer redis, Xunit.Abstractions
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
         {
-            options.RetryPolicyOverride = RetryPolicy.Constant(TimeSpan.FromMilliseconds(20), maxRetries: 3);
+            options.UseRetryPolicy(TimeSpan.FromMilliseconds(20), maxRetries: 3);
             options.Log = output.WriteLine;
         });
         var sidecar = await environment.StartSidecarAsync("document-api");
@@ -74,7 +74,7 @@ public sealed class PubSubAndBindingsTests(RedisServer redis, Xunit.Abstractions
     public async Task A_drop_answer_is_not_redelivered_and_a_retry_answer_is()
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
-            options.RetryPolicyOverride = RetryPolicy.Constant(TimeSpan.FromMilliseconds(20), maxRetries: 5));
+            options.UseRetryPolicy(TimeSpan.FromMilliseconds(20), maxRetries: 5));
         var sidecar = await environment.StartSidecarAsync("document-api");
         var calls = 0;
         await using var app = await TestApp.StartAsync(sidecar, web =>

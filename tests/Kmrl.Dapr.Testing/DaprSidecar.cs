@@ -35,21 +35,28 @@ public sealed class DaprSidecar : IAsyncDisposable
     private readonly Dictionary<string, RedisLockStore> _lockStores = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pubSubs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _listeningBindings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CronSchedule> _schedules = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _deliveryLoops = [];
     private readonly HttpClient _appClient = new() { Timeout = TimeSpan.FromSeconds(60) };
     private WebApplication? _web;
     private ILogger _log = NullLogger.Instance;
 
-    internal DaprSidecar(DaprTestEnvironment environment, string appId, IReadOnlyList<ComponentSpec> components)
+    private readonly ResourceSet _resources;
+
+    internal DaprSidecar(DaprTestEnvironment environment, RunApp app, ResourceSet resources, IReadOnlyList<ComponentSpec> components)
     {
         _environment = environment;
+        _resources = resources;
+        var appId = app.AppId;
         AppId = appId;
+        AppDirPath = app.AppDirPath;
         Components = components;
         if (environment.Options.Log is { } write)
         {
             _log = new ActionLogger("daprd " + appId, write);
         }
+        Resiliency = new ResiliencyRunner(resources.ResiliencyFor(appId), TimeProvider.System, _log);
         foreach (var component in components)
         {
             switch (component.Type)
@@ -71,16 +78,39 @@ public sealed class DaprSidecar : IAsyncDisposable
                     _bindings[component.Name] = new LocalStorageBinding(component.Name, component.Require("rootPath"));
                     break;
                 case SupportedComponentTypes.LocalFileSecrets:
-                    _secretStores[component.Name] = new LocalFileSecretStore(component, RepositoryPaths.Root);
+                    _secretStores[component.Name] = new LocalFileSecretStore(component, AppDirPath);
                     break;
                 case SupportedComponentTypes.LockRedis:
                     _lockStores[component.Name] = new RedisLockStore(component.Name, environment.Redis, appId);
+                    break;
+                case SupportedComponentTypes.Cron:
+                    // bindings/cron/cron.go Init: "schedule not set", or the parser's error as "invalid schedule format".
+                    var schedule = component.Get("schedule");
+                    if (string.IsNullOrEmpty(schedule))
+                    {
+                        throw new ComponentInitException(appId, component.Name, component.Type, component.Version, "schedule not set");
+                    }
+                    try
+                    {
+                        _schedules[component.Name] = CronSchedule.Parse(schedule);
+                    }
+                    catch (FormatException exception)
+                    {
+                        throw new ComponentInitException(appId, component.Name, component.Type, component.Version,
+                            $"invalid schedule format '{schedule}': {exception.Message}");
+                    }
                     break;
             }
         }
     }
 
     public string AppId { get; }
+
+    /// <summary>daprd's working directory: the app's appDirPath in the environment's copy of the run files.</summary>
+    public string AppDirPath { get; }
+
+    /// <summary>The resiliency policies that apply to this app, with this sidecar's circuit breakers.</summary>
+    public ResiliencyRunner Resiliency { get; }
 
     /// <summary>The test output the environment logs to, if any.</summary>
     internal Action<string>? Log => _environment.Options.Log;
@@ -132,7 +162,11 @@ public sealed class DaprSidecar : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
         });
-        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 4 * 1024 * 1024);
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            grpc.Interceptors.Add<ResiliencyInterceptor>();
+        });
         builder.Services.AddSingleton(this);
         builder.Services.AddSingleton<DaprRuntimeApi>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprRuntimeApi>, DaprRuntimeApi.MethodProvider>());
@@ -177,7 +211,7 @@ public sealed class DaprSidecar : IAsyncDisposable
                 subscriptions.AddRange(Subscription.ParseProgrammatic(document.RootElement));
             }
         }
-        subscriptions.AddRange(_environment.Resources.Subscriptions
+        subscriptions.AddRange(_resources.Subscriptions
             .Where(s => s.Scopes.Count == 0 || s.Scopes.Contains(AppId))
             .Select(s => new Subscription(s.PubSubName, s.Topic, s.Route ?? string.Empty, s.Rules, s.DeadLetterTopic)));
         foreach (var subscription in subscriptions.Where(s => !_pubSubs.Contains(s.PubSubName)))
@@ -188,10 +222,19 @@ public sealed class DaprSidecar : IAsyncDisposable
         _log.LogInformation("App {AppId} attached at {Address}: input bindings [{Bindings}], subscriptions [{Topics}]",
             AppId, appAddress, string.Join(", ", _listeningBindings), string.Join(", ", subscriptions.Select(s => s.Topic)));
 
+        if (_environment.Options.CronRealTime)
+        {
+            foreach (var binding in Components.Where(c => c.Type == SupportedComponentTypes.Cron && _listeningBindings.Contains(c.Name)))
+            {
+                _deliveryLoops.Add(Task.Run(() => RunCronAsync(binding, _schedules[binding.Name], _stopping.Token)));
+            }
+        }
+
         foreach (var subscription in subscriptions)
         {
             var target = new DeliveryTarget(AppId, AppId + "-" + Guid.NewGuid().ToString("N")[..8], appAddress, subscription,
-                RetryPolicyFor(subscription.PubSubName), _appClient, _environment.Options.AppApiToken, _log, Deliveries);
+                Resiliency, Resiliency.ComponentInbound(subscription.PubSubName), RedeliveryOf(subscription.PubSubName),
+                _appClient, _environment.Options.AppApiToken, _log, Deliveries);
             _deliveryLoops.Add(Task.Run(() => _environment.Broker.DeliverAsync(target, _stopping.Token)));
         }
     }
@@ -212,6 +255,46 @@ public sealed class DaprSidecar : IAsyncDisposable
         request.Content = new ByteArrayContent([]);
         using var response = await _appClient.SendAsync(request);
         return response.StatusCode;
+    }
+
+    /// <summary>The parsed schedule of a cron binding loaded for this app.</summary>
+    public CronSchedule CronScheduleOf(string bindingName) =>
+        _schedules.TryGetValue(bindingName, out var schedule) ? schedule : throw new InvalidOperationException($"Cron binding '{bindingName}' is not loaded for '{AppId}'.");
+
+    // The binding's own scheduler (dapr/kit cron, started by the binding's Read): each entry fires in its own
+    // goroutine, so a slow app does not delay the next tick; daprd sends it to the app under the binding's inbound
+    // policy and the binding ignores the result.
+    private async Task RunCronAsync(ComponentSpec binding, CronSchedule schedule, CancellationToken cancellationToken)
+    {
+        var policy = Resiliency.ComponentInbound(binding.Name);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = TimeProvider.System.GetUtcNow();
+            var next = schedule.Next(now);
+            await Task.Delay(next - now, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await Resiliency.RunAsync(policy, async attempt =>
+                    {
+                        using var request = AppRequest(HttpMethod.Post, RouteOf(binding));
+                        request.Content = new ByteArrayContent([]);
+                        using var response = await _appClient.SendAsync(request, attempt);
+                        return response.IsSuccessStatusCode ? response.StatusCode
+                            : throw new HttpRequestException($"app returned {(int)response.StatusCode}", null, response.StatusCode);
+                    }, isPermanent: null, cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    _log.LogWarning("Cron tick of {Binding} failed: {Error}", binding.Name, exception.Message);
+                }
+            }, CancellationToken.None);
+        }
     }
 
     internal RedisStateStore StateStore(string name) =>
@@ -291,12 +374,20 @@ public sealed class DaprSidecar : IAsyncDisposable
         return request;
     }
 
-    private RetryPolicy RetryPolicyFor(string pubSubName) =>
-        _environment.Options.RetryPolicyOverride
-        ?? (_environment.Resources.InboundComponentRetry.TryGetValue(pubSubName, out var policy) && _environment.Resources.Retries.TryGetValue(policy, out var retry)
-            ? retry
-            // Without a resiliency policy daprd retries delivery forever; the double keeps tests finite.
-            : RetryPolicy.Constant(TimeSpan.FromSeconds(1), 10));
+    // pubsub.redis metadata: processingTimeout (default 60 s) and redeliverInterval (default 15 s).
+    private Redelivery RedeliveryOf(string pubSubName)
+    {
+        var component = Components.FirstOrDefault(c => c.Name == pubSubName);
+        return new Redelivery(Duration(component?.Get("processingTimeout"), TimeSpan.FromSeconds(60)),
+            Duration(component?.Get("redeliverInterval"), TimeSpan.FromSeconds(15)));
+
+        static TimeSpan Duration(string? text, TimeSpan fallback) => text switch
+        {
+            null or "" => fallback,
+            "0" => TimeSpan.Zero,
+            _ => ResourceLoader.ParseDuration(text),
+        };
+    }
 
     private static string RouteOf(ComponentSpec binding) => binding.Get("route") is { Length: > 0 } route ? route : "/" + binding.Name;
 

@@ -14,13 +14,16 @@ namespace Kmrl.Dapr.Testing;
 public sealed class DaprTestEnvironment : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, List<DaprSidecar>> _sidecars = new(StringComparer.Ordinal);
-    private readonly TempDirectory _directory = new("dapr-double");
+    private readonly TempDirectory _directory;
 
-    private DaprTestEnvironment(ConnectionMultiplexer redis, DaprTestOptions options, ResourceSet resources)
+    private readonly Dictionary<string, ResourceSet> _resources = new(StringComparer.Ordinal);
+
+    private DaprTestEnvironment(ConnectionMultiplexer redis, DaprTestOptions options, TempDirectory directory, RunLayout layout)
     {
         Redis = redis;
         Options = options;
-        Resources = resources;
+        _directory = directory;
+        Layout = layout;
         Broker = new RedisStreamBroker(redis);
     }
 
@@ -28,34 +31,81 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
 
     public DaprTestOptions Options { get; }
 
-    public ResourceSet Resources { get; }
+    /// <summary>The temp copy of the run files the sidecars read (dapr.yaml, components/, each appDirPath).</summary>
+    public RunLayout Layout { get; }
+
+    /// <summary>The resources of the run file's common <c>resourcesPaths</c> (what an app without its own gets).</summary>
+    public ResourceSet Resources => ResourcesOf(Layout.DefaultResourcesPaths);
 
     public RedisStreamBroker Broker { get; }
 
-    /// <summary>Where bindings.localstorage components keep their files in this environment.</summary>
-    public string BlobRoot => _directory.Combine("blobs");
+    /// <summary>
+    /// Where the first bindings.localstorage component keeps its files, resolved as daprd resolves its
+    /// <c>rootPath</c> from the first app's appDirPath. With the repository's <c>../../.data/blobs</c> that is the copy's
+    /// <c>.data/blobs</c>, one folder for every app.
+    /// </summary>
+    public string BlobRoot
+    {
+        get
+        {
+            var app = Layout.Apps.FirstOrDefault() ?? Layout.App("default");
+            var blobs = ResourcesOf(app.ResourcesPaths).Components.First(c => c.Type == SupportedComponentTypes.LocalStorage);
+            return RunLayout.ResolveComponentPath(app, blobs.Values["rootPath"]);
+        }
+    }
 
-    public string SecretsFile => _directory.Combine("secrets.json");
+    /// <summary>The secrets file written from <see cref="DaprTestOptions.Secrets"/>.</summary>
+    public string SecretsFile => Path.GetFullPath(Options.SecretsFilePath, Layout.Root);
 
     public static async Task<DaprTestEnvironment> StartAsync(RedisServer redis, Action<DaprTestOptions>? configure = null)
     {
         var options = new DaprTestOptions();
         configure?.Invoke(options);
-        var resources = ResourceLoader.Load(options.ResourcesPath);
+        var directory = new TempDirectory("dapr-double");
+        RunLayout layout;
+        try
+        {
+            layout = RunLayout.Copy(options.RunFile, options.ResourcesPath, directory.Path);
+            foreach (var (relativePath, edit) in options.FileEdits)
+            {
+                var file = Path.GetFullPath(relativePath, layout.Root);
+                var text = File.Exists(file) ? await File.ReadAllTextAsync(file) : string.Empty;
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                await File.WriteAllTextAsync(file, edit(text));
+            }
+            var secrets = Path.GetFullPath(options.SecretsFilePath, layout.Root);
+            Directory.CreateDirectory(Path.GetDirectoryName(secrets)!);
+            await File.WriteAllTextAsync(secrets, JsonSerializer.Serialize(options.Secrets));
+        }
+        catch
+        {
+            directory.Dispose();
+            throw;
+        }
         var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",allowAdmin=true");
         // An environment is a fresh deployment: state, streams and locks of an earlier test must not leak into it.
         // One environment at a time per Redis server (xunit runs the tests of a class or collection one by one).
         await connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync();
-        var environment = new DaprTestEnvironment(connection, options, resources);
-        await File.WriteAllTextAsync(environment.SecretsFile, JsonSerializer.Serialize(options.Secrets));
-        Directory.CreateDirectory(environment.BlobRoot);
+        var environment = new DaprTestEnvironment(connection, options, directory, layout);
+        // Load (and validate) the resources now, as daprd would at start-up: a malformed file fails here.
+        _ = environment.Resources;
+        foreach (var app in layout.Apps)
+        {
+            _ = environment.ResourcesOf(app.ResourcesPaths);
+        }
         return environment;
     }
 
-    /// <summary>Starts a sidecar for <paramref name="appId"/>; give its endpoints to the app, then call <see cref="DaprSidecar.AttachAppAsync"/>.</summary>
+    /// <summary>
+    /// Starts a sidecar for <paramref name="appId"/>, from the app's appDirPath in the copy as <c>dapr run -f</c> starts
+    /// daprd; throws <see cref="ComponentInitException"/> when a component cannot init, as daprd exits. Give its
+    /// endpoints to the app, then call <see cref="DaprSidecar.AttachAppAsync"/>.
+    /// </summary>
     public async Task<DaprSidecar> StartSidecarAsync(string appId)
     {
-        var sidecar = new DaprSidecar(this, appId, ResolveComponents(appId));
+        var app = Layout.App(appId);
+        var resources = ResourcesOf(app.ResourcesPaths);
+        var sidecar = new DaprSidecar(this, app, resources, ResolveComponents(app, resources));
         await sidecar.StartAsync();
         _sidecars.GetOrAdd(appId, _ => []).Add(sidecar);
         return sidecar;
@@ -94,16 +144,31 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private IReadOnlyList<ComponentSpec> ResolveComponents(string appId)
+    private ResourceSet ResourcesOf(IReadOnlyList<string> folders)
     {
-        var visible = Resources.Components.Where(c => c.Scopes.Count == 0 || c.Scopes.Contains(appId)).ToList();
+        var key = string.Join('|', folders);
+        lock (_resources)
+        {
+            if (!_resources.TryGetValue(key, out var set))
+            {
+                set = ResourceLoader.Load(folders);
+                _resources[key] = set;
+            }
+            return set;
+        }
+    }
+
+    private IReadOnlyList<ComponentSpec> ResolveComponents(RunApp app, ResourceSet resources)
+    {
+        var appId = app.AppId;
+        var visible = resources.Components.Where(c => c.Scopes.Count == 0 || c.Scopes.Contains(appId)).ToList();
         var secretFiles = new Dictionary<string, Runtime.LocalFileSecretStore>(StringComparer.Ordinal);
         var specs = new List<ComponentSpec>();
         // Secret stores first: other components' secretKeyRefs resolve through them, as in daprd.
         foreach (var raw in visible.OrderBy(c => c.Type.StartsWith("secretstores.", StringComparison.Ordinal) ? 0 : 1))
         {
             var metadata = new Dictionary<string, string>(raw.Values, StringComparer.Ordinal);
-            ApplyEnvironment(raw, metadata);
+            ApplyEnvironment(app, raw, metadata);
             foreach (var (key, reference) in raw.SecretRefs)
             {
                 var storeName = raw.AuthSecretStore
@@ -118,35 +183,57 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
             var spec = new ComponentSpec(raw.Name, raw.Type, raw.Version, metadata, raw.Scopes, raw.SourceFile);
             if (raw.Type == SupportedComponentTypes.LocalFileSecrets)
             {
-                secretFiles[raw.Name] = new Runtime.LocalFileSecretStore(spec, RepositoryPaths.Root);
+                secretFiles[raw.Name] = new Runtime.LocalFileSecretStore(spec, app.AppDirPath);
             }
             specs.Add(spec);
         }
         return specs;
     }
 
-    /// <summary>Points what the YAML names at this machine (Redis, files) at the environment's own, then test overrides.</summary>
-    private void ApplyEnvironment(RawComponent raw, Dictionary<string, string> metadata)
+    /// <summary>
+    /// What daprd would do with the YAML on this machine: file paths resolved from the app's appDirPath (daprd's
+    /// working directory) and required to exist where the component opens them at init; Redis hosts pointed at the
+    /// test Redis (a host, not a path: the one redirect, stated in the README); then test overrides.
+    /// </summary>
+    private void ApplyEnvironment(RunApp app, RawComponent raw, Dictionary<string, string> metadata)
     {
         var redisEndpoint = Redis.GetEndPoints()[0].ToString()!.Replace("Unspecified/", string.Empty, StringComparison.Ordinal);
-        switch (raw.Type)
-        {
-            case SupportedComponentTypes.StateRedis or SupportedComponentTypes.PubSubRedis or SupportedComponentTypes.LockRedis:
-                metadata["redisHost"] = redisEndpoint;
-                break;
-            case SupportedComponentTypes.LocalStorage:
-                metadata["rootPath"] = Path.Combine(BlobRoot, raw.Name);
-                break;
-            case SupportedComponentTypes.LocalFileSecrets:
-                metadata["secretsFile"] = SecretsFile;
-                break;
-        }
         if (Options.MetadataOverrides.TryGetValue(raw.Name, out var overrides))
         {
             foreach (var (key, value) in overrides)
             {
                 metadata[key] = value;
             }
+        }
+        switch (raw.Type)
+        {
+            case SupportedComponentTypes.StateRedis or SupportedComponentTypes.PubSubRedis or SupportedComponentTypes.LockRedis:
+                metadata["redisHost"] = redisEndpoint;
+                break;
+            case SupportedComponentTypes.LocalStorage:
+                // localstorage.go validateRootPath: required; a relative rootPath is joined to os.Getwd(); Init then
+                // creates it (MkdirAll).
+                var rootPath = metadata.GetValueOrDefault("rootPath");
+                if (string.IsNullOrEmpty(rootPath))
+                {
+                    throw new ComponentInitException(app.AppId, raw, "failed to parse metadata: property rootPath must not be empty");
+                }
+                metadata["rootPath"] = RunLayout.ResolveComponentPath(app, rootPath);
+                break;
+            case SupportedComponentTypes.LocalFileSecrets:
+                // filestore.go: os.Open(secretsFile) at init, relative to daprd's working directory.
+                var written = metadata.GetValueOrDefault("secretsFile");
+                if (string.IsNullOrEmpty(written))
+                {
+                    throw new ComponentInitException(app.AppId, raw, "missing local secrets file in metadata");
+                }
+                var file = RunLayout.ResolveComponentPath(app, written);
+                if (!File.Exists(file))
+                {
+                    throw new ComponentInitException(app.AppId, raw, $"open {written}: no such file or directory");
+                }
+                metadata["secretsFile"] = file;
+                break;
         }
     }
 }

@@ -5,17 +5,78 @@ namespace Kmrl.Dapr.Testing;
 /// <summary>How a test environment reads the repository's resources and where it puts what they would touch.</summary>
 public sealed class DaprTestOptions
 {
-    /// <summary>The resources folder daprd would be given; default: the repository's <c>components/</c>.</summary>
-    public string ResourcesPath { get; set; } = RepositoryPaths.Components;
+    /// <summary>
+    /// The multi-app run file whose layout the environment copies (dapr.yaml, its resources folders, each app's
+    /// appDirPath); default: the repository's <c>dapr.yaml</c>.
+    /// </summary>
+    public string RunFile { get; set; } = RepositoryPaths.RunFile;
 
-    /// <summary>Per component, metadata that replaces what the YAML says (e.g. a file path).</summary>
+    /// <summary>
+    /// Instead of the run file's resources: one folder, as <c>dapr run --app-id X --resources-path DIR</c> from the
+    /// repository root gives daprd (every app then runs from the copy's root).
+    /// </summary>
+    public string? ResourcesPath { get; set; }
+
+    /// <summary>Per component, metadata that replaces what the YAML says (a test-only knob; prefer <see cref="EditFile"/>).</summary>
     public Dictionary<string, Dictionary<string, string>> MetadataOverrides { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Secrets the local file secret store serves, as the nested JSON object secrets.json holds.</summary>
+    /// <summary>
+    /// Secrets the local file secret store serves, as the nested JSON object secrets.json holds. Written to
+    /// <see cref="SecretsFilePath"/> in the copy, where the README has a developer create it; the copied
+    /// secretstore.yaml must point there from every appDirPath, or the sidecar fails to start as daprd would.
+    /// </summary>
     public Dictionary<string, object> Secrets { get; } = new(StringComparer.Ordinal) { ["redis-password"] = string.Empty };
 
-    /// <summary>Replaces every retry policy of resiliency.yaml (tests keep redelivery fast); null keeps the file's.</summary>
-    public RetryPolicy? RetryPolicyOverride { get; set; }
+    /// <summary>Where <see cref="Secrets"/> is written, relative to the copy's root (the repository root); default <c>secrets.json</c>.</summary>
+    public string SecretsFilePath { get; set; } = "secrets.json";
+
+    /// <summary>Edits of the copied run files, applied in order before anything is loaded (relative path, edit).</summary>
+    public List<(string RelativePath, Func<string, string> Edit)> FileEdits { get; } = [];
+
+    /// <summary>
+    /// Edits one file of the temp copy (path relative to the repository root, e.g. <c>components/blobstore.yaml</c>)
+    /// before the sidecars read it. The repository's files are never touched.
+    /// </summary>
+    public DaprTestOptions EditFile(string relativePath, Func<string, string> edit)
+    {
+        FileEdits.Add((relativePath, edit));
+        return this;
+    }
+
+    /// <summary>
+    /// Replaces the copied <c>components/resiliency.yaml</c> with a test-only Resiliency (e.g. a short
+    /// <c>deliveryRetry</c> so a dead-letter test takes milliseconds, not the production policy's minutes). It is
+    /// loaded as strictly as the repository's file.
+    /// </summary>
+    public DaprTestOptions UseResiliency(string yaml, string relativePath = "components/resiliency.yaml") =>
+        EditFile(relativePath, _ => yaml);
+
+    /// <summary>
+    /// Patches one retry policy of the copied resiliency.yaml (by default the production <c>deliveryRetry</c>) to a
+    /// constant one, keeping everything else of the file: a test that waits for a dead letter then takes
+    /// <paramref name="maxRetries"/> × <paramref name="duration"/> instead of the production policy's minutes.
+    /// </summary>
+    public DaprTestOptions UseRetryPolicy(TimeSpan duration, int maxRetries, string policy = "deliveryRetry",
+        string relativePath = "components/resiliency.yaml") =>
+        EditFile(relativePath, text =>
+        {
+            var document = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(text);
+            var retries = (Dictionary<object, object>)((Dictionary<object, object>)((Dictionary<object, object>)document["spec"])["policies"])["retries"];
+            if (!retries.ContainsKey(policy))
+            {
+                throw new InvalidOperationException($"{relativePath} has no retry policy '{policy}' to patch.");
+            }
+            retries[policy] = new Dictionary<object, object>
+            {
+                ["policy"] = "constant",
+                ["duration"] = ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms",
+                ["maxRetries"] = maxRetries,
+            };
+            return new YamlDotNet.Serialization.SerializerBuilder().Build().Serialize(document);
+        });
+
+    /// <summary>Cron bindings fire on their own schedule (as daprd does) when true; by default only <c>FireCronAsync</c> fires them.</summary>
+    public bool CronRealTime { get; set; }
 
     /// <summary>Where the double logs (subscriptions loaded, deliveries, dead letters), e.g. <c>output.WriteLine</c>.</summary>
     public Action<string>? Log { get; set; }
@@ -35,6 +96,8 @@ public static class RepositoryPaths
     public static string Root { get; } = FindRoot();
 
     public static string Components => Path.Combine(Root, "components");
+
+    public static string RunFile => Path.Combine(Root, "dapr.yaml");
 
     private static string FindRoot()
     {

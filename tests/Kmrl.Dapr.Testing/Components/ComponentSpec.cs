@@ -21,25 +21,6 @@ public sealed record ComponentSpec(
         Get(key) is { } v && bool.TryParse(v, out var b) ? b : fallback;
 }
 
-/// <summary>A retry policy of resiliency.yaml (constant or exponential).</summary>
-public sealed record RetryPolicy(string Policy, TimeSpan Duration, TimeSpan InitialInterval, TimeSpan MaxInterval, int MaxRetries)
-{
-    public static RetryPolicy Constant(TimeSpan duration, int maxRetries) =>
-        new("constant", duration, duration, duration, maxRetries);
-
-    /// <summary>Delay before retry number <paramref name="attempt"/> (1-based), without daprd's jitter.</summary>
-    public TimeSpan DelayBefore(int attempt)
-    {
-        if (Policy == "constant")
-        {
-            return Duration;
-        }
-        // Dapr's exponential backoff multiplies by 1.5 per attempt (randomisation left out for repeatable tests).
-        var delay = InitialInterval.TotalMilliseconds * Math.Pow(1.5, attempt - 1);
-        return TimeSpan.FromMilliseconds(Math.Min(delay, MaxInterval.TotalMilliseconds));
-    }
-}
-
 /// <summary>A declarative subscription (kind: Subscription) from the resources folder.</summary>
 public sealed record DeclarativeSubscription(
     string PubSubName,

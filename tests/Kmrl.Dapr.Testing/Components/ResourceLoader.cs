@@ -27,25 +27,36 @@ public sealed record RawComponent(
     IReadOnlyList<string> Scopes,
     string SourceFile);
 
-/// <summary>Everything read from one resources folder (what <c>resourcesPaths</c> points daprd at).</summary>
+/// <summary>Everything read from the resources folders of one app (what <c>resourcesPaths</c> points daprd at).</summary>
 public sealed class ResourceSet
 {
     public List<RawComponent> Components { get; } = [];
-    public Dictionary<string, RetryPolicy> Retries { get; } = new(StringComparer.Ordinal);
-    /// <summary>component name → retry policy name for inbound (delivery to the app).</summary>
-    public Dictionary<string, string> InboundComponentRetry { get; } = new(StringComparer.Ordinal);
-    /// <summary>app id → retry policy name for service invocation.</summary>
-    public Dictionary<string, string> AppRetry { get; } = new(StringComparer.Ordinal);
+    /// <summary>Every Resiliency resource, with its scopes (daprd keeps those that list the app id, or have none).</summary>
+    public List<(IReadOnlyList<string> Scopes, Dictionary<object, object> Spec, string SourceFile)> Resiliencies { get; } = [];
     public List<DeclarativeSubscription> Subscriptions { get; } = [];
+
+    /// <summary>The policies that apply to <paramref name="appId"/> (dapr pkg/resiliency/resiliency.go <c>filterResiliencyConfigs</c>).</summary>
+    public ResiliencySpec ResiliencyFor(string appId)
+    {
+        var spec = new ResiliencySpec();
+        foreach (var (scopes, resource, file) in Resiliencies.Where(r => r.Scopes.Count == 0 || r.Scopes.Contains(appId)))
+        {
+            ResourceLoader.DecodeResiliency(resource, spec, file);
+        }
+        return spec;
+    }
 }
 
 public static class ResourceLoader
 {
-    public static ResourceSet Load(string folder)
+    public static ResourceSet Load(string folder) => Load([folder]);
+
+    /// <summary>Reads every resources folder an app is given, in order, as daprd loads <c>--resources-path</c>s.</summary>
+    public static ResourceSet Load(IEnumerable<string> folders)
     {
         var set = new ResourceSet();
         var deserializer = new DeserializerBuilder().Build();
-        foreach (var file in Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order())
+        foreach (var file in folders.SelectMany(folder => Directory.EnumerateFiles(folder).Order()).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order())
         {
             // A file may hold several documents separated by ---, as daprd accepts.
             using var reader = new StringReader(File.ReadAllText(file));
@@ -64,7 +75,8 @@ public static class ResourceLoader
                         set.Components.Add(ReadComponent(doc, file));
                         break;
                     case "Resiliency":
-                        ReadResiliency(doc, set);
+                        ValidateResiliency(doc, file);
+                        set.Resiliencies.Add((List(doc, "scopes").Select(x => x.ToString()!).ToList(), doc, file));
                         break;
                     case "Subscription":
                         set.Subscriptions.Add(ReadSubscription(doc));
@@ -114,35 +126,113 @@ public static class ResourceLoader
             Str(Map(doc, "auth"), "secretStore"), List(doc, "scopes").Select(s => s.ToString()!).ToList(), file);
     }
 
-    private static void ReadResiliency(Dictionary<object, object> doc, ResourceSet set)
+    // The Resiliency CRD's structural schema (dapr v1.16.19 charts/dapr/crds/resiliency.yaml, generated from
+    // pkg/apis/resiliency/v1alpha1/types.go): no x-kubernetes-preserve-unknown-fields anywhere, so under kubectl's
+    // default --validate=strict an unknown field fails the apply ("strict decoding error: unknown field"). Standalone
+    // daprd would ignore it (yaml.Unmarshal, not strict) and run with kit's defaults instead; the same file goes to
+    // Kubernetes (k8s/base), so the double refuses it as the cluster would.
+    private static readonly Dictionary<string, string[]> ResiliencySchema = new(StringComparer.Ordinal)
     {
-        var spec = Map(doc, "spec");
-        foreach (var (key, value) in Map(Map(spec, "policies"), "retries"))
+        [""] = ["apiVersion", "kind", "metadata", "scopes", "spec"],
+        ["spec"] = ["policies", "targets"],
+        ["spec.policies"] = ["timeouts", "retries", "circuitBreakers"],
+        ["spec.policies.timeouts.*"] = [],
+        ["spec.policies.retries.*"] = ["policy", "duration", "maxInterval", "maxRetries", "matching"],
+        ["spec.policies.retries.*.matching"] = ["httpStatusCodes", "gRPCStatusCodes"],
+        ["spec.policies.circuitBreakers.*"] = ["maxRequests", "interval", "timeout", "trip"],
+        ["spec.targets"] = ["apps", "actors", "components"],
+        ["spec.targets.apps.*"] = ["timeout", "retry", "circuitBreaker", "circuitBreakerCacheSize"],
+        ["spec.targets.actors.*"] = ["timeout", "retry", "circuitBreaker", "circuitBreakerScope", "circuitBreakerCacheSize"],
+        ["spec.targets.components.*"] = ["inbound", "outbound"],
+        ["spec.targets.components.*.inbound"] = ["timeout", "retry", "circuitBreaker"],
+        ["spec.targets.components.*.outbound"] = ["timeout", "retry", "circuitBreaker"],
+    };
+
+    private static void ValidateResiliency(Dictionary<object, object> doc, string file)
+    {
+        Check(doc, "", "");
+        foreach (var required in new[] { "policies", "targets" })
+        {
+            if (!Map(doc, "spec").ContainsKey(required))
+            {
+                throw new InvalidDataException($"{file}: Resiliency is invalid: spec.{required}: Required value");
+            }
+        }
+
+        void Check(Dictionary<object, object> node, string schemaPath, string path)
+        {
+            var named = ResiliencySchema.ContainsKey(Join(schemaPath, "*"));
+            ResiliencySchema.TryGetValue(schemaPath, out var allowed);
+            foreach (var (key, value) in node)
+            {
+                var name = key.ToString()!;
+                if (!named && allowed is not null && !allowed.Contains(name))
+                {
+                    throw new InvalidDataException(
+                        $"{file}: Resiliency in version \"v1alpha1\" cannot be handled as a Resiliency: strict decoding error: unknown field \"{Join(path, name)}\"");
+                }
+                // metadata is ObjectMeta, checked by the API server itself; everything else the schema lists.
+                if (value is Dictionary<object, object> child && (named || allowed is not null) && name != "metadata")
+                {
+                    Check(child, Join(schemaPath, named ? "*" : name), Join(path, name));
+                }
+            }
+        }
+
+        static string Join(string a, string b) => a.Length == 0 ? b : a + "." + b;
+    }
+
+    /// <summary>Decodes one Resiliency resource's policies and targets into <paramref name="spec"/> (later resources add to it).</summary>
+    internal static void DecodeResiliency(Dictionary<object, object> doc, ResiliencySpec spec, string file)
+    {
+        var policies = Map(Map(doc, "spec"), "policies");
+        foreach (var (key, value) in Map(policies, "timeouts"))
+        {
+            spec.Timeouts[key.ToString()!] = ParsePolicyDuration(value.ToString()!);
+        }
+        foreach (var (key, value) in Map(policies, "retries"))
         {
             var p = (Dictionary<object, object>)value;
-            set.Retries[key.ToString()!] = new RetryPolicy(
-                Str(p, "policy") ?? "constant",
-                ParseDuration(Str(p, "duration") ?? "5s"),
-                ParseDuration(Str(p, "initialInterval") ?? "500ms"),
-                ParseDuration(Str(p, "maxInterval") ?? "60s"),
-                int.Parse(Str(p, "maxRetries") ?? "-1", CultureInfo.InvariantCulture));
+            var policy = (Str(p, "policy") ?? "constant").ToLowerInvariant();
+            if (policy is not ("constant" or "exponential"))
+            {
+                throw new InvalidDataException($"{file}: invalid retry configuration \"{key}\": unexpected back off policy type: {policy}");
+            }
+            if (p.ContainsKey("matching"))
+            {
+                throw new NotSupportedException($"{file}: retry '{key}' uses matching, which the test sidecar does not implement.");
+            }
+            spec.Retries[key.ToString()!] = new RetryPolicy(key.ToString()!, policy,
+                Str(p, "duration") is { } d ? ParsePolicyDuration(d) : TimeSpan.FromSeconds(5),
+                Str(p, "maxInterval") is { } m ? ParsePolicyDuration(m) : TimeSpan.FromSeconds(60),
+                Str(p, "maxRetries") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : -1);
         }
-        var targets = Map(spec, "targets");
+        foreach (var (key, value) in Map(policies, "circuitBreakers"))
+        {
+            var p = (Dictionary<object, object>)value;
+            spec.CircuitBreakers[key.ToString()!] = new CircuitBreakerPolicy(key.ToString()!,
+                Str(p, "maxRequests") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 0,
+                Str(p, "interval") is { } i ? ParsePolicyDuration(i) : TimeSpan.Zero,
+                Str(p, "timeout") is { } t ? ParsePolicyDuration(t) : TimeSpan.Zero,
+                Str(p, "trip") is { } trip ? TripCondition.Parse(trip) : TripCondition.Default);
+        }
+        var targets = Map(Map(doc, "spec"), "targets");
         foreach (var (key, value) in Map(targets, "components"))
         {
-            if (Str(Map((Dictionary<object, object>)value, "inbound"), "retry") is { } retry)
-            {
-                set.InboundComponentRetry[key.ToString()!] = retry;
-            }
+            var target = (Dictionary<object, object>)value;
+            spec.Components[key.ToString()!] = (Names(Map(target, "inbound")), Names(Map(target, "outbound")));
         }
         foreach (var (key, value) in Map(targets, "apps"))
         {
-            if (Str((Dictionary<object, object>)value, "retry") is { } retry)
-            {
-                set.AppRetry[key.ToString()!] = retry;
-            }
+            spec.Apps[key.ToString()!] = Names((Dictionary<object, object>)value);
         }
+
+        static PolicyNames Names(Dictionary<object, object> d) => new(Str(d, "timeout"), Str(d, "retry"), Str(d, "circuitBreaker"));
     }
+
+    /// <summary>daprd's <c>parseDuration</c>: a bare integer is milliseconds, otherwise a Go duration.</summary>
+    public static TimeSpan ParsePolicyDuration(string text) =>
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? TimeSpan.FromMilliseconds(ms) : ParseDuration(text);
 
     private static DeclarativeSubscription ReadSubscription(Dictionary<object, object> doc)
     {

@@ -53,10 +53,19 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
             // Another replica of the app (or an earlier run) created it: join it.
         }
 
-        // First what this consumer left unacknowledged (a crashed app), then new entries.
+        // First what this consumer left unacknowledged, then new entries. Like pubsub.redis, every redeliverInterval
+        // the double claims entries of its group pending for at least processingTimeout, whoever read them
+        // (components-contrib pubsub/redis/redis.go reclaimPendingMessages: XPENDING, XCLAIM with MinIdle).
         var position = "0-0";
+        var redelivery = target.Redelivery;
+        var nextReclaim = DateTime.UtcNow + redelivery.Interval;
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (redelivery.Enabled && DateTime.UtcNow >= nextReclaim)
+            {
+                await ReclaimAsync(database, target, cancellationToken);
+                nextReclaim = DateTime.UtcNow + redelivery.Interval;
+            }
             StreamEntry[] entries;
             try
             {
@@ -76,15 +85,52 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
                 await Task.Delay(25, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
+            var lastPending = position == ">" ? null : entries[^1].Id.ToString();
             foreach (var entry in entries)
             {
-                await DeliverEntryAsync(target, entry, cancellationToken);
-                await database.StreamAcknowledgeAsync(topic, target.AppId, entry.Id);
+                await DeliverAndAcknowledgeAsync(database, target, entry, cancellationToken);
+            }
+            if (lastPending is not null)
+            {
+                // Reading pending entries from an id onwards: continue after the last one, not from the start.
+                position = lastPending;
             }
         }
     }
 
-    private async Task DeliverEntryAsync(DeliveryTarget target, StreamEntry entry, CancellationToken cancellationToken)
+    private async Task ReclaimAsync(IDatabase database, DeliveryTarget target, CancellationToken cancellationToken)
+    {
+        var topic = target.Subscription.Topic;
+        var minIdle = (long)target.Redelivery.ProcessingTimeout.TotalMilliseconds;
+        var pending = await database.StreamPendingMessagesAsync(topic, target.AppId, 100, RedisValue.Null);
+        var due = pending.Where(p => p.IdleTimeInMilliseconds >= minIdle).Select(p => p.MessageId).ToArray();
+        if (due.Length == 0)
+        {
+            return;
+        }
+        var claimed = await database.StreamClaimAsync(topic, target.AppId, target.ConsumerName, minIdle, due);
+        foreach (var entry in claimed.Where(e => !e.IsNull && e.Values.Length > 0))
+        {
+            target.Log.LogInformation("Redelivering an event on {Topic} left pending for {Idle}", topic, target.Redelivery.ProcessingTimeout);
+            await DeliverAndAcknowledgeAsync(database, target, entry, cancellationToken);
+        }
+    }
+
+    private async Task DeliverAndAcknowledgeAsync(IDatabase database, DeliveryTarget target, StreamEntry entry, CancellationToken cancellationToken)
+    {
+        if (await DeliverEntryAsync(target, entry, cancellationToken))
+        {
+            await database.StreamAcknowledgeAsync(target.Subscription.Topic, target.AppId, entry.Id);
+        }
+    }
+
+    /// <summary>
+    /// One delivery as daprd's subscription handler runs it (dapr v1.16.19 pkg/runtime/subscription/subscription.go):
+    /// an event no route matches, an app's DROP (or a 404) and an event the inbound policy gave up on go to the
+    /// dead-letter topic when the subscription has one, and are acknowledged; without one, a failure is returned to
+    /// the component, which leaves the entry pending for redelivery. Returns whether the entry is acknowledged.
+    /// </summary>
+    private async Task<bool> DeliverEntryAsync(DeliveryTarget target, StreamEntry entry, CancellationToken cancellationToken)
     {
         var body = (byte[])entry["data"]!;
         using var document = JsonDocument.Parse(body);
@@ -92,34 +138,58 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
         if (route is null)
         {
             target.Log.LogWarning("No route matched an event on {Topic}; dropped as daprd does", target.Subscription.Topic);
-            return;
+            await DeadLetterAsync(target, body, 0, cancellationToken);
+            return true;
         }
 
         var attempts = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        // pubsub.redis runs the handler (daprd's delivery, inbound policy included) under a processingTimeout
+        // deadline when redelivery is on (components-contrib pubsub/redis/redis.go processMessage): a retry policy
+        // longer than that is cut there.
+        using var processing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (target.Redelivery.Enabled)
         {
-            attempts++;
-            var outcome = await PostAsync(target, route, body, cancellationToken);
-            target.Deliveries.Add(new Delivery(target.Subscription.Topic, route, outcome, attempts));
-            target.Log.LogInformation("Delivery {Attempt} of an event on {Topic} to {Route}: {Outcome}", attempts, target.Subscription.Topic, route, outcome);
-            if (outcome is DeliveryOutcome.Success or DeliveryOutcome.Drop)
-            {
-                return;
-            }
-            var policy = target.RetryPolicy;
-            if (policy.MaxRetries >= 0 && attempts > policy.MaxRetries)
-            {
-                break;
-            }
-            await Task.Delay(policy.DelayBefore(attempts), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            processing.CancelAfter(target.Redelivery.ProcessingTimeout);
         }
+        try
+        {
+            var outcome = await target.Policies.RunAsync(target.Policy, async attemptToken =>
+            {
+                attempts++;
+                var result = await PostAsync(target, route, body, attemptToken);
+                target.Deliveries.Add(new Delivery(target.Subscription.Topic, route, result, attempts));
+                target.Log.LogInformation("Delivery {Attempt} of an event on {Topic} to {Route}: {Outcome}", attempts, target.Subscription.Topic, route, result);
+                return result == DeliveryOutcome.Retry ? throw new DeliveryRetryException() : result;
+            }, isPermanent: null, processing.Token);
+            if (outcome == DeliveryOutcome.Drop)
+            {
+                await DeadLetterAsync(target, body, attempts, cancellationToken);
+            }
+            return true;
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (target.Subscription.DeadLetterTopic is null)
+            {
+                target.Log.LogWarning("Delivery of an event on {Topic} failed after {Attempts} attempts ({Error}); left pending for redelivery",
+                    target.Subscription.Topic, attempts, exception.Message);
+                return false;
+            }
+            await DeadLetterAsync(target, body, attempts, cancellationToken);
+            return true;
+        }
+    }
 
+    private async Task DeadLetterAsync(DeliveryTarget target, byte[] body, int attempts, CancellationToken cancellationToken)
+    {
         if (target.Subscription.DeadLetterTopic is { } deadLetter && !cancellationToken.IsCancellationRequested)
         {
             await PublishAsync(deadLetter, body);
             target.Log.LogInformation("Event on {Topic} dead-lettered to {DeadLetter} after {Attempts} attempts", target.Subscription.Topic, deadLetter, attempts);
         }
     }
+
+    private sealed class DeliveryRetryException() : Exception("the app asked for a retry (RETRY, a non-2xx answer or no answer)");
 
     private static async Task<DeliveryOutcome> PostAsync(DeliveryTarget target, string route, byte[] body, CancellationToken cancellationToken)
     {
@@ -172,6 +242,15 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
 
 public enum DeliveryOutcome { Success, Retry, Drop }
 
+/// <summary>
+/// pubsub.redis redelivery settings: <c>processingTimeout</c> (default 60 s) and <c>redeliverInterval</c> (default
+/// 15 s; components-contrib pubsub/redis parseRedisMetadata); either at 0 disables redelivery and the handler deadline.
+/// </summary>
+public sealed record Redelivery(TimeSpan ProcessingTimeout, TimeSpan Interval)
+{
+    public bool Enabled => ProcessingTimeout > TimeSpan.Zero && Interval > TimeSpan.Zero;
+}
+
 public sealed record Delivery(string Topic, string Route, DeliveryOutcome Outcome, int Attempt);
 
 public sealed record DeliveryTarget(
@@ -179,7 +258,9 @@ public sealed record DeliveryTarget(
     string ConsumerName,
     Uri AppAddress,
     Subscription Subscription,
-    RetryPolicy RetryPolicy,
+    ResiliencyRunner Policies,
+    PolicyDefinition Policy,
+    Redelivery Redelivery,
     HttpClient Http,
     string? AppApiToken,
     ILogger Log,
