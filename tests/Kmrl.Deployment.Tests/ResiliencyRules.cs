@@ -59,11 +59,34 @@ public static class ResiliencyRules
             {
                 violations.Add($"{where}: deliveries on '{name}' reach the dead-letter topic after about {budget.TotalSeconds:0} s of retries ('{deliveryRetry}'); they must last {MinimumDeliveryBudget.TotalMinutes:0} minutes to ride out a restart");
             }
+            var processingTimeout = ProcessingTimeout(components.FirstOrDefault(c => c.Name == name));
+            if (type == "pubsub.redis" && processingTimeout <= budget)
+            {
+                violations.Add($"{where}: '{name}' runs each delivery under processingTimeout {processingTimeout.TotalSeconds:0} s, which cuts '{deliveryRetry}' (about {Math.Min(budget.TotalSeconds, 1e9):0} s) short; raise processingTimeout above the delivery budget");
+            }
         }
         foreach (var (key, _) in Entries(spec.Child("targets").Child("apps")))
         {
             violations.Add($"{where}: targets.apps.{((YamlScalarNode)key).Value} applies to service invocation, which no app uses (accessControl denies it)");
         }
+    }
+
+    /// <summary>
+    /// pubsub.redis wraps each delivery (daprd's handler with its inbound retries) in a context that ends after
+    /// processingTimeout, default 60 s (components-contrib pubsub/redis/redis.go processMessage, parseRedisMetadata).
+    /// </summary>
+    private static TimeSpan ProcessingTimeout(DaprResourceRules.Component? component)
+    {
+        var value = component?.Node.Child("spec").Child("metadata") is YamlSequenceNode metadata
+            ? metadata.Children.OfType<YamlMappingNode>().FirstOrDefault(m => m.Text("name") == "processingTimeout")?.Text("value")
+            : null;
+        if (value is null)
+        {
+            return TimeSpan.FromSeconds(60);
+        }
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : Duration(value);
     }
 
     private static IEnumerable<KeyValuePair<YamlNode, YamlNode>> Entries(YamlNode? node) =>

@@ -111,10 +111,10 @@ public sealed class ResiliencyRulesTests
     {
         // dapr/kit retry: 500 ms, then x1.5 per attempt, capped at maxInterval.
         var before = ResiliencyRules.Budget(Parse("policy: exponential\nmaxInterval: 30s\nmaxRetries: 5"));
-        var now = ResiliencyRules.Budget(Parse("policy: exponential\nmaxInterval: 60s\nmaxRetries: 30"));
+        var now = ResiliencyRules.Budget(Parse("policy: exponential\nmaxInterval: 30s\nmaxRetries: 30"));
 
         Assert.Equal(6.59375, before.TotalSeconds, 3);
-        Assert.InRange(now, TimeSpan.FromMinutes(20), TimeSpan.FromMinutes(25));
+        Assert.InRange(now, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(12));
         Assert.Equal(TimeSpan.MaxValue, ResiliencyRules.Budget(Parse("policy: constant\nduration: 5s")));
         Assert.Equal(TimeSpan.FromSeconds(15), ResiliencyRules.Budget(Parse("policy: constant\nduration: 5s\nmaxRetries: 3")));
     }
@@ -135,6 +135,19 @@ public sealed class ResiliencyRulesTests
         var inbound = resiliency.Child("spec").Child("targets").Child("components").Child(DaprNames.Components.PubSub).Child("inbound").Text("retry")!;
 
         Assert.True(ResiliencyRules.Budget(resiliency.Child("spec").Child("policies").Child("retries").Child(inbound)) >= ResiliencyRules.MinimumDeliveryBudget);
+    }
+
+    [Theory]
+    [InlineData("components/pubsub.yaml", "components/")]
+    [InlineData("k8s/overlays/production/components.yaml", "k8s/overlays/production")]
+    public void A_processing_timeout_that_cuts_the_delivery_retries_short_is_refused(string file, string label)
+    {
+        // a98dd33's processingTimeout: pubsub.redis ends each delivery, retries included, after 60 s.
+        using var copy = new RepositoryCopy();
+        copy.Replace(file, "value: \"15m\"", "value: \"60s\"");
+
+        Assert.Contains(DaprResourceRules.Check(copy.Root), v => v.StartsWith(label, StringComparison.Ordinal)
+            && v.Contains("runs each delivery under processingTimeout 60 s"));
     }
 
     private static YamlMappingNode Parse(string yaml)
