@@ -6,7 +6,7 @@ namespace Kmrl.Dapr.Testing.Runtime;
 /// Go's <c>strconv.Unquote</c> and <c>base64.StdEncoding.DecodeString</c>, as far as the blob bindings' create
 /// heuristics depend on them (Go standard library: strconv/quote.go, encoding/base64/base64.go). Our own code.
 /// </summary>
-internal static class GoDecoding
+public static class GoDecoding
 {
     /// <summary>What localstorage <c>create</c> writes for <paramref name="data"/>: unquoted if it is a Go string literal, then base64-decoded if it is base64.</summary>
     public static byte[] AsLocalStorageStoresIt(byte[] data)
