@@ -76,7 +76,10 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
             }
             catch (Exception exception) when (exception is ETagMismatchException or ETagInvalidException or StateStoreException)
             {
-                sidecar.CountStateConflict();
+                if (exception is not ETagInvalidException)
+                {
+                    sidecar.CountStateConflict();
+                }
                 failure ??= exception;
             }
         }
@@ -153,7 +156,10 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
         {
             // grpc.go ExecuteStateTransaction: whatever Multi returns is Internal, conflicts included; and state.redis
             // has already applied the other keys of the transaction.
-            sidecar.CountStateConflict();
+            if (exception is StateStoreException)
+            {
+                sidecar.CountStateConflict();
+            }
             throw new RpcException(new Status(StatusCode.Internal, $"error while executing state transaction: {exception.Message}"));
         }
         return new Empty();
