@@ -5,7 +5,8 @@ using Kmrl.Testing.Servers;
 namespace Kmrl.Dapr.Testing.Tests;
 
 /// <summary>
-/// bindings.localstorage create as components-contrib v1.16.13 bindings/localstorage/localstorage.go runs it:
+/// bindings.localstorage create as components-contrib v1.16.13 bindings/localstorage/localstorage.go runs it (create,
+/// lines 167-175 as cited in the runtime review; get, lines 215-240):
 /// <c>strconv.Unquote(data)</c> replaces the data when it succeeds, then <c>base64.StdEncoding.DecodeString</c> does
 /// (Go's decoder skips '\r' and '\n'); get returns the file as stored. See also dapr/components-contrib#3391.
 /// </summary>

@@ -119,6 +119,21 @@ public sealed class StateAndSecretsTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task An_upsert_without_an_etag_in_a_transaction_is_refused_on_a_key_written_with_first_write()
+    {
+        // The first-write mark stays on the key, and the set script refuses an ETag-less write to a marked key.
+        await using var environment = await DaprTestEnvironment.StartAsync(redis);
+        using var client = (await environment.StartSidecarAsync("document-api")).CreateClient();
+        await client.SaveStateAsync(Store, "day", "doc-a", new StateOptions { Concurrency = ConcurrencyMode.FirstWrite });
+
+        var error = await Assert.ThrowsAsync<DaprException>(() => client.ExecuteStateTransactionAsync(Store,
+            [new("day", Encoding.UTF8.GetBytes("\"doc-b\""), StateOperationType.Upsert)]));
+
+        Assert.Equal(StatusCode.Internal, Assert.IsType<RpcException>(error.InnerException).StatusCode);
+        Assert.Equal("doc-a", await client.GetStateAsync<string>(Store, "day"));
+    }
+
+    [Fact]
     public async Task A_single_delete_with_a_stale_etag_is_aborted()
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis);
