@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using Dapr;
 using Dapr.Client;
 using Kmrl.Contracts;
@@ -9,6 +10,14 @@ namespace Kmrl.ClaimCheck;
 /// Blob storage through a Dapr output binding. The object name is sent under the metadata key of every blob
 /// binding Dapr ships (localstorage <c>fileName</c>, S3 <c>key</c>, Azure Blob <c>blobName</c>), so swapping the
 /// store is an edit of the component YAML only.
+/// <para>
+/// The bindings' <c>create</c> does not store raw bytes as sent: localstorage tries <c>strconv.Unquote</c> and then a
+/// base64 decode, S3 JSON-unquotes and Azure Blob unquotes (components-contrib v1.16 localstorage.go, s3.go,
+/// blobstorage.go), so content that happens to look like base64 or a quoted string ("KMRL", an ID list one per
+/// line) would be stored changed. Each object is therefore sent as a JSON string of its base64: localstorage
+/// unquotes and decodes it, S3 and Azure Blob unquote it and decode it with <c>decodeBase64</c> (sent per request,
+/// which S3 honours, and set on the component, which Azure needs). <c>get</c> returns the stored bytes as they are.
+/// </para>
 /// </summary>
 public sealed class DaprBindingBlobStorage(DaprClient daprClient, IOptions<ClaimCheckOptions> options) : IBlobStorage
 {
@@ -17,7 +26,8 @@ public sealed class DaprBindingBlobStorage(DaprClient daprClient, IOptions<Claim
     public async Task PutAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var request = Request(name, DaprNames.BlobOperations.Create);
-        request.Data = content;
+        request.Data = QuotedBase64(content.Span);
+        request.Metadata[DaprNames.BlobOperations.DecodeBase64Metadata] = "true";
         await daprClient.InvokeBindingAsync(request, cancellationToken);
     }
 
@@ -44,6 +54,16 @@ public sealed class DaprBindingBlobStorage(DaprClient daprClient, IOptions<Claim
         {
             // Deleting what is already gone is success: deletes are retried.
         }
+    }
+
+    /// <summary>The JSON string <c>"&lt;base64&gt;"</c> of <paramref name="content"/>, as UTF-8.</summary>
+    public static byte[] QuotedBase64(ReadOnlySpan<byte> content)
+    {
+        var encoded = new byte[Base64.GetMaxEncodedToUtf8Length(content.Length) + 2];
+        encoded[0] = (byte)'"';
+        Base64.EncodeToUtf8(content, encoded.AsSpan(1), out _, out var written);
+        encoded[written + 1] = (byte)'"';
+        return encoded[..(written + 2)];
     }
 
     private BindingRequest Request(string name, string operation)

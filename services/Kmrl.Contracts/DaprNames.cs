@@ -76,5 +76,8 @@ public static class DaprNames
         public const string Delete = "delete";
         public const string List = "list";
         public const string FileNameMetadata = "fileName";
+
+        /// <summary>Request metadata of bindings.aws.s3 create: the data is base64, store it decoded.</summary>
+        public const string DecodeBase64Metadata = "decodeBase64";
     }
 }

@@ -51,6 +51,37 @@ public sealed class LockAndBindingTests(RedisServer redis)
         await Assert.ThrowsAsync<BlobNotFoundException>(() => store.OpenReadAsync(blob, CancellationToken.None));
     }
 
+    public static TheoryData<string> TextThatTheBindingWouldDecode => new()
+    {
+        "KMRL",
+        "WO10\nWO11\nWO12\n",
+        "\"safety circular\"",
+        "",
+    };
+
+    [Theory]
+    [MemberData(nameof(TextThatTheBindingWouldDecode))]
+    public async Task A_chunk_that_looks_like_base64_or_a_quoted_string_round_trips_byte_for_byte(string text)
+    {
+        // localstorage create unquotes and base64-decodes what it is sent (components-contrib v1.16.13
+        // bindings/localstorage/localstorage.go); the claim check must store the content, not what it decodes to.
+        await using var environment = await DaprTestEnvironment.StartAsync(redis);
+        using var client = (await environment.StartSidecarAsync("email-connector")).CreateClient();
+        var options = Options.Create(new ClaimCheckOptions { ChunkSizeBytes = 4 * 1024 });
+        var storage = new DaprBindingBlobStorage(client, options);
+        var store = new ChunkedContentStore(storage, options);
+        var content = System.Text.Encoding.UTF8.GetBytes(text);
+
+        await storage.PutAsync("ids-chunk", content, CancellationToken.None);
+        var blob = await store.WriteAsync("ids-list", new MemoryStream(content), CancellationToken.None);
+        await using var read = await store.OpenReadAsync(blob, CancellationToken.None);
+        var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+
+        Assert.Equal(content, (await storage.GetAsync("ids-chunk", CancellationToken.None))!.Value.ToArray());
+        Assert.Equal(content, copy.ToArray());
+    }
+
     [Fact]
     public async Task A_file_name_that_escapes_the_root_path_is_refused_by_the_binding()
     {

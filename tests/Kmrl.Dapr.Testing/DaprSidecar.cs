@@ -129,7 +129,7 @@ public sealed class DaprSidecar : IAsyncDisposable
 
     private int _stateConflicts;
 
-    /// <summary>State writes refused for a stale ETag or an existing key under FirstWrite (answered Aborted).</summary>
+    /// <summary>State writes refused: a stale ETag, a first-write conflict, or a failed transaction (whatever daprd answers for each).</summary>
     public int StateConflicts => Volatile.Read(ref _stateConflicts);
 
     internal void CountStateConflict() => Interlocked.Increment(ref _stateConflicts);

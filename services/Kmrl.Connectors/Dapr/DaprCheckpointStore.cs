@@ -1,3 +1,4 @@
+using Dapr;
 using Dapr.Client;
 using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;
@@ -23,9 +24,26 @@ public sealed class DaprCheckpointStore(DaprClient daprClient) : ICheckpointStor
     public async Task<string?> TrySaveAsync(string connector, string source, CheckpointRecord checkpoint, string? expectedETag, CancellationToken cancellationToken)
     {
         var key = StateKeys.Checkpoint(connector, source);
-        // An empty ETag with first-write concurrency means "only if nothing is stored yet".
-        var saved = await daprClient.TrySaveStateAsync(
-            DaprNames.Components.StateStore, key, checkpoint, expectedETag ?? "", FirstWrite, cancellationToken: cancellationToken);
+        bool saved;
+        try
+        {
+            // An empty ETag with first-write concurrency means "only if nothing is stored yet". Every checkpoint write
+            // is first-write: state.redis refuses an ETag-less write only to a key that carries the first-write mark.
+            saved = await daprClient.TrySaveStateAsync(
+                DaprNames.Components.StateStore, key, checkpoint, expectedETag ?? "", FirstWrite, cancellationToken: cancellationToken);
+        }
+        catch (DaprException) when (string.IsNullOrEmpty(expectedETag))
+        {
+            // A refused first write is not an ETag mismatch to daprd (no ETag was sent): state.redis reports it as
+            // Internal "failed to set key". It was a lost race if a checkpoint is stored now.
+            var (_, current) = await daprClient.GetStateAndETagAsync<CheckpointRecord?>(
+                DaprNames.Components.StateStore, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
+            if (string.IsNullOrEmpty(current))
+            {
+                throw;
+            }
+            saved = false;
+        }
         if (!saved)
         {
             return null;

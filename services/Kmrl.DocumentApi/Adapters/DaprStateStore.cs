@@ -1,15 +1,20 @@
-using System.Text.Json;
 using Dapr;
 using Dapr.Client;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults;
 
 namespace Kmrl.DocumentApi.Adapters;
 
-/// <summary>The state store through the Dapr sidecar; a transaction with a stale ETag is reported as false.</summary>
+/// <summary>
+/// The state store through the Dapr sidecar, one key per call. Every write uses first-write concurrency: with an ETag
+/// it must match (a mismatch is gRPC Aborted, which <c>TrySaveStateAsync</c> reports as false); without one the key
+/// must not exist yet. On state.redis that second check holds only for keys that were themselves written with
+/// first-write (the script marks them), which is why no write here goes without it.
+/// </summary>
 public sealed class DaprStateStore(DaprClient dapr) : IStateStore
 {
+    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
+
     public async Task<StoredValue<T>?> GetAsync<T>(string key, CancellationToken cancellationToken)
     {
         var (value, etag) = await dapr.GetStateAndETagAsync<T>(DaprNames.Components.StateStore, key, cancellationToken: cancellationToken);
@@ -25,42 +30,25 @@ public sealed class DaprStateStore(DaprClient dapr) : IStateStore
         return keys.Where(byKey.ContainsKey).Select(k => byKey[k]).ToList();
     }
 
-    public async Task<bool> TryCommitAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    public async Task<bool> TrySaveAsync<T>(string key, T value, string? etag, CancellationToken cancellationToken)
     {
-        var requests = writes.Select(w => new StateTransactionRequest(
-            w.Key,
-            w.IsDelete ? null : JsonSerializer.SerializeToUtf8Bytes(w.Value, w.Value!.GetType(), KmrlJson.Options),
-            w.IsDelete ? StateOperationType.Delete : StateOperationType.Upsert,
-            string.IsNullOrEmpty(w.ETag) ? null : w.ETag)).ToList();
         try
         {
-            await dapr.ExecuteStateTransactionAsync(DaprNames.Components.StateStore, requests, cancellationToken: cancellationToken);
-            return true;
+            return await dapr.TrySaveStateAsync(DaprNames.Components.StateStore, key, value, etag ?? "", FirstWrite, cancellationToken: cancellationToken);
         }
-        catch (DaprException ex) when (IsETagConflict(ex))
+        catch (DaprException) when (string.IsNullOrEmpty(etag))
         {
-            return false;
+            // daprd reports a refused create like any other store failure (state.redis: Internal "failed to set
+            // key"), so look: if the key exists now, another writer created it first.
+            var (_, current) = await dapr.GetStateAndETagAsync<object>(DaprNames.Components.StateStore, key, cancellationToken: cancellationToken);
+            if (!string.IsNullOrEmpty(current))
+            {
+                return false;
+            }
+            throw;
         }
     }
 
-    /// <summary>
-    /// daprd reports a stale ETag in a transaction as "error while executing state transaction: possible etag
-    /// mismatch ..." (status Internal with some stores, Aborted or FailedPrecondition with others).
-    /// </summary>
-    public static bool IsETagConflict(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Aborted or Grpc.Core.StatusCode.FailedPrecondition })
-            {
-                return true;
-            }
-            var detail = current is Grpc.Core.RpcException rpc ? rpc.Status.Detail : current.Message;
-            if (detail.Contains("etag", StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        dapr.DeleteStateAsync(DaprNames.Components.StateStore, key, cancellationToken: cancellationToken);
 }

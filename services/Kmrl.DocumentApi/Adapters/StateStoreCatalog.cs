@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 
@@ -18,21 +20,36 @@ public sealed record CatalogDayIndex(IReadOnlyList<CatalogIndexEntry> Entries);
 public sealed record CatalogIdList(IReadOnlyList<string> Ids);
 
 /// <summary>
-/// The catalog over a key/value store. A record is written in one transaction with its indexes: the SHA-256 index
-/// (dedupe), the source-item index (removals) and a per-day index (listings); ETags make concurrent writers retry
-/// instead of losing each other's changes. The day index is split into <see cref="DayIndexShards"/> keys by document
-/// id: as one key it was rewritten by every catalog write of the day, so concurrent writers kept conflicting (bench P1:
-/// writes gave up after eight attempts under 32 uploaders) and each write grew with the day's count (bench P6).
+/// The catalog over a key/value store, written one key at a time: the record (<c>doc:</c>), then its indexes, the
+/// SHA-256 owner (<c>sha:</c>, dedupe), the source-item list (<c>src:</c>, removals) and a per-day index
+/// (<c>day:</c>, listings). No write relies on another key being written with it: state.redis runs a transaction
+/// key by key without rollback and reports any failure as Internal (components-contrib state/redis/redis.go
+/// <c>Multi</c>, dapr pkg/api/grpc/grpc.go <c>ExecuteStateTransaction</c>), so a transaction could neither be trusted
+/// to be all-or-nothing nor be told apart from a conflict. Instead:
+/// <list type="bullet">
+/// <item>every key changes by read, change, write-with-the-ETag-read, and a lost race re-reads and tries again;</item>
+/// <item>the record goes first and the index updates after it are idempotent, each rebuilt from the record as it is
+/// when the index key is read, so a writer that crashed in between is completed by the next write of that document
+/// (activities are retried), and concurrent writers leave the index matching the newest record;</item>
+/// <item>listings check the records they return against the query, so an index entry a crash left stale filters
+/// nothing in.</item>
+/// </list>
+/// The day index is split into <see cref="DayIndexShards"/> keys by document id: as one key it was rewritten by every
+/// catalog write of the day, so concurrent writers kept conflicting (bench P1: writes gave up after eight attempts
+/// under 32 uploaders) and each write grew with the day's count (bench P6). Source ids and dead-letter ids come from
+/// outside and are hashed into their keys: Dapr refuses keys containing its separator "||".
 /// </summary>
 public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : ICatalog
 {
-    private const int MaxAttempts = 8;
+    // A lost race means another writer's change went in, so writers always progress; the bound only stops a store
+    // that keeps refusing. 32 writers on one key finish in well under this many rounds.
+    private const int MaxAttempts = 64;
     private const int MaxQueryDays = 366;
     public const int DayIndexShards = 16;
 
     public static string DocumentKey(string id) => "doc:" + id;
     public static string ShaKey(string sha256) => "sha:" + sha256.ToLowerInvariant();
-    public static string SourceKey(string source, string sourceId) => $"src:{source}:{sourceId}";
+    public static string SourceKey(string source, string sourceId) => $"src:{Hash(source)}:{Hash(sourceId)}";
     /// <summary>The day-index shard that lists <paramref name="documentId"/>: stable across processes (FNV-1a, not string.GetHashCode).</summary>
     public static string DayKey(DateOnly day, string documentId) => DayShardKey(day, (int)(Fnv1a(documentId) % DayIndexShards));
 
@@ -41,7 +58,7 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
 
     private static string DayShardKey(DateOnly day, int shard) =>
         $"day:{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}:{shard.ToString("x2", CultureInfo.InvariantCulture)}";
-    public static string DeadLetterKey(string id) => "deadletter:" + id;
+    public static string DeadLetterKey(string id) => "deadletter:" + Hash(id);
     public const string DeadLetterListKey = "deadletters";
 
     public async Task<DocumentRecord?> GetAsync(string documentId, CancellationToken cancellationToken) =>
@@ -50,48 +67,26 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
     public async Task<string?> FindBySha256Async(string sha256, CancellationToken cancellationToken) =>
         (await store.GetAsync<string>(ShaKey(sha256), cancellationToken))?.Value;
 
-    public Task SaveAsync(DocumentRecord record, CancellationToken cancellationToken) =>
-        RetryAsync(async () =>
-        {
-            var existing = await store.GetAsync<DocumentRecord>(DocumentKey(record.DocumentId), cancellationToken);
-            var merged = Merge(existing?.Value, record);
-            var writes = new List<StateWrite> { new(DocumentKey(merged.DocumentId), merged, existing?.ETag) };
-            if (merged.Status != DocumentStatus.Duplicate)
-            {
-                // Duplicates are aliases: their provenance lives on the original, so they carry no indexes.
-                writes.Add(new StateWrite(ShaKey(merged.Sha256), merged.DocumentId, null));
-                await AddIndexWritesAsync(writes, merged, cancellationToken);
-            }
-            return await store.TryCommitAsync(writes, cancellationToken);
-        });
+    public async Task SaveAsync(DocumentRecord record, CancellationToken cancellationToken)
+    {
+        var (saved, _) = await UpdateAsync<DocumentRecord>(DocumentKey(record.DocumentId),
+            existing => Task.FromResult<DocumentRecord?>(Merge(existing, record)), cancellationToken);
+        await IndexAsync(saved!, cancellationToken);
+    }
 
     public async Task<DocumentRecord?> AddProvenanceAsync(string documentId, Provenance provenance, CancellationToken cancellationToken)
     {
-        DocumentRecord? result = null;
-        await RetryAsync(async () =>
+        var (record, _) = await UpdateAsync<DocumentRecord>(DocumentKey(documentId), existing =>
+            Task.FromResult(existing is null || existing.Provenance.Any(p => p.IsSame(provenance.Source, provenance.SourceId))
+                ? null // no record, or already there: a retried activity must not add it twice
+                : existing with { Provenance = [.. existing.Provenance, provenance], UpdatedAt = time.GetUtcNow() }),
+            cancellationToken);
+        if (record is not null)
         {
-            var existing = await store.GetAsync<DocumentRecord>(DocumentKey(documentId), cancellationToken);
-            if (existing is null)
-            {
-                result = null;
-                return true;
-            }
-            if (existing.Value.Provenance.Any(p => p.IsSame(provenance.Source, provenance.SourceId)))
-            {
-                result = existing.Value; // already there: a retried activity must not add it twice
-                return true;
-            }
-            var updated = existing.Value with
-            {
-                Provenance = [.. existing.Value.Provenance, provenance],
-                UpdatedAt = time.GetUtcNow(),
-            };
-            var writes = new List<StateWrite> { new(DocumentKey(documentId), updated, existing.ETag) };
-            await AddIndexWritesAsync(writes, updated, cancellationToken);
-            result = updated;
-            return await store.TryCommitAsync(writes, cancellationToken);
-        });
-        return result;
+            // Also when the provenance was already there: a retry after a crash completes the indexes.
+            await IndexAsync(record, cancellationToken);
+        }
+        return record;
     }
 
     public async Task<IReadOnlyList<DocumentRecord>> MarkRemovedAtSourceAsync(
@@ -101,27 +96,21 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
         var touched = new List<DocumentRecord>();
         foreach (var id in ids)
         {
-            await RetryAsync(async () =>
+            var (updated, written) = await UpdateAsync<DocumentRecord>(DocumentKey(id), existing =>
+                Task.FromResult(existing is null || !existing.Provenance.Any(p => p.IsSame(source, sourceId) && p.RemovedAt is null)
+                    ? null // already marked: redelivery changes nothing
+                    : existing with
+                    {
+                        Provenance = existing.Provenance
+                            .Select(p => p.IsSame(source, sourceId) && p.RemovedAt is null ? p with { RemovedAt = removedAt, RemovalReason = reason } : p)
+                            .ToList(),
+                        UpdatedAt = time.GetUtcNow(),
+                    }),
+                cancellationToken);
+            if (written)
             {
-                var existing = await store.GetAsync<DocumentRecord>(DocumentKey(id), cancellationToken);
-                if (existing is null || !existing.Value.Provenance.Any(p => p.IsSame(source, sourceId) && p.RemovedAt is null))
-                {
-                    return true; // already marked: redelivery changes nothing
-                }
-                var updated = existing.Value with
-                {
-                    Provenance = existing.Value.Provenance
-                        .Select(p => p.IsSame(source, sourceId) && p.RemovedAt is null ? p with { RemovedAt = removedAt, RemovalReason = reason } : p)
-                        .ToList(),
-                    UpdatedAt = time.GetUtcNow(),
-                };
-                if (!await store.TryCommitAsync([new StateWrite(DocumentKey(id), updated, existing.ETag)], cancellationToken))
-                {
-                    return false;
-                }
-                touched.Add(updated);
-                return true;
-            });
+                touched.Add(updated!);
+            }
         }
         return touched;
     }
@@ -138,25 +127,23 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
             ids.AddRange(shards.SelectMany(shard => shard.Entries)
                 .Where(e => Matches(e, query))
                 .OrderByDescending(e => e.CreatedAt)
-                .Select(e => e.DocumentId));
+                .Select(e => e.DocumentId)
+                .Distinct(StringComparer.Ordinal));
         }
         var pageIds = ids.Skip(skip).Take(query.PageSize).ToList();
         var records = await store.GetManyAsync<DocumentRecord>(pageIds.Select(DocumentKey).ToList(), cancellationToken);
-        return new DocumentPage(records, query.Page, query.PageSize, ids.Count > skip + query.PageSize);
+        // The record is the truth: an entry a crash left behind the record does not bring in a document that no longer matches.
+        var matching = records.Where(r => Matches(EntryOf(r), query)).ToList();
+        return new DocumentPage(matching, query.Page, query.PageSize, ids.Count > skip + query.PageSize);
     }
 
-    public Task SaveDeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken) =>
-        RetryAsync(async () =>
-        {
-            var list = await store.GetAsync<CatalogIdList>(DeadLetterListKey, cancellationToken);
-            var ids = list?.Value.Ids ?? [];
-            var writes = new List<StateWrite> { new(DeadLetterKey(deadLetter.Id), deadLetter, null) };
-            if (!ids.Contains(deadLetter.Id))
-            {
-                writes.Add(new StateWrite(DeadLetterListKey, new CatalogIdList([.. ids, deadLetter.Id]), list?.ETag));
-            }
-            return await store.TryCommitAsync(writes, cancellationToken);
-        });
+    public async Task SaveDeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
+    {
+        await UpdateAsync<DeadLetter>(DeadLetterKey(deadLetter.Id), _ => Task.FromResult<DeadLetter?>(deadLetter), cancellationToken);
+        await UpdateAsync<CatalogIdList>(DeadLetterListKey, list =>
+            Task.FromResult(list is not null && list.Ids.Contains(deadLetter.Id) ? null : new CatalogIdList([.. list?.Ids ?? [], deadLetter.Id])),
+            cancellationToken);
+    }
 
     public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(CancellationToken cancellationToken)
     {
@@ -167,17 +154,83 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
     public async Task<DeadLetter?> GetDeadLetterAsync(string id, CancellationToken cancellationToken) =>
         (await store.GetAsync<DeadLetter>(DeadLetterKey(id), cancellationToken))?.Value;
 
-    public Task DeleteDeadLetterAsync(string id, CancellationToken cancellationToken) =>
-        RetryAsync(async () =>
+    public async Task DeleteDeadLetterAsync(string id, CancellationToken cancellationToken)
+    {
+        // The record first: a listed id without a record is skipped, a record without its id would never be listed again.
+        await store.DeleteAsync(DeadLetterKey(id), cancellationToken);
+        await UpdateAsync<CatalogIdList>(DeadLetterListKey, list =>
+            Task.FromResult(list is null || !list.Ids.Contains(id) ? null : new CatalogIdList(list.Ids.Where(i => i != id).ToList())),
+            cancellationToken);
+    }
+
+    /// <summary>The record's index entries, each brought up to the record as it is when the index key is read.</summary>
+    private async Task IndexAsync(DocumentRecord record, CancellationToken cancellationToken)
+    {
+        if (record.Status == DocumentStatus.Duplicate)
         {
-            var list = await store.GetAsync<CatalogIdList>(DeadLetterListKey, cancellationToken);
-            var writes = new List<StateWrite> { new(DeadLetterKey(id), null, null) };
-            if (list is not null && list.Value.Ids.Contains(id))
+            return; // duplicates are aliases: their provenance lives on the original, so they carry no indexes
+        }
+        var id = record.DocumentId;
+        // The first record to claim a hash keeps it, unless that record is gone.
+        await UpdateAsync<string>(ShaKey(record.Sha256), async owner =>
+            owner == id || (owner is not null && await store.GetAsync<DocumentRecord>(DocumentKey(owner), cancellationToken) is not null) ? null : id,
+            cancellationToken);
+        foreach (var p in record.Provenance.DistinctBy(p => (p.Source, p.SourceId)))
+        {
+            await UpdateAsync<CatalogIdList>(SourceKey(p.Source, p.SourceId), list =>
+                Task.FromResult(list is not null && list.Ids.Contains(id) ? null : new CatalogIdList([.. list?.Ids ?? [], id])),
+                cancellationToken);
+        }
+        await UpdateAsync<CatalogDayIndex>(DayKey(DateOnly.FromDateTime(record.CreatedAt.UtcDateTime), id), async day =>
+        {
+            var current = (await store.GetAsync<DocumentRecord>(DocumentKey(id), cancellationToken))?.Value ?? record;
+            var entry = EntryOf(current);
+            var entries = day?.Entries ?? [];
+            if (entries.Any(e => Same(e, entry)))
             {
-                writes.Add(new StateWrite(DeadLetterListKey, new CatalogIdList(list.Value.Ids.Where(i => i != id).ToList()), list.ETag));
+                return null;
             }
-            return await store.TryCommitAsync(writes, cancellationToken);
-        });
+            return new CatalogDayIndex([.. entries.Where(e => e.DocumentId != id), entry]);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The one optimistic update of the catalog: read the key, let <paramref name="change"/> compute its new value
+    /// (null: leave it), write it with the ETag read (none: only if the key is still absent), and on a lost race
+    /// wait a little, with jitter so losers do not collide again in lockstep, and re-read.
+    /// </summary>
+    private async Task<(T? Value, bool Written)> UpdateAsync<T>(string key, Func<T?, Task<T?>> change, CancellationToken cancellationToken)
+        where T : class
+    {
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var current = await store.GetAsync<T>(key, cancellationToken);
+            var updated = await change(current?.Value);
+            if (updated is null)
+            {
+                return (current?.Value, false);
+            }
+            if (await store.TrySaveAsync(key, updated, current?.ETag, cancellationToken))
+            {
+                return (updated, true);
+            }
+            var ceiling = Math.Min(100, 5 * attempt);
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(ceiling / 2, ceiling + 1)), cancellationToken);
+        }
+        throw new InvalidOperationException($"The catalog key '{key}' kept changing under other writers for {MaxAttempts} attempts.");
+    }
+
+    private static CatalogIndexEntry EntryOf(DocumentRecord record) => new(
+        record.DocumentId,
+        record.Provenance.Select(p => p.Source).Distinct(StringComparer.Ordinal).ToList(),
+        record.Departments,
+        record.DocumentType,
+        record.Status,
+        record.CreatedAt);
+
+    private static bool Same(CatalogIndexEntry a, CatalogIndexEntry b) =>
+        a.DocumentId == b.DocumentId && a.DocumentType == b.DocumentType && a.Status == b.Status && a.CreatedAt == b.CreatedAt
+        && a.Sources.SequenceEqual(b.Sources) && a.Departments.SequenceEqual(b.Departments);
 
     private static bool Matches(CatalogIndexEntry entry, DocumentQuery query) =>
         (query.Source is null || entry.Sources.Contains(query.Source, StringComparer.OrdinalIgnoreCase))
@@ -197,42 +250,9 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
         return incoming with { Provenance = provenance, CreatedAt = existing.CreatedAt };
     }
 
-    private async Task AddIndexWritesAsync(List<StateWrite> writes, DocumentRecord record, CancellationToken cancellationToken)
-    {
-        foreach (var p in record.Provenance.DistinctBy(p => (p.Source, p.SourceId)))
-        {
-            var key = SourceKey(p.Source, p.SourceId);
-            var list = await store.GetAsync<CatalogIdList>(key, cancellationToken);
-            if (list is null || !list.Value.Ids.Contains(record.DocumentId))
-            {
-                writes.Add(new StateWrite(key, new CatalogIdList([.. list?.Value.Ids ?? [], record.DocumentId]), list?.ETag));
-            }
-        }
-
-        var dayKey = DayKey(DateOnly.FromDateTime(record.CreatedAt.UtcDateTime), record.DocumentId);
-        var day = await store.GetAsync<CatalogDayIndex>(dayKey, cancellationToken);
-        var entry = new CatalogIndexEntry(
-            record.DocumentId,
-            record.Provenance.Select(p => p.Source).Distinct(StringComparer.Ordinal).ToList(),
-            record.Departments,
-            record.DocumentType,
-            record.Status,
-            record.CreatedAt);
-        var entries = (day?.Value.Entries ?? []).Where(e => e.DocumentId != record.DocumentId).Append(entry).ToList();
-        writes.Add(new StateWrite(dayKey, new CatalogDayIndex(entries), day?.ETag));
-    }
-
-    private static async Task RetryAsync(Func<Task<bool>> attempt)
-    {
-        for (var i = 1; i <= MaxAttempts; i++)
-        {
-            if (await attempt()) return;
-            // Another writer won the ETag race; re-read and try again after a short, growing pause. The jitter keeps
-            // writers that lost together from colliding again in lockstep.
-            await Task.Delay(TimeSpan.FromMilliseconds(10 * i * i + Random.Shared.Next(0, 10 * i)));
-        }
-        throw new InvalidOperationException($"The catalog write kept conflicting with other writers after {MaxAttempts} attempts.");
-    }
+    // 128 bits of SHA-256, hex: any character is safe in a key and the length stays bounded (as the connectors' StateKeys).
+    private static string Hash(string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)).AsSpan(0, 16));
 
     private static uint Fnv1a(string value)
     {

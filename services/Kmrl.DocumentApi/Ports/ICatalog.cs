@@ -24,7 +24,7 @@ public interface ICatalog
 
     Task<string?> FindBySha256Async(string sha256, CancellationToken cancellationToken);
 
-    /// <summary>Saves the record and its indexes in one transaction.</summary>
+    /// <summary>Saves the record (merged with what others added meanwhile), then brings its indexes up to it.</summary>
     Task SaveAsync(DocumentRecord record, CancellationToken cancellationToken);
 
     /// <summary>Adds the provenance (once per source item) to an existing record; null when there is no such record.</summary>

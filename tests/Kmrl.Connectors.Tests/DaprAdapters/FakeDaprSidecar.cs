@@ -95,7 +95,11 @@ internal sealed class FakeDaprSidecar : IAsyncDisposable
                 }
                 else if (firstWrite && exists)
                 {
-                    throw new RpcException(new Status(StatusCode.Aborted, "first-write: key exists"));
+                    // Without an ETag the refusal is not an ETag mismatch to daprd: state.redis's setValue returns a
+                    // plain error, which grpc.go SaveState answers with Internal (components-contrib v1.16.13
+                    // state/redis/redis.go, dapr v1.16.19 pkg/api/grpc/grpc.go getStateErrorCode).
+                    throw new RpcException(new Status(StatusCode.Internal,
+                        $"failed saving state in state store {request.StoreName}: failed to set key {key}: ERR failed to set key {key}"));
                 }
                 State[key] = (item.Value, Interlocked.Increment(ref _version));
             }
@@ -126,7 +130,8 @@ internal sealed class FakeDaprSidecar : IAsyncDisposable
         switch (request.Operation)
         {
             case "create":
-                Blobs[request.Name + "/" + name] = request.Data;
+                // As bindings.localstorage stores it: unquoted and base64-decoded where Go manages to.
+                Blobs[request.Name + "/" + name] = ByteString.CopyFrom(Kmrl.Dapr.Testing.Runtime.GoDecoding.AsLocalStorageStoresIt(request.Data.ToByteArray()));
                 return new InvokeBindingResponse();
             case "get":
                 return Blobs.TryGetValue(request.Name + "/" + name, out var data)

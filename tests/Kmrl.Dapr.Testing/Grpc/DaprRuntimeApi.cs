@@ -10,7 +10,8 @@ namespace Kmrl.Dapr.Testing.Grpc;
 /// <summary>
 /// The <c>dapr.proto.runtime.v1.Dapr</c> gRPC service, bound by hand (no server base class ships) with the
 /// runtime's own messages from Dapr.Client, so an unmodified DaprClient talks to it. Errors use the status codes
-/// daprd answers with (ETag mismatch: Aborted; unknown component: InvalidArgument; component failure: Internal).
+/// daprd answers with (single-key ETag mismatch: Aborted; any failed transaction: Internal; unknown component:
+/// InvalidArgument; component failure: Internal).
 /// </summary>
 public sealed class DaprRuntimeApi(DaprSidecar sidecar)
 {
@@ -19,6 +20,7 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
     public async Task<GetStateResponse> GetState(GetStateRequest request, ServerCallContext context)
     {
         var store = sidecar.StateStore(request.StoreName);
+        RequireLegalKey(request.Key);
         var (data, etag) = await store.GetAsync(request.Key);
         var response = new GetStateResponse();
         if (data is not null)
@@ -32,6 +34,10 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
     public async Task<GetBulkStateResponse> GetBulkState(GetBulkStateRequest request, ServerCallContext context)
     {
         var store = sidecar.StateStore(request.StoreName);
+        foreach (var key in request.Keys)
+        {
+            RequireLegalKey(key);
+        }
         var response = new GetBulkStateResponse();
         foreach (var key in request.Keys)
         {
@@ -50,10 +56,36 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
     public async Task<Empty> SaveState(SaveStateRequest request, ServerCallContext context)
     {
         var store = sidecar.StateStore(request.StoreName);
-        // daprd saves the items of one SaveState call one by one (bulk set), not as a transaction.
+        // grpc.go SaveState: every key is checked before anything is written, then the items are set one by one
+        // (a bulk set is per key, not a transaction); an ETag mismatch is Aborted, an invalid ETag InvalidArgument,
+        // anything else (a first-write conflict without an ETag, too) Internal.
         foreach (var item in request.States)
         {
-            await Apply(store, [ToOperation(item, isDelete: false)]);
+            if (item.Key.Length == 0)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "state key cannot be empty"));
+            }
+            RequireLegalKey(item.Key);
+        }
+        Exception? failure = null;
+        foreach (var item in request.States)
+        {
+            try
+            {
+                await store.SetAsync(ToOperation(item, isDelete: false));
+            }
+            catch (Exception exception) when (exception is ETagMismatchException or ETagInvalidException or StateStoreException)
+            {
+                if (exception is not ETagInvalidException)
+                {
+                    sidecar.CountStateConflict();
+                }
+                failure ??= exception;
+            }
+        }
+        if (failure is not null)
+        {
+            throw new RpcException(new Status(CodeOf(failure), $"failed saving state in state store {request.StoreName}: {failure.Message}"));
         }
         return new Empty();
     }
@@ -61,8 +93,17 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
     public async Task<Empty> DeleteState(DeleteStateRequest request, ServerCallContext context)
     {
         var store = sidecar.StateStore(request.StoreName);
-        var firstWrite = request.Options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite;
-        await Apply(store, [new StateOperation(request.Key, true, null, request.Etag?.Value, firstWrite, null)]);
+        RequireLegalKey(request.Key);
+        var concurrency = ToConcurrency(request.Options);
+        try
+        {
+            await store.DeleteAsync(new StateOperation(request.Key, true, null, request.Etag?.Value, concurrency, null));
+        }
+        catch (ETagMismatchException exception)
+        {
+            sidecar.CountStateConflict();
+            throw new RpcException(new Status(StatusCode.Aborted, $"failed deleting state with key {request.Key}: {exception.Message}"));
+        }
         return new Empty();
     }
 
@@ -71,7 +112,24 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
         var store = sidecar.StateStore(request.StoreName);
         foreach (var item in request.States)
         {
-            await Apply(store, [ToOperation(item, isDelete: true)]);
+            RequireLegalKey(item.Key);
+        }
+        Exception? failure = null;
+        foreach (var item in request.States)
+        {
+            try
+            {
+                await store.DeleteAsync(ToOperation(item, isDelete: true));
+            }
+            catch (ETagMismatchException exception)
+            {
+                sidecar.CountStateConflict();
+                failure ??= exception;
+            }
+        }
+        if (failure is not null)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, $"failed deleting state in state store {request.StoreName}: {failure.Message}"));
         }
         return new Empty();
     }
@@ -79,13 +137,31 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
     public async Task<Empty> ExecuteStateTransaction(ExecuteStateTransactionRequest request, ServerCallContext context)
     {
         var store = sidecar.StateStore(request.StoreName);
-        var operations = request.Operations.Select(operation => operation.OperationType switch
+        var operations = new List<StateOperation>();
+        foreach (var operation in request.Operations)
         {
-            "upsert" => ToOperation(operation.Request, isDelete: false),
-            "delete" => ToOperation(operation.Request, isDelete: true),
-            var other => throw new RpcException(new Status(StatusCode.InvalidArgument, $"operation type {other} not supported")),
-        }).ToList();
-        await Apply(store, operations);
+            RequireLegalKey(operation.Request.Key);
+            operations.Add(operation.OperationType switch
+            {
+                "upsert" => ToOperation(operation.Request, isDelete: false),
+                "delete" => ToOperation(operation.Request, isDelete: true),
+                var other => throw new RpcException(new Status(StatusCode.Unimplemented, $"operation type {other} not supported")),
+            });
+        }
+        try
+        {
+            await store.MultiAsync(operations);
+        }
+        catch (Exception exception) when (exception is ETagInvalidException or StateStoreException)
+        {
+            // grpc.go ExecuteStateTransaction: whatever Multi returns is Internal, conflicts included; and state.redis
+            // has already applied the other keys of the transaction.
+            if (exception is StateStoreException)
+            {
+                sidecar.CountStateConflict();
+            }
+            throw new RpcException(new Status(StatusCode.Internal, $"error while executing state transaction: {exception.Message}"));
+        }
         return new Empty();
     }
 
@@ -179,25 +255,30 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
 
     private static StateOperation ToOperation(StateItem item, bool isDelete)
     {
-        var firstWrite = item.Options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite;
         int? ttl = item.Metadata.TryGetValue("ttlInSeconds", out var text) && int.TryParse(text, out var seconds) ? seconds : null;
-        return new StateOperation(item.Key, isDelete, isDelete ? null : item.Value.ToByteArray(), item.Etag?.Value, firstWrite, ttl);
+        return new StateOperation(item.Key, isDelete, isDelete ? null : item.Value.ToByteArray(), item.Etag?.Value, ToConcurrency(item.Options), ttl);
     }
 
-    private async Task Apply(RedisStateStore store, IReadOnlyList<StateOperation> operations)
+    private static StateConcurrency ToConcurrency(StateOptions? options) => options?.Concurrency switch
     {
-        try
+        StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite => StateConcurrency.FirstWrite,
+        StateOptions.Types.StateConcurrency.ConcurrencyLastWrite => StateConcurrency.LastWrite,
+        _ => StateConcurrency.Unspecified,
+    };
+
+    private static StatusCode CodeOf(Exception failure) => failure switch
+    {
+        ETagMismatchException => StatusCode.Aborted,
+        ETagInvalidException => StatusCode.InvalidArgument,
+        _ => StatusCode.Internal,
+    };
+
+    /// <summary>daprd refuses a key holding its own prefix separator (pkg/components/state/state_config.go, checkKeyIllegal).</summary>
+    private static void RequireLegalKey(string key)
+    {
+        if (key.Contains("||", StringComparison.Ordinal))
         {
-            await store.ApplyAsync(operations);
-        }
-        catch (ETagMismatchException exception)
-        {
-            sidecar.CountStateConflict();
-            throw new RpcException(new Status(StatusCode.Aborted, exception.Message));
-        }
-        catch (ETagInvalidException exception)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, exception.Message));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"input key/keyPrefix '{key}' can't contain '||'"));
         }
     }
 

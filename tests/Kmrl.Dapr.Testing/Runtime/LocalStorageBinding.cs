@@ -6,7 +6,13 @@ namespace Kmrl.Dapr.Testing.Runtime;
 /// <summary>Raised for a binding request daprd would refuse (surfaced as a gRPC Internal error).</summary>
 public sealed class BindingException(string message) : Exception(message);
 
-/// <summary>bindings.localstorage output: create/get/delete/list under rootPath with metadata key <c>fileName</c>.</summary>
+/// <summary>
+/// bindings.localstorage output (components-contrib v1.16 <c>bindings/localstorage/localstorage.go</c>): create/get/
+/// delete/list under rootPath with metadata key <c>fileName</c>. <c>create</c> first tries Go's <c>strconv.Unquote</c> on
+/// the data, then <c>base64.StdEncoding.DecodeString</c> on the result, and stores what succeeded: a heuristic meant for
+/// HTTP callers that hits raw gRPC bytes too ("KMRL" is stored as three decoded bytes, ""x"" as x). <c>get</c>
+/// returns the file as stored.
+/// </summary>
 public sealed class LocalStorageBinding
 {
     private readonly string _root;
@@ -32,7 +38,7 @@ public sealed class LocalStorageBinding
                 var fileName = metadata.TryGetValue("fileName", out var f) && f.Length > 0 ? f : Guid.NewGuid().ToString();
                 var path = Resolve(fileName);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await File.WriteAllBytesAsync(path, data, ct);
+                await File.WriteAllBytesAsync(path, GoDecoding.AsLocalStorageStoresIt(data), ct);
                 // daprd answers with the file name it wrote, as JSON.
                 return (JsonSerializer.SerializeToUtf8Bytes(new { fileName }), new() { ["fileName"] = fileName });
             }

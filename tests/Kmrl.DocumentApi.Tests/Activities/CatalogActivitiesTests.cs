@@ -117,22 +117,106 @@ public sealed class CatalogActivitiesTests
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, Circular, "circular.pdf", TestCorpus.Pdf);
         await Dedupe.RunAsync(new TestActivityContext(), intake);
-        var commitsBefore = _state.Commits;
         var dayKey = StateStoreCatalog.DayKey(new DateOnly(2026, 11, 27), intake.DocumentId);
-        // Another document lands in the same day-index shard between our read and our commit.
-        _state.BeforeCommit = store => store.Touch(dayKey, new CatalogDayIndex(
-        [
-            new CatalogIndexEntry("doc-other", ["email"], ["finance"], "invoice", DocumentStatus.Processed, _time.GetUtcNow()),
-            new CatalogIndexEntry(intake.DocumentId, ["upload"], [], null, DocumentStatus.Processing, _time.GetUtcNow()),
-        ]));
+        // Another document lands in the same day-index shard between our read of the shard and our write.
+        _state.BeforeWrite = (store, key) =>
+        {
+            if (key != dayKey) return;
+            _state.BeforeWrite = null;
+            store.Touch(dayKey, new CatalogDayIndex(
+            [
+                new CatalogIndexEntry("doc-other", ["email"], ["finance"], "invoice", DocumentStatus.Processed, _time.GetUtcNow()),
+                new CatalogIndexEntry(intake.DocumentId, ["upload"], [], null, DocumentStatus.Processing, _time.GetUtcNow()),
+            ]));
+        };
+        var conflictsBefore = _state.Conflicts;
 
         var record = (await _catalog.GetAsync(intake.DocumentId, CancellationToken.None))! with { Status = DocumentStatus.Processed, DocumentType = "safety-circular" };
         await _catalog.SaveAsync(record, CancellationToken.None);
 
-        Assert.Equal(commitsBefore + 1, _state.Commits);
+        Assert.Equal(conflictsBefore + 1, _state.Conflicts);
         var day = (await _state.GetAsync<CatalogDayIndex>(dayKey, CancellationToken.None))!.Value;
         Assert.Contains(day.Entries, e => e.DocumentId == "doc-other");
         Assert.Equal("safety-circular", day.Entries.Single(e => e.DocumentId == intake.DocumentId).DocumentType);
+    }
+
+    [Fact]
+    public async Task Thirty_two_writers_of_the_same_day_hash_and_source_item_lose_no_index_entry()
+    {
+        var day = new DateOnly(2026, 11, 27);
+        var intakes = new List<DocumentIntake>();
+        for (var i = 0; i < 32; i++)
+        {
+            // Distinct documents that share the day, the hash and the source item: every index key is contended.
+            intakes.Add(await Intakes.StoreAsync(_blobs.Store, Circular, $"copy-{i}.pdf", TestCorpus.Pdf, DocumentSources.Email, "INBOX/1/77") with { DocumentId = $"doc-{i:x32}" });
+        }
+
+        await Task.WhenAll(intakes.Select(intake => Task.Run(() =>
+            _catalog.SaveAsync(DeduplicateDocumentActivity.NewRecord(intake, DocumentStatus.Processing, _time.GetUtcNow()), CancellationToken.None))));
+
+        Assert.True(_state.Conflicts > 0, "the writers should have met each other");
+        var ids = intakes.Select(i => i.DocumentId).Order(StringComparer.Ordinal).ToList();
+        var bySource = (await _state.GetAsync<CatalogIdList>(StateStoreCatalog.SourceKey(DocumentSources.Email, "INBOX/1/77"), CancellationToken.None))!.Value;
+        Assert.Equal(ids, bySource.Ids.Order(StringComparer.Ordinal));
+        var listed = await _state.GetManyAsync<CatalogDayIndex>(StateStoreCatalog.DayKeys(day), CancellationToken.None);
+        Assert.Equal(ids, listed.SelectMany(d => d.Entries).Select(e => e.DocumentId).Order(StringComparer.Ordinal));
+        Assert.Contains(await _catalog.FindBySha256Async(intakes[0].Sha256, CancellationToken.None), ids);
+        var page = await _catalog.QueryAsync(new DocumentQuery(DocumentSources.Email, null, null, day, day, DocumentStatus.Processing, 1, 100), CancellationToken.None);
+        Assert.Equal(ids, page.Items.Select(r => r.DocumentId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_crash_between_the_record_and_its_indexes_is_completed_by_the_retried_write()
+    {
+        var intake = await Intakes.StoreAsync(_blobs.Store, Circular, "circular.pdf", TestCorpus.Pdf, DocumentSources.Email, "INBOX/1/77");
+        var record = DeduplicateDocumentActivity.NewRecord(intake, DocumentStatus.Processing, _time.GetUtcNow());
+        var sourceKey = StateStoreCatalog.SourceKey(DocumentSources.Email, "INBOX/1/77");
+        _state.BeforeWrite = (_, key) =>
+        {
+            if (key == sourceKey) throw new IOException("the process died");
+        };
+        await Assert.ThrowsAsync<IOException>(() => _catalog.SaveAsync(record, CancellationToken.None));
+        var day = new DateOnly(2026, 11, 27);
+        Assert.NotNull(await _catalog.GetAsync(intake.DocumentId, CancellationToken.None));
+        Assert.Empty(await _catalog.MarkRemovedAtSourceAsync(DocumentSources.Email, "INBOX/1/77", "deleted", _time.GetUtcNow(), CancellationToken.None));
+        _state.BeforeWrite = null;
+
+        // The activity is retried: the same save again.
+        await _catalog.SaveAsync(record, CancellationToken.None);
+
+        var listed = await _catalog.QueryAsync(new DocumentQuery(null, null, null, day, day, null, 1, 10), CancellationToken.None);
+        Assert.Equal(intake.DocumentId, Assert.Single(listed.Items).DocumentId);
+        Assert.Equal(intake.DocumentId, Assert.Single((await _state.GetAsync<CatalogIdList>(sourceKey, CancellationToken.None))!.Value.Ids));
+        Assert.Single(await _catalog.MarkRemovedAtSourceAsync(DocumentSources.Email, "INBOX/1/77", "deleted", _time.GetUtcNow(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_listing_does_not_return_a_record_whose_index_entry_a_crash_left_stale()
+    {
+        var intake = await Intakes.StoreAsync(_blobs.Store, Circular, "circular.pdf", TestCorpus.Pdf);
+        await Dedupe.RunAsync(new TestActivityContext(), intake);
+        var dayKey = StateStoreCatalog.DayKey(new DateOnly(2026, 11, 27), intake.DocumentId);
+        _state.BeforeWrite = (_, key) =>
+        {
+            if (key == dayKey) throw new IOException("the process died");
+        };
+        var rejected = (await _catalog.GetAsync(intake.DocumentId, CancellationToken.None))! with { Status = DocumentStatus.Rejected };
+        await Assert.ThrowsAsync<IOException>(() => _catalog.SaveAsync(rejected, CancellationToken.None));
+        var day = new DateOnly(2026, 11, 27);
+
+        var processing = await _catalog.QueryAsync(new DocumentQuery(null, null, null, day, day, DocumentStatus.Processing, 1, 10), CancellationToken.None);
+
+        Assert.Empty(processing.Items);
+    }
+
+    [Fact]
+    public async Task A_source_id_holding_daprs_key_separator_is_hashed_into_its_key()
+    {
+        var key = StateStoreCatalog.SourceKey(DocumentSources.SharePoint, "sites/ops||drive/items/7");
+
+        Assert.DoesNotContain("||", key, StringComparison.Ordinal);
+        Assert.NotEqual(key, StateStoreCatalog.SourceKey(DocumentSources.SharePoint, "sites/ops||drive/items/8"));
+        Assert.DoesNotContain("||", StateStoreCatalog.DeadLetterKey("a||b"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
+using Kmrl.DocumentApi.Model;
+using Kmrl.DocumentApi.Ports;
 using Kmrl.Dapr.Testing;
 using Kmrl.Testing.Servers;
 using Microsoft.Extensions.Time.Testing;
@@ -57,19 +59,78 @@ public sealed class DaprAdapterTests(RedisServer redis) : IClassFixture<RedisSer
     }
 
     [Fact]
-    public async Task A_stale_etag_fails_the_transaction_and_is_reported_as_a_lost_race()
+    public async Task A_stale_etag_or_a_second_create_is_reported_as_a_lost_race_and_changes_nothing()
     {
         var state = new DaprStateStore(_dapr);
-        Assert.True(await state.TryCommitAsync([new("k", new[] { "a" }, null)], CancellationToken.None));
+        Assert.True(await state.TrySaveAsync("k", new[] { "a" }, null, CancellationToken.None));
         var read = (await state.GetAsync<string[]>("k", CancellationToken.None))!;
-        Assert.True(await state.TryCommitAsync([new("k", new[] { "b" }, read.ETag)], CancellationToken.None));
+        Assert.True(await state.TrySaveAsync("k", new[] { "b" }, read.ETag, CancellationToken.None));
 
-        var stale = await state.TryCommitAsync([new("k", new[] { "c" }, read.ETag), new("other", new[] { "x" }, null)], CancellationToken.None);
+        // state.redis answers the stale ETag with Aborted, and the second create with Internal "failed to set key".
+        var stale = await state.TrySaveAsync("k", new[] { "c" }, read.ETag, CancellationToken.None);
+        var created = await state.TrySaveAsync("k", new[] { "d" }, null, CancellationToken.None);
 
         Assert.False(stale);
+        Assert.False(created);
         Assert.Equal(["b"], (await state.GetAsync<string[]>("k", CancellationToken.None))!.Value);
-        Assert.Null(await state.GetAsync<string[]>("other", CancellationToken.None));
         Assert.Equal(["b"], (await state.GetManyAsync<string[]>(["missing", "k"], CancellationToken.None)).Single());
+    }
+
+    [Fact]
+    public async Task Thirty_two_concurrent_catalog_writers_on_real_state_redis_lose_no_index_entry_and_never_give_up()
+    {
+        var (store, _) = InMemoryBlobStorage.NewStore();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 4, 0, 0, TimeSpan.Zero));
+        var catalog = new StateStoreCatalog(new DaprStateStore(_dapr), time);
+        var pdf = TestCorpus.TextPdf("Safety circular 14");
+        var intakes = new List<DocumentIntake>();
+        for (var i = 0; i < 32; i++)
+        {
+            // Distinct documents that share the day, the hash and the source item: every index key is contended.
+            intakes.Add(await Intakes.StoreAsync(store, pdf, $"copy-{i}.pdf", TestCorpus.Pdf, DocumentSources.Email, "INBOX/1/7") with { DocumentId = $"doc-{i:x32}" });
+        }
+
+        await Task.WhenAll(intakes.Select(intake => Task.Run(() =>
+            catalog.SaveAsync(DeduplicateDocumentActivity.NewRecord(intake, DocumentStatus.Processing, time.GetUtcNow()), CancellationToken.None))));
+
+        var ids = intakes.Select(i => i.DocumentId).Order(StringComparer.Ordinal).ToList();
+        var day = new DateOnly(2026, 11, 27);
+        var page = await catalog.QueryAsync(new DocumentQuery(DocumentSources.Email, null, null, day, day, null, 1, 100), CancellationToken.None);
+        Assert.Equal(ids, page.Items.Select(r => r.DocumentId).Order(StringComparer.Ordinal));
+        var removed = await catalog.MarkRemovedAtSourceAsync(DocumentSources.Email, "INBOX/1/7", "deleted", time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(ids, removed.Select(r => r.DocumentId).Order(StringComparer.Ordinal));
+        Assert.Contains(await catalog.FindBySha256Async(intakes[0].Sha256, CancellationToken.None), ids);
+    }
+
+    [Fact]
+    public async Task A_source_id_holding_daprs_key_separator_is_catalogued_and_removed()
+    {
+        var (store, _) = InMemoryBlobStorage.NewStore();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 4, 0, 0, TimeSpan.Zero));
+        var catalog = new StateStoreCatalog(new DaprStateStore(_dapr), time);
+        var intake = await Intakes.StoreAsync(store, TestCorpus.TextPdf("Drawing"), "d.pdf", TestCorpus.Pdf, DocumentSources.SharePoint, "sites/ops||items/7");
+
+        await new DeduplicateDocumentActivity(catalog, time).RunAsync(new TestActivityContext(), intake);
+        var removed = await catalog.MarkRemovedAtSourceAsync(DocumentSources.SharePoint, "sites/ops||items/7", "deleted", time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal(intake.DocumentId, Assert.Single(removed).DocumentId);
+    }
+
+    [Fact]
+    public async Task Dead_letters_with_any_id_are_kept_and_removed_on_real_state_redis()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 4, 0, 0, TimeSpan.Zero));
+        var catalog = new StateStoreCatalog(new DaprStateStore(_dapr), time);
+        var discovered = new DocumentDiscovered("key||1", DocumentSources.Email, "INBOX/1/8", "a.pdf", TestCorpus.Pdf, 1, new string('a', 64),
+            new BlobReference("b", 1, new string('a', 64), 1, 4096), new Dictionary<string, string>(), time.GetUtcNow());
+
+        await catalog.SaveDeadLetterAsync(new DeadLetter("key||1", discovered, time.GetUtcNow()), CancellationToken.None);
+        await catalog.SaveDeadLetterAsync(new DeadLetter("key||1", discovered, time.GetUtcNow()), CancellationToken.None);
+        Assert.Equal("key||1", Assert.Single(await catalog.ListDeadLettersAsync(CancellationToken.None)).Id);
+        await catalog.DeleteDeadLetterAsync("key||1", CancellationToken.None);
+
+        Assert.Empty(await catalog.ListDeadLettersAsync(CancellationToken.None));
+        Assert.Null(await catalog.GetDeadLetterAsync("key||1", CancellationToken.None));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.ServiceDefaults;
@@ -6,7 +7,7 @@ namespace Kmrl.DocumentApi.Tests.Fakes;
 
 /// <summary>
 /// A state store with the semantics the catalog relies on: values stored as JSON (as the sidecar would), ETags that
-/// change on every write, and all-or-nothing transactions that fail on a stale ETag.
+/// change on every write, and single-key writes that fail on a stale ETag or, without one, on an existing key.
 /// </summary>
 public sealed class InMemoryStateStore : IStateStore
 {
@@ -14,10 +15,17 @@ public sealed class InMemoryStateStore : IStateStore
     private readonly Dictionary<string, (byte[] Json, string ETag)> _items = new(StringComparer.Ordinal);
     private long _version;
 
-    public int Commits { get; private set; }
+    /// <summary>Writes that went in.</summary>
+    public int Writes { get; private set; }
 
-    /// <summary>Called inside a commit before it applies; a test can change a key here to simulate a concurrent writer.</summary>
-    public Action<InMemoryStateStore>? BeforeCommit { get; set; }
+    /// <summary>Writes refused because another writer got there first.</summary>
+    public int Conflicts { get; private set; }
+
+    /// <summary>
+    /// Called with the key before each write is checked; a test can change a key here to simulate a concurrent writer,
+    /// or throw to simulate a crash.
+    /// </summary>
+    public Action<InMemoryStateStore, string>? BeforeWrite { get; set; }
 
     public IReadOnlyCollection<string> Keys
     {
@@ -44,33 +52,43 @@ public sealed class InMemoryStateStore : IStateStore
         return result;
     }
 
-    public Task<bool> TryCommitAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    public async Task<bool> TrySaveAsync<T>(string key, T value, string? etag, CancellationToken cancellationToken)
     {
-        var hook = BeforeCommit;
-        BeforeCommit = null;
-        hook?.Invoke(this);
+        // Let concurrent callers interleave between their read and their write, as they would over the network.
+        await Task.Yield();
+        BeforeWrite?.Invoke(this, key);
         lock (_gate)
         {
-            foreach (var write in writes.Where(w => w.ETag is not null))
+            var exists = _items.TryGetValue(key, out var current);
+            if (etag is null ? exists : !exists || current.ETag != etag)
             {
-                if (!_items.TryGetValue(write.Key, out var current) || current.ETag != write.ETag) return Task.FromResult(false);
+                Conflicts++;
+                return false;
             }
-            foreach (var write in writes)
-            {
-                if (write.IsDelete) _items.Remove(write.Key);
-                else _items[write.Key] = (JsonSerializer.SerializeToUtf8Bytes(write.Value, write.Value!.GetType(), KmrlJson.Options), (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            Commits++;
-            return Task.FromResult(true);
+            _items[key] = (JsonSerializer.SerializeToUtf8Bytes(value, KmrlJson.Options), NextETag());
+            Writes++;
+            return true;
         }
     }
 
-    /// <summary>Writes a key outside any transaction (a "concurrent writer").</summary>
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        BeforeWrite?.Invoke(this, key);
+        lock (_gate)
+        {
+            _items.Remove(key);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Writes a key outside the catalog (a "concurrent writer").</summary>
     public void Touch<T>(string key, T value)
     {
         lock (_gate)
         {
-            _items[key] = (JsonSerializer.SerializeToUtf8Bytes(value, KmrlJson.Options), (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _items[key] = (JsonSerializer.SerializeToUtf8Bytes(value, KmrlJson.Options), NextETag());
         }
     }
+
+    private string NextETag() => (++_version).ToString(CultureInfo.InvariantCulture);
 }
