@@ -81,20 +81,20 @@ public sealed class DaprSecretProviderTests(RedisServer redis) : IClassFixture<R
     [Fact]
     public async Task A_sidecar_that_cannot_be_reached_is_not_taken_for_a_missing_secret_nor_remembered()
     {
-        var calls = new CountingHandler();
-        using var unreachable = Client("http://127.0.0.1:1", calls);
+        using var unreachable = Client("http://127.0.0.1:1");
         var provider = new DaprSecretProvider(unreachable, _time);
 
-        await Assert.ThrowsAsync<global::Dapr.DaprException>(() => provider.GetSecretAsync("whatsapp", "access-token", CancellationToken.None));
-        await Assert.ThrowsAsync<global::Dapr.DaprException>(() => provider.GetSecretAsync("whatsapp", "access-token", CancellationToken.None));
+        var first = await Assert.ThrowsAsync<global::Dapr.DaprException>(() => provider.GetSecretAsync("whatsapp", "access-token", CancellationToken.None));
+        // Remembered, the second call would be a SecretNotFoundException from the cache; it asks the sidecar again.
+        var second = await Assert.ThrowsAsync<global::Dapr.DaprException>(() => provider.GetSecretAsync("whatsapp", "access-token", CancellationToken.None));
 
-        Assert.Equal(2, calls.Count("GetSecret"));
+        Assert.All([first, second], e => Assert.Equal(global::Grpc.Core.StatusCode.Unavailable, Assert.IsType<global::Grpc.Core.RpcException>(e.InnerException).StatusCode));
     }
 
-    private DaprClient Client(string grpcEndpoint, CountingHandler? calls = null) =>
+    private DaprClient Client(string grpcEndpoint) =>
         new DaprClientBuilder()
             .UseGrpcEndpoint(grpcEndpoint)
-            .UseGrpcChannelOptions(new GrpcChannelOptions { HttpHandler = calls ?? _calls })
+            .UseGrpcChannelOptions(new GrpcChannelOptions { HttpHandler = _calls })
             .Build();
 
     /// <summary>Counts gRPC calls by method name (the last segment of the request path).</summary>
