@@ -3,22 +3,17 @@ using System.Text.RegularExpressions;
 namespace Kmrl.ServiceDefaults.Secrets;
 
 /// <summary>
-/// What Kubernetes accepts as a Secret's name and data keys (k8s.io/apimachinery validation: IsDNS1123Subdomain,
-/// IsConfigMapKey). A name or key outside these cannot exist in the production secret store, so options refuse it at start.
+/// What Kubernetes accepts as a Secret's name (k8s.io/apimachinery validation IsDNS1123Subdomain). A configured name
+/// outside it cannot exist in the production secret store, so options refuse it at start. Keys are fixed by the code
+/// (DaprNames.Secrets) and checked by the deployment tests.
 /// </summary>
 public static partial class SecretNames
 {
     public static bool IsValidName(string? name) =>
         name is { Length: > 0 and <= 253 } && NamePattern().IsMatch(name);
 
-    public static bool IsValidKey(string? key) =>
-        key is { Length: > 0 and <= 253 } && KeyPattern().IsMatch(key) && key != "." && !key.StartsWith("..", StringComparison.Ordinal);
-
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
-
-    [GeneratedRegex("^[-._a-zA-Z0-9]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex KeyPattern();
 }
 
 /// <summary>Options validation: the value is a secret name Kubernetes can hold (see <see cref="SecretNames"/>); null or empty is left to [Required].</summary>
