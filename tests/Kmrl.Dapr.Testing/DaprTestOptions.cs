@@ -11,7 +11,10 @@ public sealed class DaprTestOptions
     /// <summary>Per component, metadata that replaces what the YAML says (e.g. a file path).</summary>
     public Dictionary<string, Dictionary<string, string>> MetadataOverrides { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Secrets the local file secret store serves, as the nested JSON object secrets.json holds.</summary>
+    /// <summary>
+    /// The content of secrets.json for the local file secret store. With the repository's store (multiValued "true")
+    /// each entry is one secret: a string (one key, the secret's own name) or an object whose members are its keys.
+    /// </summary>
     public Dictionary<string, object> Secrets { get; } = new(StringComparer.Ordinal) { ["redis-password"] = string.Empty };
 
     /// <summary>Replaces every retry policy of resiliency.yaml (tests keep redelivery fast); null keeps the file's.</summary>
