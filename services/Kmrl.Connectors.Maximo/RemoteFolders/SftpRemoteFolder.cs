@@ -32,7 +32,7 @@ public sealed class SftpRemoteFolderConnector(RemoteServerOptions server, ISecre
         if (methods.Count == 0)
         {
             throw new SecretNotFoundException(server.Secret,
-                $"{DaprNames.Secrets.RemoteServerKeys.PrivateKey}' or '{DaprNames.Secrets.RemoteServerKeys.Password}", DaprNames.Components.SecretStore);
+                $"{DaprNames.Secrets.RemoteServerKeys.PrivateKey} or {DaprNames.Secrets.RemoteServerKeys.Password}", DaprNames.Components.SecretStore);
         }
         var connection = new Renci.SshNet.ConnectionInfo(server.Host, Port, server.UserName, [.. methods]) { Timeout = server.Timeout };
         var client = new SftpClient(connection) { OperationTimeout = server.Timeout };
