@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Kmrl.Contracts;
+using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.Connectors.SharePoint;
 
@@ -20,14 +22,13 @@ public sealed class SharePointOptions : IValidatableObject
     [Required]
     public Uri GraphBaseUrl { get; set; } = new("https://graph.microsoft.com/v1.0");
 
+    /// <summary>
+    /// The app registration's secret in the Dapr secret store, with keys <c>tenant-id</c>, <c>client-id</c> and
+    /// <c>client-secret</c>.
+    /// </summary>
     [Required]
-    public string TenantIdSecretName { get; set; } = "sharepoint:tenant-id";
-
-    [Required]
-    public string ClientIdSecretName { get; set; } = "sharepoint:client-id";
-
-    [Required]
-    public string ClientSecretSecretName { get; set; } = "sharepoint:client-secret";
+    [SecretName]
+    public string Secret { get; set; } = DaprNames.Secrets.SharePoint;
 
     /// <summary>Applies to libraries without their own <see cref="SharePointLibraryOptions.InitialSync"/>.</summary>
     public InitialSyncMode InitialSync { get; set; } = InitialSyncMode.ImportAll;

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Kmrl.Contracts;
+using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.Connectors.WhatsApp;
 
@@ -51,14 +53,13 @@ public sealed class WhatsAppOptions : IValidatableObject
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxWebhookBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// The Cloud API app's secret in the Dapr secret store, with keys <c>access-token</c> (media API bearer),
+    /// <c>app-secret</c> (webhook signatures) and <c>verify-token</c> (webhook subscription handshake).
+    /// </summary>
     [Required]
-    public string AccessTokenSecretName { get; set; } = "whatsapp:access-token";
-
-    [Required]
-    public string AppSecretSecretName { get; set; } = "whatsapp:app-secret";
-
-    [Required]
-    public string VerifyTokenSecretName { get; set; } = "whatsapp:verify-token";
+    [SecretName]
+    public string Secret { get; set; } = DaprNames.Secrets.WhatsApp;
 
     /// <summary>Timeout of one media API call or download.</summary>
     public TimeSpan HttpTimeout { get; set; } = TimeSpan.FromMinutes(5);

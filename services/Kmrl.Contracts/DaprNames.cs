@@ -1,7 +1,7 @@
 namespace Kmrl.Contracts;
 
 /// <summary>
-/// Every Dapr name the services use: app ids, components, topics and bindings.
+/// Every Dapr name the services use: app ids, components, topics, bindings and secrets.
 /// The deployment tests check each one against components/, dapr.yaml and k8s/.
 /// </summary>
 public static class DaprNames
@@ -79,5 +79,77 @@ public static class DaprNames
 
         /// <summary>Request metadata of bindings.aws.s3 create: the data is base64, store it decoded.</summary>
         public const string DecodeBase64Metadata = "decodeBase64";
+    }
+
+    /// <summary>
+    /// Secrets in the <see cref="Components.SecretStore"/> component. A secret is a name and its keys, as a Kubernetes
+    /// Secret holds them (secretstores.kubernetes returns one Secret's data) and as secrets.json holds them locally
+    /// (local.file with multiValued "true": each top-level object is one secret, its members the keys). Names are
+    /// DNS-1123 subdomains and keys match [-._a-zA-Z0-9]+, so every pair can exist in Kubernetes. Configuration names the
+    /// secret of a source (a mailbox, a Maximo server); the code names the keys.
+    /// </summary>
+    public static class Secrets
+    {
+        /// <summary>document-api's API keys: each key of the secret is a client, its value "&lt;api key&gt;;role,role".</summary>
+        public const string DocumentApiApiKeys = "document-api-api-keys";
+
+        /// <summary>The default secret of whatsapp-connector (keys in <see cref="WhatsAppKeys"/>).</summary>
+        public const string WhatsApp = "whatsapp";
+
+        /// <summary>The default secret of sharepoint-connector (keys in <see cref="SharePointKeys"/>).</summary>
+        public const string SharePoint = "sharepoint";
+
+        /// <summary>The Redis password the components' secretKeyRef names (read by daprd, not by the apps).</summary>
+        public const string RedisPassword = "redis-password";
+
+        public static class WhatsAppKeys
+        {
+            public const string AccessToken = "access-token";
+            public const string AppSecret = "app-secret";
+            public const string VerifyToken = "verify-token";
+
+            public static readonly IReadOnlyList<string> All = [AccessToken, AppSecret, VerifyToken];
+        }
+
+        public static class SharePointKeys
+        {
+            public const string TenantId = "tenant-id";
+            public const string ClientId = "client-id";
+            public const string ClientSecret = "client-secret";
+
+            public static readonly IReadOnlyList<string> All = [TenantId, ClientId, ClientSecret];
+        }
+
+        /// <summary>A mailbox's secret: <c>password</c> for Auth Password, <c>oauth2-token</c> for Auth OAuth2.</summary>
+        public static class MailboxKeys
+        {
+            public const string Password = "password";
+            public const string OAuth2Token = "oauth2-token";
+
+            public static readonly IReadOnlyList<string> All = [Password, OAuth2Token];
+        }
+
+        /// <summary>A Maximo REST source's secret: <c>apikey</c> (AuthMode ApiKey) or <c>username</c> and <c>password</c> (MaxAuth).</summary>
+        public static class MaximoRestKeys
+        {
+            public const string ApiKey = "apikey";
+            public const string UserName = "username";
+            public const string Password = "password";
+
+            public static readonly IReadOnlyList<string> All = [ApiKey, UserName, Password];
+        }
+
+        /// <summary>
+        /// An FTP/FTPS/SFTP export server's secret: <c>password</c>, or for SFTP <c>private-key</c> (OpenSSH/PEM) with an
+        /// optional <c>private-key-passphrase</c>.
+        /// </summary>
+        public static class RemoteServerKeys
+        {
+            public const string Password = "password";
+            public const string PrivateKey = "private-key";
+            public const string PrivateKeyPassphrase = "private-key-passphrase";
+
+            public static readonly IReadOnlyList<string> All = [Password, PrivateKey, PrivateKeyPassphrase];
+        }
     }
 }

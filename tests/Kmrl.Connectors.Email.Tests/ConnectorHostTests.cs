@@ -26,7 +26,7 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
             ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:Mailboxes:0:Tls"] = "None",
             ["Email:Mailboxes:0:UserName"] = "alice",
-            ["Email:Mailboxes:0:SecretName"] = "email:ops-mailbox:password",
+            ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
             ["Email:Mailboxes:0:Folders:0"] = folder,
             ["Email:Mailboxes:0:PostProcessing"] = "Move",
         }).Build();
@@ -39,7 +39,7 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
         services.AddSingleton<IEventPublisher>(ports);
         services.AddSingleton<ISkippedItemStore>(ports);
         services.AddSingleton<IBlobStorage>(ports);
-        services.AddSingleton<ISecretProvider>(new InMemorySecrets(new Dictionary<string, string> { ["email:ops-mailbox:password"] = dovecot.Users["alice"] }));
+        services.AddSingleton<ISecretProvider>(InMemorySecrets.One("email-ops-mailbox", "password", dovecot.Users["alice"]));
         services.AddEmailSources(configuration);
         return (services.BuildServiceProvider(), ports);
     }

@@ -85,11 +85,11 @@ public sealed class OAuth2Tests(OAuth2DovecotServer dovecot) : IClassFixture<OAu
             Tls = ImapTlsMode.None,
             Auth = ImapAuthKind.OAuth2,
             UserName = OAuth2DovecotServer.User,
-            SecretName = "email:o365:oauth2-token",
+            Secret = "email-o365",
         },
         "INBOX",
         new EmailConnectorOptions(),
-        new ImapConnector(clients, new InMemorySecrets(new Dictionary<string, string> { ["email:o365:oauth2-token"] = token })),
+        new ImapConnector(clients, InMemorySecrets.One("email-o365", "oauth2-token", token)),
         NullLogger<ImapFolderSource>.Instance);
 
     [Fact]

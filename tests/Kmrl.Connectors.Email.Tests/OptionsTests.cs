@@ -14,7 +14,7 @@ public sealed class OptionsTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<Kmrl.ServiceDefaults.Secrets.ISecretProvider>(new Support.InMemorySecrets(new Dictionary<string, string>()));
+        services.AddSingleton<Kmrl.ServiceDefaults.Secrets.ISecretProvider>(new Support.InMemorySecrets(new Dictionary<string, Dictionary<string, string>>()));
         services.AddEmailSources(configuration);
         return services.BuildServiceProvider();
     }
@@ -24,7 +24,7 @@ public sealed class OptionsTests
         ["Email:Mailboxes:0:Name"] = "ops",
         ["Email:Mailboxes:0:Host"] = "imap.kmrl.example",
         ["Email:Mailboxes:0:UserName"] = "ops@kmrl.example",
-        ["Email:Mailboxes:0:SecretName"] = "email:ops-mailbox:password",
+        ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
         ["Email:Mailboxes:0:Folders:0"] = "INBOX",
         ["Email:Mailboxes:0:Folders:1"] = "Tenders",
         ["Email:Mailboxes:0:PostProcessing"] = "Move",
@@ -34,7 +34,7 @@ public sealed class OptionsTests
         ["Email:Mailboxes:1:Auth"] = "OAuth2",
         ["Email:Mailboxes:1:UseIdle"] = "false",
         ["Email:Mailboxes:1:UserName"] = "finance@kmrl.example",
-        ["Email:Mailboxes:1:SecretName"] = "email:finance:oauth2-token",
+        ["Email:Mailboxes:1:Secret"] = "email-finance",
     };
 
     [Fact]
@@ -51,7 +51,9 @@ public sealed class OptionsTests
 
     [Theory]
     [InlineData("Email:Mailboxes:0:Host", "", "Host is required")]
-    [InlineData("Email:Mailboxes:0:SecretName", "", "SecretName is required")]
+    [InlineData("Email:Mailboxes:0:Secret", "", "Secret is required")]
+    [InlineData("Email:Mailboxes:0:Secret", "email:ops-mailbox:password", "Secret must be a Kubernetes secret name")]
+    [InlineData("Email:Mailboxes:0:Secret", "Email_Ops", "Secret must be a Kubernetes secret name")]
     [InlineData("Email:Mailboxes:0:ProcessedFolder", "Tenders", "must not be one of the watched folders")]
     [InlineData("Email:Mailboxes:1:Name", "ops", "is used twice")]
     [InlineData("Email:Mailboxes:0:DeniedSenders:0", "a@b@c", "sender pattern")]

@@ -28,10 +28,10 @@ public sealed class EndToEndTests(PureFtpServer ftp, OpenSshSftpServer sshd, Red
         await ftp.SeedFileAsync("e2e/WO-2041.dat", MifExport);
         await ftp.SeedFileAsync("e2e/WO-2041.dat.done", []);
 
-        var discovered = await RunAsync(secrets => secrets["maximo"] = new Dictionary<string, object> { ["ftp-password"] = ftp.Password }, new()
+        var discovered = await RunAsync(secrets => secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password }, new()
         {
             ["Protocol"] = "Ftp", ["Host"] = ftp.Host, ["Port"] = ftp.Port.ToString(), ["UserName"] = ftp.User,
-            ["PasswordSecret"] = "maximo:ftp-password",
+            ["Secret"] = "maximo-export",
         }, "/e2e");
 
         Assert.Equal("WO-2041.dat", discovered.FileName);
@@ -46,10 +46,10 @@ public sealed class EndToEndTests(PureFtpServer ftp, OpenSshSftpServer sshd, Red
         await sshd.SeedFileAsync("e2e/WO-2041.dat.done", []);
         var key = await File.ReadAllTextAsync(sshd.ClientPrivateKeyPath);
 
-        var discovered = await RunAsync(secrets => secrets["maximo"] = new Dictionary<string, object> { ["sftp-key"] = key }, new()
+        var discovered = await RunAsync(secrets => secrets["maximo-export"] = new Dictionary<string, object> { ["private-key"] = key }, new()
         {
             ["Protocol"] = "Sftp", ["Host"] = sshd.Host, ["Port"] = sshd.Port.ToString(), ["UserName"] = sshd.User,
-            ["PrivateKeySecret"] = "maximo:sftp-key", ["HostKeySha256"] = sshd.HostKeyFingerprintSha256,
+            ["Secret"] = "maximo-export", ["HostKeySha256"] = sshd.HostKeyFingerprintSha256,
         }, Path.Combine(sshd.HomePath, "e2e"));
 
         Assert.Equal("WO-2041.dat", discovered.FileName);

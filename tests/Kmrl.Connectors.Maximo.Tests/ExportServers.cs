@@ -41,7 +41,7 @@ public sealed class FtpExportServer(PureFtpServer ftp, bool tls) : IExportServer
         Host = ftp.Host,
         Port = ftp.Port,
         UserName = ftp.User,
-        PasswordSecret = "ftp-password",
+        Secret = "ftp",
         PinnedCertificateSha256 = X509Certificate2.CreateFromPem(File.ReadAllText(ftp.CertificatePath)).GetCertHashString(HashAlgorithmName.SHA256),
         TlsTargetHost = "localhost",
         // TLS 1.2 so pure-ftpd's data connections resume the control session, as production against it would.
@@ -51,7 +51,7 @@ public sealed class FtpExportServer(PureFtpServer ftp, bool tls) : IExportServer
     };
 
     public IRemoteFolderConnector Connector(RemoteServerOptions server) =>
-        new FtpRemoteFolderConnector(server, new DictionarySecrets(new() { ["ftp-password"] = ftp.Password }), NullLoggerFactory.Instance, TimeProvider.System);
+        new FtpRemoteFolderConnector(server, DictionarySecrets.One("ftp", "password", ftp.Password), NullLoggerFactory.Instance, TimeProvider.System);
 }
 
 public sealed class SftpExportServer(OpenSshSftpServer sshd) : IExportServer
@@ -70,14 +70,14 @@ public sealed class SftpExportServer(OpenSshSftpServer sshd) : IExportServer
         Host = sshd.Host,
         Port = sshd.Port,
         UserName = sshd.User,
-        PrivateKeySecret = "sftp-key",
+        Secret = "sftp",
         HostKeySha256 = "SHA256:" + sshd.HostKeyFingerprintSha256,
         // Generous: logins hash passwords and the test machine is shared.
         Timeout = TimeSpan.FromSeconds(30),
     };
 
     public IRemoteFolderConnector Connector(RemoteServerOptions server) =>
-        new SftpRemoteFolderConnector(server, new DictionarySecrets(new() { ["sftp-key"] = File.ReadAllText(sshd.ClientPrivateKeyPath) }));
+        new SftpRemoteFolderConnector(server, DictionarySecrets.One("sftp", "private-key", File.ReadAllText(sshd.ClientPrivateKeyPath)));
 }
 
 internal static class ExportSources

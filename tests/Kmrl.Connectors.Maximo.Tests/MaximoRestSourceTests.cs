@@ -212,21 +212,11 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
 
     private static MaximoRestSource Source(MaximoRestOptions options, string apiKey = FakeMaximo.ApiKey)
     {
-        var keyed = new KeyedSecrets(new()
+        var keyed = new DictionarySecrets(new()
         {
-            ["apikey"] = apiKey,
-            ["username"] = "maxadmin",
-            ["password"] = "maxpass",
+            ["maximo"] = new() { ["apikey"] = apiKey, ["username"] = "maxadmin", ["password"] = "maxpass" },
         });
         var api = new MaximoApiClient(new HttpClient(), keyed, TimeProvider.System, NullLogger<MaximoApiClient>.Instance);
         return new MaximoRestSource(options, api, NullLogger<MaximoRestSource>.Instance);
-    }
-
-    /// <summary>One multi-key secret (Dapr secrets are dictionaries).</summary>
-    private sealed class KeyedSecrets(Dictionary<string, string> keys) : Kmrl.ServiceDefaults.Secrets.ISecretProvider
-    {
-        public Task<string> GetSecretAsync(string name, CancellationToken cancellationToken) => Task.FromResult(keys[name]);
-
-        public Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) => Task.FromResult(keys[key]);
     }
 }

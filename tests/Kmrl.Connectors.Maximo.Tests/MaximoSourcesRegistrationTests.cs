@@ -1,8 +1,9 @@
 using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Maximo.Export;
+using Kmrl.Connectors.Maximo.RemoteFolders;
 using Kmrl.Connectors.Maximo.Rest;
-using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Contracts;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -29,7 +30,7 @@ public sealed class MaximoSourcesRegistrationTests
             ["Maximo:ExportFolders:0:Server:Protocol"] = "Sftp",
             ["Maximo:ExportFolders:0:Server:Host"] = "sftp.example",
             ["Maximo:ExportFolders:0:Server:UserName"] = "maximo",
-            ["Maximo:ExportFolders:0:Server:PrivateKeySecret"] = "maximo-sftp-key",
+            ["Maximo:ExportFolders:0:Server:Secret"] = "maximo-sftp",
             ["Maximo:ExportFolders:0:Server:HostKeySha256"] = "SHA256:abc",
         });
 
@@ -52,7 +53,7 @@ public sealed class MaximoSourcesRegistrationTests
             ["Maximo:ExportFolders:0:Server:Protocol"] = "Sftp",
             ["Maximo:ExportFolders:0:Server:Host"] = "sftp.example",
             ["Maximo:ExportFolders:0:Server:UserName"] = "maximo",
-            ["Maximo:ExportFolders:0:Server:PrivateKeySecret"] = "key",
+            ["Maximo:ExportFolders:0:Server:Secret"] = "key",
         });
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MaximoSourcesOptions>>().Value);
@@ -60,12 +61,48 @@ public sealed class MaximoSourcesRegistrationTests
         Assert.Contains(error.Failures, f => f.Contains("HostKeySha256", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Maximo:Rest:0:Secret", "maximo:api-key")]
+    [InlineData("Maximo:ExportFolders:0:Server:Secret", "maximo:ftp-password")]
+    public void A_secret_name_kubernetes_cannot_hold_is_refused_at_start(string key, string value)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Maximo:Rest:0:Name"] = "maximo/mxapiwodetail",
+            ["Maximo:Rest:0:BaseUrl"] = "https://maximo.example",
+            ["Maximo:Rest:0:Secret"] = "maximo",
+            ["Maximo:ExportFolders:0:Name"] = "maximo-export/x",
+            ["Maximo:ExportFolders:0:Folder"] = "/exports",
+            ["Maximo:ExportFolders:0:Server:Protocol"] = "Ftp",
+            ["Maximo:ExportFolders:0:Server:Host"] = "ftp.example",
+            ["Maximo:ExportFolders:0:Server:UserName"] = "maximo",
+            ["Maximo:ExportFolders:0:Server:Secret"] = "maximo-export",
+        };
+        settings[key] = value;
+        using var provider = Build(settings);
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MaximoSourcesOptions>>().Value);
+
+        Assert.Contains(error.Failures, f => f.Contains("Kubernetes secret name", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_sftp_secret_with_neither_a_private_key_nor_a_password_fails_before_connecting()
+    {
+        var server = new RemoteServerOptions { Protocol = RemoteProtocol.Sftp, Host = "sftp.invalid", UserName = "maximo", Secret = "maximo-export", HostKeySha256 = "abc" };
+        var connector = new SftpRemoteFolderConnector(server, DictionarySecrets.One("maximo-export", "private-key-passphrase", "p"));
+
+        var error = await Assert.ThrowsAsync<SecretNotFoundException>(() => connector.ConnectAsync(CancellationToken.None));
+
+        Assert.Equal("maximo-export", error.Name);
+    }
+
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<ISecretProvider>(new DictionarySecrets([]));
+        services.AddSingleton<ISecretProvider>(new DictionarySecrets(new()));
         services.AddMaximoSources(configuration);
         return services.BuildServiceProvider();
     }

@@ -4,11 +4,20 @@ using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.Connectors.Maximo.Tests;
 
-/// <summary>Secrets from a dictionary, standing in for the Dapr secret store.</summary>
-internal sealed class DictionarySecrets(Dictionary<string, string> values) : ISecretProvider
+/// <summary>Secrets (a name with keys) from dictionaries, standing in for the Dapr secret store.</summary>
+internal sealed class DictionarySecrets(Dictionary<string, Dictionary<string, string>> secrets) : ISecretProvider
 {
-    public Task<string> GetSecretAsync(string name, CancellationToken cancellationToken) =>
-        values.TryGetValue(name, out var value) ? Task.FromResult(value) : throw new KeyNotFoundException(name);
+    public static DictionarySecrets One(string name, string key, string value) => new(new() { [name] = new() { [key] = value } });
+
+    public Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) =>
+        secrets.TryGetValue(name, out var values) && values.TryGetValue(key, out var value) && value.Length > 0
+            ? Task.FromResult(value)
+            : throw new SecretNotFoundException(name, key, "dictionary");
+
+    public Task<IReadOnlyDictionary<string, string>> GetSecretValuesAsync(string name, CancellationToken cancellationToken) =>
+        secrets.TryGetValue(name, out var values)
+            ? Task.FromResult<IReadOnlyDictionary<string, string>>(values)
+            : throw new SecretNotFoundException(name, key: null, "dictionary");
 }
 
 /// <summary>What one document looked like once the "host" read it.</summary>

@@ -195,18 +195,32 @@ public sealed class StateAndSecretsTests(RedisServer redis)
     }
 
     [Fact]
-    public async Task Nested_secrets_are_read_with_the_nested_separator()
+    public async Task The_repositorys_secret_store_answers_a_secret_with_its_keys_as_a_kubernetes_secret_would()
     {
+        // components/secretstore.yaml is multiValued: the top-level object "whatsapp" is one secret (filestore.go Init).
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
-            options.Secrets["whatsapp"] = new Dictionary<string, object> { ["app-secret"] = "s3cret" });
+            options.Secrets["whatsapp"] = new Dictionary<string, object> { ["app-secret"] = "s3cret", ["verify-token"] = "v" });
         using var client = (await environment.StartSidecarAsync("whatsapp-connector")).CreateClient();
 
-        var secret = await client.GetSecretAsync("secretstore", "whatsapp:app-secret");
+        var secret = await client.GetSecretAsync("secretstore", "whatsapp");
         var bulk = await client.GetBulkSecretAsync("secretstore");
 
-        Assert.Equal("s3cret", secret["whatsapp:app-secret"]);
-        Assert.Equal("s3cret", bulk["whatsapp:app-secret"]["whatsapp:app-secret"]);
-        await Assert.ThrowsAsync<DaprException>(() => client.GetSecretAsync("secretstore", "whatsapp:missing"));
+        Assert.Equal(new Dictionary<string, string> { ["app-secret"] = "s3cret", ["verify-token"] = "v" }, secret);
+        Assert.Equal("s3cret", bulk["whatsapp"]["app-secret"]);
+        Assert.Equal(string.Empty, bulk["redis-password"]["redis-password"]);
+    }
+
+    [Fact]
+    public async Task An_unknown_secret_is_an_internal_error_with_the_text_daprd_gives()
+    {
+        await using var environment = await DaprTestEnvironment.StartAsync(redis);
+        using var client = (await environment.StartSidecarAsync("whatsapp-connector")).CreateClient();
+
+        var exception = await Assert.ThrowsAsync<DaprException>(() => client.GetSecretAsync("secretstore", "whatsapp:app-secret"));
+
+        var rpc = Assert.IsType<global::Grpc.Core.RpcException>(exception.InnerException);
+        Assert.Equal(global::Grpc.Core.StatusCode.Internal, rpc.StatusCode);
+        Assert.Equal("failed getting secret with key whatsapp:app-secret from secret store secretstore: secret whatsapp:app-secret not found", rpc.Status.Detail);
     }
 
     [Fact]

@@ -177,8 +177,16 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
                 {
                     throw new InvalidOperationException($"{raw.SourceFile}: secret store '{storeName}' of '{raw.Name}' is not loaded for '{appId}'.");
                 }
-                metadata[key] = store.Get(reference.Key)
-                    ?? throw new InvalidOperationException($"{raw.SourceFile}: secret '{reference.Key}' for '{raw.Name}' is not in the secret store.");
+                // dapr pkg/runtime/processor/secret/secret.go ProcessResource: GetSecret(name), then the key (the name when
+                // no key is given); a missing secret or an empty value is logged and the field is left out, not an error.
+                if (store.GetSecret(reference.Name) is { } secret && secret.TryGetValue(reference.Key, out var value) && value.Length > 0)
+                {
+                    metadata[key] = value;
+                }
+                else
+                {
+                    Options.Log?.Invoke($"{raw.Name}: secretKeyRef {reference.Name}/{reference.Key} not found in '{storeName}'; '{key}' is left unset (as daprd does).");
+                }
             }
             var spec = new ComponentSpec(raw.Name, raw.Type, raw.Version, metadata, raw.Scopes, raw.SourceFile);
             if (raw.Type == SupportedComponentTypes.LocalFileSecrets)

@@ -21,8 +21,9 @@ public sealed class DaprTestOptions
     public Dictionary<string, Dictionary<string, string>> MetadataOverrides { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Secrets the local file secret store serves, as the nested JSON object secrets.json holds. Written to
-    /// <see cref="SecretsFilePath"/> in the copy, where the README has a developer create it; the copied
+    /// The content of secrets.json for the local file secret store. With the repository's store (multiValued "true")
+    /// each entry is one secret: a string (one key, the secret's own name) or an object whose members are its keys.
+    /// Written to <see cref="SecretsFilePath"/> in the copy, where the README has a developer create it; the copied
     /// secretstore.yaml must point there from every appDirPath, or the sidecar fails to start as daprd would.
     /// </summary>
     public Dictionary<string, object> Secrets { get; } = new(StringComparer.Ordinal) { ["redis-password"] = string.Empty };

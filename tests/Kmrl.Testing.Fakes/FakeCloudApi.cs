@@ -19,7 +19,7 @@ namespace Kmrl.Testing.Fakes;
 /// </summary>
 public sealed class FakeCloudApi : IAsyncDisposable
 {
-    /// <summary>The bearer the fake accepts; put it in the connector's secret store as <c>whatsapp:access-token</c>.</summary>
+    /// <summary>The bearer the fake accepts; put it in the connector's secret store as key <c>access-token</c> of the secret <c>whatsapp</c>.</summary>
     public const string AccessToken = "EAAG-test-access-token";
 
     public static readonly TimeSpan UrlLifetime = TimeSpan.FromMinutes(5);

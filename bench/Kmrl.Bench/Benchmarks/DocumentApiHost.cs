@@ -47,10 +47,7 @@ public sealed class DocumentApiHost : IAsyncDisposable
             Environment.SetEnvironmentVariable(ContentRootVariable, Path.Combine(RepositoryPaths.Root, "services", "Kmrl.DocumentApi"));
         }
         var environment = await DaprTestEnvironment.StartAsync(context.Redis, options =>
-            options.Secrets["document-api"] = new Dictionary<string, object>
-            {
-                ["api-keys"] = new Dictionary<string, object> { ["bench"] = ApiKey + ";upload,read" },
-            });
+            options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["bench"] = ApiKey + ";upload,read" });
         try
         {
             var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);

@@ -64,14 +64,14 @@ public sealed class P3NoChangePoll : IBenchmark
                 Port = dovecot.Port,
                 Tls = ImapTlsMode.None,
                 UserName = user,
-                SecretName = "email:bench:password",
+                Secret = "email-bench",
                 Folders = [folder],
                 PostProcessing = PostProcessing.Leave,
                 UseIdle = false,
             };
             var ours = new ByteCounter();
             var connector = new ImapConnector(new CountingImapClientFactory(ours),
-                new StaticSecretProvider(new Dictionary<string, string> { ["email:bench:password"] = dovecot.Users[user] }));
+                new StaticSecretProvider("email-bench", new Dictionary<string, string> { ["password"] = dovecot.Users[user] }));
             var source = new ImapFolderSource(mailbox, folder, new EmailConnectorOptions(), connector, NullLogger<ImapFolderSource>.Instance);
 
             var clock = Stopwatch.StartNew();
@@ -138,11 +138,11 @@ public sealed class P3NoChangePoll : IBenchmark
                 Host = proxy.Host,
                 Port = proxy.Port,
                 UserName = ftp.User,
-                PasswordSecret = "maximo:ftp-password",
+                Secret = "maximo-export",
                 Timeout = TimeSpan.FromSeconds(60),
             };
             var connector = new FtpRemoteFolderConnector(server,
-                new StaticSecretProvider(new Dictionary<string, string> { ["maximo:ftp-password"] = ftp.Password }),
+                new StaticSecretProvider("maximo-export", new Dictionary<string, string> { ["password"] = ftp.Password }),
                 NullLoggerFactory.Instance, TimeProvider.System);
             var source = new ExportFolderSource(new ExportFolderOptions { Name = "exports", Server = server, Folder = "/exports" },
                 connector, NullLogger<ExportFolderSource>.Instance);

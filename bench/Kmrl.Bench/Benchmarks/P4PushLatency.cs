@@ -68,7 +68,7 @@ public sealed class P4PushLatency : IBenchmark
 
             const string user = "bob";
             await using var environment = await DaprTestEnvironment.StartAsync(context.Redis, options =>
-                options.Secrets["email"] = new Dictionary<string, object> { ["bench"] = new Dictionary<string, object> { ["password"] = dovecot.Users[user] } });
+                options.Secrets["email-bench"] = new Dictionary<string, object> { ["password"] = dovecot.Users[user] });
             var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
             await using var app = await ConnectorApps.StartEmailAsync(sidecar, new Dictionary<string, string>
             {
@@ -77,7 +77,7 @@ public sealed class P4PushLatency : IBenchmark
                 ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
                 ["Email:Mailboxes:0:Tls"] = "None",
                 ["Email:Mailboxes:0:UserName"] = user,
-                ["Email:Mailboxes:0:SecretName"] = "email:bench:password",
+                ["Email:Mailboxes:0:Secret"] = "email-bench",
                 ["Email:Mailboxes:0:Folders:0"] = "INBOX",
                 ["Email:Mailboxes:0:PostProcessing"] = "Leave",
             });

@@ -20,7 +20,7 @@ public sealed class ImapConnector(IImapClientFactory clients, ISecretProvider se
                 _ => SecureSocketOptions.SslOnConnect,
             };
             await client.ConnectAsync(mailbox.Host, mailbox.Port, socketOptions, cancellationToken);
-            var secret = await secrets.GetSecretAsync(mailbox.SecretName, cancellationToken);
+            var secret = await secrets.GetSecretAsync(mailbox.Secret, mailbox.SecretKey, cancellationToken);
             if (mailbox.Auth == ImapAuthKind.OAuth2)
             {
                 await client.AuthenticateAsync(new SaslMechanismOAuth2(mailbox.UserName, secret), cancellationToken);

@@ -1,3 +1,5 @@
+using Kmrl.Contracts;
+
 namespace Kmrl.Connectors.Email.Options;
 
 /// <summary>Configuration section <c>Email</c>: the mailboxes this connector reads.</summary>
@@ -40,8 +42,14 @@ public sealed class MailboxOptions
 
     public ImapAuthKind Auth { get; set; } = ImapAuthKind.Password;
 
-    /// <summary>Name of the password or OAuth2 access token in the Dapr secret store, e.g. <c>email:ops-mailbox:password</c>.</summary>
-    public string SecretName { get; set; } = string.Empty;
+    /// <summary>
+    /// The mailbox's secret in the Dapr secret store, e.g. <c>email-ops-mailbox</c>: key <c>password</c> for Auth
+    /// Password, <c>oauth2-token</c> (an access token) for OAuth2.
+    /// </summary>
+    public string Secret { get; set; } = string.Empty;
+
+    /// <summary>The key of <see cref="Secret"/> that <see cref="Auth"/> signs in with.</summary>
+    public string SecretKey => Auth == ImapAuthKind.OAuth2 ? DaprNames.Secrets.MailboxKeys.OAuth2Token : DaprNames.Secrets.MailboxKeys.Password;
 
     public PostProcessing PostProcessing { get; set; } = PostProcessing.Leave;
 

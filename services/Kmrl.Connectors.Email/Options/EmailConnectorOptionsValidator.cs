@@ -1,3 +1,4 @@
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.Email.Options;
@@ -54,9 +55,13 @@ public sealed class EmailConnectorOptionsValidator : IValidateOptions<EmailConne
             {
                 failures.Add($"{at}:UserName is required.");
             }
-            if (string.IsNullOrWhiteSpace(mailbox.SecretName))
+            if (string.IsNullOrWhiteSpace(mailbox.Secret))
             {
-                failures.Add($"{at}:SecretName is required (the password or OAuth2 token in the secret store).");
+                failures.Add($"{at}:Secret is required (the secret holding the mailbox's password or OAuth2 token).");
+            }
+            else if (!SecretNames.IsValidName(mailbox.Secret))
+            {
+                failures.Add($"{at}:Secret must be a Kubernetes secret name: lowercase letters, digits, '-' and '.' (no ':'), e.g. 'email-ops-mailbox'.");
             }
             var folders = mailbox.EffectiveFolders;
             if (folders.Any(string.IsNullOrWhiteSpace) || folders.Distinct(StringComparer.Ordinal).Count() != folders.Count)

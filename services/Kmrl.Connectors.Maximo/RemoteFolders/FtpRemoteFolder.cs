@@ -1,5 +1,6 @@
 using System.Net;
 using Kmrl.Connectors.Maximo.Ftp;
+using Kmrl.Contracts;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,7 @@ public sealed class FtpRemoteFolderConnector(
 
     public async Task<IRemoteFolder> ConnectAsync(CancellationToken cancellationToken)
     {
-        var password = await secrets.GetSecretAsync(server.PasswordSecret!, cancellationToken);
+        var password = await secrets.GetSecretAsync(server.Secret, DaprNames.Secrets.RemoteServerKeys.Password, cancellationToken);
         var options = new FtpClientOptions
         {
             Host = server.Host,

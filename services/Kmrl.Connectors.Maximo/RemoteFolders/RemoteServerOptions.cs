@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.Connectors.Maximo.RemoteFolders;
 
@@ -24,14 +25,13 @@ public sealed class RemoteServerOptions : IValidatableObject
     [Required]
     public string UserName { get; set; } = string.Empty;
 
-    /// <summary>Secret holding the password (FTP/FTPS, or SFTP password login).</summary>
-    public string? PasswordSecret { get; set; }
-
-    /// <summary>Secret holding an OpenSSH/PEM private key for SFTP.</summary>
-    public string? PrivateKeySecret { get; set; }
-
-    /// <summary>Secret holding the private key's passphrase, if it has one.</summary>
-    public string? PrivateKeyPassphraseSecret { get; set; }
+    /// <summary>
+    /// The server's secret in the secret store (e.g. <c>maximo-export</c>): key <c>password</c> (FTP/FTPS, or SFTP
+    /// password login), or for SFTP <c>private-key</c> (OpenSSH/PEM) with an optional <c>private-key-passphrase</c>.
+    /// </summary>
+    [Required]
+    [SecretName]
+    public string Secret { get; set; } = string.Empty;
 
     /// <summary>FTPS: SHA-256 thumbprint of the server certificate to pin; empty = validate against the system CAs.</summary>
     public string? PinnedCertificateSha256 { get; set; }
@@ -55,14 +55,6 @@ public sealed class RemoteServerOptions : IValidatableObject
             {
                 yield return new ValidationResult("SFTP needs HostKeySha256: an unpinned host key would trust any server.", [nameof(HostKeySha256)]);
             }
-            if (string.IsNullOrWhiteSpace(PrivateKeySecret) && string.IsNullOrWhiteSpace(PasswordSecret))
-            {
-                yield return new ValidationResult("SFTP needs PrivateKeySecret or PasswordSecret.", [nameof(PrivateKeySecret)]);
-            }
-        }
-        else if (string.IsNullOrWhiteSpace(PasswordSecret))
-        {
-            yield return new ValidationResult("FTP needs PasswordSecret.", [nameof(PasswordSecret)]);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Kmrl.Contracts;
 using Kmrl.ServiceDefaults.Secrets;
 using Renci.SshNet;
 
@@ -15,20 +16,23 @@ public sealed class SftpRemoteFolderConnector(RemoteServerOptions server, ISecre
     {
         var methods = new List<AuthenticationMethod>();
         var keys = new List<PrivateKeyFile>();
-        if (!string.IsNullOrWhiteSpace(server.PrivateKeySecret))
+        // One read gives every key of the server's secret: the keys present choose the login, no lookup that misses.
+        var values = await secrets.GetSecretValuesAsync(server.Secret, cancellationToken);
+        if (Present(values, DaprNames.Secrets.RemoteServerKeys.PrivateKey) is { } pem)
         {
-            var pem = await secrets.GetSecretAsync(server.PrivateKeySecret, cancellationToken);
-            var passphrase = string.IsNullOrWhiteSpace(server.PrivateKeyPassphraseSecret)
-                ? null
-                : await secrets.GetSecretAsync(server.PrivateKeyPassphraseSecret, cancellationToken);
+            var passphrase = Present(values, DaprNames.Secrets.RemoteServerKeys.PrivateKeyPassphrase);
             using var keyStream = new MemoryStream(Encoding.UTF8.GetBytes(pem));
             keys.Add(new PrivateKeyFile(keyStream, passphrase));
             methods.Add(new PrivateKeyAuthenticationMethod(server.UserName, [.. keys]));
         }
-        if (!string.IsNullOrWhiteSpace(server.PasswordSecret))
+        if (Present(values, DaprNames.Secrets.RemoteServerKeys.Password) is { } password)
         {
-            var password = await secrets.GetSecretAsync(server.PasswordSecret, cancellationToken);
             methods.Add(new PasswordAuthenticationMethod(server.UserName, password));
+        }
+        if (methods.Count == 0)
+        {
+            throw new SecretNotFoundException(server.Secret,
+                $"{DaprNames.Secrets.RemoteServerKeys.PrivateKey} or {DaprNames.Secrets.RemoteServerKeys.Password}", DaprNames.Components.SecretStore);
         }
         var connection = new Renci.SshNet.ConnectionInfo(server.Host, Port, server.UserName, [.. methods]) { Timeout = server.Timeout };
         var client = new SftpClient(connection) { OperationTimeout = server.Timeout };
@@ -60,6 +64,9 @@ public sealed class SftpRemoteFolderConnector(RemoteServerOptions server, ISecre
         }
         return text.TrimEnd('=');
     }
+
+    private static string? Present(IReadOnlyDictionary<string, string> values, string key) =>
+        values.TryGetValue(key, out var value) && !string.IsNullOrEmpty(value) ? value : null;
 }
 
 internal sealed class SftpRemoteFolder(SftpClient client, IReadOnlyList<PrivateKeyFile> keys) : IRemoteFolder

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Kmrl.Contracts;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Logging;
 
@@ -89,12 +90,12 @@ public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider sec
     {
         if (options.AuthMode == MaximoAuthMode.ApiKey)
         {
-            request.Headers.Add("apikey", await secrets.GetSecretAsync(options.Secret, "apikey", cancellationToken));
+            request.Headers.Add("apikey", await secrets.GetSecretAsync(options.Secret, DaprNames.Secrets.MaximoRestKeys.ApiKey, cancellationToken));
         }
         else
         {
-            var user = await secrets.GetSecretAsync(options.Secret, "username", cancellationToken);
-            var password = await secrets.GetSecretAsync(options.Secret, "password", cancellationToken);
+            var user = await secrets.GetSecretAsync(options.Secret, DaprNames.Secrets.MaximoRestKeys.UserName, cancellationToken);
+            var password = await secrets.GetSecretAsync(options.Secret, DaprNames.Secrets.MaximoRestKeys.Password, cancellationToken);
             request.Headers.Add("maxauth", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
         }
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.Connectors.Maximo.Rest;
 
@@ -28,9 +29,11 @@ public sealed class MaximoRestOptions : IValidatableObject
     public string? ApiPath { get; set; }
 
     /// <summary>
-    /// Secret in the secret store: key <c>apikey</c> for ApiKey; keys <c>username</c> and <c>password</c> for MaxAuth.
+    /// The server's secret in the secret store (e.g. <c>maximo</c>): key <c>apikey</c> for ApiKey; keys
+    /// <c>username</c> and <c>password</c> for MaxAuth.
     /// </summary>
     [Required]
+    [SecretName]
     public string Secret { get; set; } = string.Empty;
 
     [Required]

@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Identity;
+using Kmrl.Contracts;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 using Microsoft.Kiota.Abstractions.Authentication;
@@ -34,9 +35,9 @@ public sealed class ClientSecretTokenProvider(ISecretProvider secrets, IOptions<
     private async Task<ClientSecretCredential> CredentialAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var tenant = await secrets.GetSecretAsync(settings.TenantIdSecretName, cancellationToken);
-        var client = await secrets.GetSecretAsync(settings.ClientIdSecretName, cancellationToken);
-        var secret = await secrets.GetSecretAsync(settings.ClientSecretSecretName, cancellationToken);
+        var tenant = await secrets.GetSecretAsync(settings.Secret, DaprNames.Secrets.SharePointKeys.TenantId, cancellationToken);
+        var client = await secrets.GetSecretAsync(settings.Secret, DaprNames.Secrets.SharePointKeys.ClientId, cancellationToken);
+        var secret = await secrets.GetSecretAsync(settings.Secret, DaprNames.Secrets.SharePointKeys.ClientSecret, cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Connectors.WhatsApp.Webhooks;
+using Kmrl.Contracts;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +33,7 @@ public static class WhatsAppWebhookApi
         var mode = request.Query["hub.mode"].ToString();
         var token = request.Query["hub.verify_token"].ToString();
         var challenge = request.Query["hub.challenge"].ToString();
-        var expected = await secrets.GetSecretAsync(options.Value.VerifyTokenSecretName, cancellationToken);
+        var expected = await secrets.GetSecretAsync(options.Value.Secret, DaprNames.Secrets.WhatsAppKeys.VerifyToken, cancellationToken);
 
         // Hashing first gives equal lengths, so not even the token's length leaks through timing.
         var tokenMatches = CryptographicOperations.FixedTimeEquals(
@@ -70,7 +71,7 @@ public static class WhatsAppWebhookApi
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Webhook body too large");
         }
 
-        var appSecret = await secrets.GetSecretAsync(options.Value.AppSecretSecretName, cancellationToken);
+        var appSecret = await secrets.GetSecretAsync(options.Value.Secret, DaprNames.Secrets.WhatsAppKeys.AppSecret, cancellationToken);
         if (!WebhookSignature.IsValid(body, request.Headers[WebhookSignature.HeaderName].ToString() is { Length: > 0 } h ? h : null,
                 Encoding.UTF8.GetBytes(appSecret)))
         {

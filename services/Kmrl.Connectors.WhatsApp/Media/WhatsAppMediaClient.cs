@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Kmrl.Contracts;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 
@@ -60,7 +61,7 @@ public sealed class WhatsAppMediaClient(HttpClient http, ISecretProvider secrets
 
     private async Task<HttpRequestMessage> AuthorizedAsync(HttpMethod method, Uri url, CancellationToken cancellationToken)
     {
-        var token = await secrets.GetSecretAsync(options.Value.AccessTokenSecretName, cancellationToken);
+        var token = await secrets.GetSecretAsync(options.Value.Secret, DaprNames.Secrets.WhatsAppKeys.AccessToken, cancellationToken);
         var request = new HttpRequestMessage(method, url);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return request;

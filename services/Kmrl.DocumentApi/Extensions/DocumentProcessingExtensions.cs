@@ -34,7 +34,6 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<IStateStore, DaprStateStore>();
         services.AddSingleton<ICatalog, StateStoreCatalog>();
         services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
-        services.AddSingleton<ISecretProvider, DaprSecretProvider>();
         services.AddSingleton<IApiKeyStore, SecretStoreApiKeyStore>();
         services.AddDocumentContentStore(builder.Configuration);
 

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Kmrl.Contracts;
+using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.DocumentApi.Extensions;
 
@@ -91,9 +93,10 @@ public sealed class ApiSecurityOptions
 {
     public const string Section = "DocumentApi:Security";
 
-    /// <summary>Prefix of the API-key secrets: "<prefix><client>" = "key;role,role".</summary>
+    /// <summary>The secret holding the API keys: each of its keys is a client, the value "key;role,role".</summary>
     [Required]
-    public string ApiKeySecretPrefix { get; set; } = "document-api:api-keys:";
+    [SecretName]
+    public string ApiKeysSecret { get; set; } = DaprNames.Secrets.DocumentApiApiKeys;
 
     [Range(1, 86_400)]
     public int ApiKeyCacheSeconds { get; set; } = 300;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Kmrl.DocumentApi.Extensions;
-using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Security;
@@ -21,14 +21,21 @@ public interface IApiKeyStore
 }
 
 /// <summary>
-/// API keys from the secret store: "document-api:api-keys:&lt;client&gt;" = "key;upload,read". Cached for a few
-/// minutes, so a rotated key is picked up without a restart and the store is not read per request.
+/// API keys from one secret (<see cref="ApiSecurityOptions.ApiKeysSecret"/>): each key of it is a client, its value
+/// "key;upload,read". Read with GetSecret, never BulkGet, which on Kubernetes would hand this app every Secret of the
+/// namespace. Cached for a few minutes, so a rotated key is picked up without a restart and the store is not read per
+/// request. A missing secret means no clients (every request 401) and is asked again on the next request, after the
+/// secret provider's short negative cache.
 /// </summary>
-public sealed class SecretStoreApiKeyStore(ISecretProvider secrets, TimeProvider time, IOptions<ApiSecurityOptions> options) : IApiKeyStore
+public sealed partial class SecretStoreApiKeyStore(
+    ISecretProvider secrets, TimeProvider time, IOptions<ApiSecurityOptions> options, ILogger<SecretStoreApiKeyStore> logger) : IApiKeyStore
 {
+    /// <summary>How long a missing API-key secret is believed before it is asked for again.</summary>
+    public static readonly TimeSpan MissingSecretRetry = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private IReadOnlyList<(byte[] KeyHash, ApiClient Client)> _clients = [];
-    private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _validUntil = DateTimeOffset.MinValue;
 
     public async Task<ApiClient?> FindAsync(string presentedKey, CancellationToken cancellationToken)
     {
@@ -43,16 +50,16 @@ public sealed class SecretStoreApiKeyStore(ISecretProvider secrets, TimeProvider
         return found;
     }
 
-    public static IReadOnlyList<(byte[] KeyHash, ApiClient Client)> Parse(IReadOnlyDictionary<string, string> secrets, string prefix) =>
-        secrets
-            .Where(s => s.Key.StartsWith(prefix, StringComparison.Ordinal) && s.Key.Length > prefix.Length)
+    /// <summary>One client per key of the secret: the key is the client's name, the value "key;role,role".</summary>
+    public static IReadOnlyList<(byte[] KeyHash, ApiClient Client)> Parse(IReadOnlyDictionary<string, string> secret) =>
+        secret
             .Select(s =>
             {
                 var parts = s.Value.Split(';', 2);
                 var roles = parts.Length > 1
                     ? parts[1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase)
                     : new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                return (Key: parts[0].Trim(), Client: new ApiClient(s.Key[prefix.Length..], roles));
+                return (Key: parts[0].Trim(), Client: new ApiClient(s.Key, roles));
             })
             // A key shorter than 16 characters is a placeholder or a mistake, not a credential.
             .Where(c => c.Key.Length >= 16)
@@ -61,14 +68,22 @@ public sealed class SecretStoreApiKeyStore(ISecretProvider secrets, TimeProvider
 
     private async Task<IReadOnlyList<(byte[] KeyHash, ApiClient Client)>> ClientsAsync(CancellationToken cancellationToken)
     {
-        var ttl = TimeSpan.FromSeconds(options.Value.ApiKeyCacheSeconds);
-        if (time.GetUtcNow() - _loadedAt < ttl) return _clients;
+        if (time.GetUtcNow() < _validUntil) return _clients;
         await _refresh.WaitAsync(cancellationToken);
         try
         {
-            if (time.GetUtcNow() - _loadedAt < ttl) return _clients;
-            _clients = Parse(await secrets.GetAllAsync(cancellationToken), options.Value.ApiKeySecretPrefix);
-            _loadedAt = time.GetUtcNow();
+            if (time.GetUtcNow() < _validUntil) return _clients;
+            try
+            {
+                _clients = Parse(await secrets.GetSecretValuesAsync(options.Value.ApiKeysSecret, cancellationToken));
+                _validUntil = time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.ApiKeyCacheSeconds);
+            }
+            catch (SecretNotFoundException exception)
+            {
+                LogNoApiKeys(exception, options.Value.ApiKeysSecret);
+                _clients = [];
+                _validUntil = time.GetUtcNow() + MissingSecretRetry;
+            }
             return _clients;
         }
         finally
@@ -76,4 +91,7 @@ public sealed class SecretStoreApiKeyStore(ISecretProvider secrets, TimeProvider
             _refresh.Release();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No API keys: the secret {Secret} cannot be read from the secret store, so every request is refused")]
+    private partial void LogNoApiKeys(Exception exception, string secret);
 }

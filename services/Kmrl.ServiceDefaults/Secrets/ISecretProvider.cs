@@ -1,21 +1,30 @@
 namespace Kmrl.ServiceDefaults.Secrets;
 
-/// <summary>Reads a named secret (a password, a token, an API key) from wherever the deployment keeps them.</summary>
+/// <summary>
+/// Reads credentials (passwords, tokens, API keys) from the deployment's secret store. A secret is a name with keys,
+/// as a Kubernetes Secret is; callers ask for the final (name, key), so a lookup is one read and never a guess.
+/// </summary>
 public interface ISecretProvider
 {
-    /// <summary>The secret's value; throws <see cref="SecretNotFoundException"/> when it is missing or empty.</summary>
-    Task<string> GetSecretAsync(string name, CancellationToken cancellationToken);
+    /// <summary>One key of a secret; throws <see cref="SecretNotFoundException"/> when the secret or the key is missing or empty.</summary>
+    Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// One key of a multi-key secret (a Kubernetes secret with <c>username</c> and <c>password</c>). A file store
-    /// flattens nested JSON with ":", so there the same value is the secret named <c>name:key</c>.
-    /// </summary>
-    Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) =>
-        GetSecretAsync(name + ":" + key, cancellationToken);
+    /// <summary>Every key of one secret (e.g. one key per API client); throws <see cref="SecretNotFoundException"/> when it does not exist.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetSecretValuesAsync(string name, CancellationToken cancellationToken);
 }
 
-public sealed class SecretNotFoundException(string name, string store)
-    : Exception($"Secret '{name}' is missing or empty in the Dapr secret store '{store}'.")
+public sealed class SecretNotFoundException : Exception
 {
-    public string Name { get; } = name;
+    public SecretNotFoundException(string name, string? key, string store, Exception? innerException = null)
+        : base(key is null
+            ? $"Secret '{name}' is missing in the Dapr secret store '{store}'."
+            : $"Key '{key}' of secret '{name}' is missing or empty in the Dapr secret store '{store}'.", innerException)
+    {
+        Name = name;
+        Key = key;
+    }
+
+    public string Name { get; }
+
+    public string? Key { get; }
 }

@@ -78,7 +78,7 @@ public sealed class ImapTestContext(DovecotImapServer dovecot, string user = "al
     public EmailConnectorOptions Options { get; } = new() { FetchChunkSize = 256 * 1024 };
 
     public ImapConnector Connector =>
-        new(Clients, new InMemorySecrets(new Dictionary<string, string> { [$"email:{user}:password"] = dovecot.Users[user] }));
+        new(Clients, InMemorySecrets.One($"email-{user}", "password", dovecot.Users[user]));
 
     public MailboxOptions Mailbox(string folder, Action<MailboxOptions>? configure = null)
     {
@@ -90,7 +90,7 @@ public sealed class ImapTestContext(DovecotImapServer dovecot, string user = "al
             Tls = ImapTlsMode.None,
             UserName = user,
             Folders = [folder],
-            SecretName = $"email:{user}:password",
+            Secret = $"email-{user}",
         };
         configure?.Invoke(mailbox);
         return mailbox;

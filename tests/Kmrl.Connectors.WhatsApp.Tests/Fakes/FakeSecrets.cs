@@ -8,15 +8,26 @@ public sealed class FakeSecrets : ISecretProvider
     public const string AppSecret = "app-secret-for-tests";
     public const string VerifyToken = "kmrl-verify-token";
 
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal)
+    /// <summary>The one secret the connector reads by default: <c>whatsapp</c> with its three keys.</summary>
+    private readonly Dictionary<string, Dictionary<string, string>> _secrets = new(StringComparer.Ordinal)
     {
-        ["whatsapp:access-token"] = AccessToken,
-        ["whatsapp:app-secret"] = AppSecret,
-        ["whatsapp:verify-token"] = VerifyToken,
+        ["whatsapp"] = new(StringComparer.Ordinal)
+        {
+            ["access-token"] = AccessToken,
+            ["app-secret"] = AppSecret,
+            ["verify-token"] = VerifyToken,
+        },
     };
 
-    public Task<string> GetSecretAsync(string name, CancellationToken cancellationToken) =>
-        Task.FromResult(_values[name]);
+    public Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) =>
+        _secrets.TryGetValue(name, out var values) && values.TryGetValue(key, out var value)
+            ? Task.FromResult(value)
+            : throw new SecretNotFoundException(name, key, "fake");
+
+    public Task<IReadOnlyDictionary<string, string>> GetSecretValuesAsync(string name, CancellationToken cancellationToken) =>
+        _secrets.TryGetValue(name, out var values)
+            ? Task.FromResult<IReadOnlyDictionary<string, string>>(values)
+            : throw new SecretNotFoundException(name, key: null, "fake");
 }
 
 public sealed class RecordingSyncRequests : ISyncRequests

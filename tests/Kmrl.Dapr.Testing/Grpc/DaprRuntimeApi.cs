@@ -204,25 +204,38 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
         }
     }
 
+    /// <summary>
+    /// dapr pkg/api/universal/secrets.go GetSecret: the request's key is the secret's name, the response every key of
+    /// that secret; the store's error comes back as Internal "failed getting secret with key … from secret store …: …"
+    /// (pkg/api/errors secrets.go), here filestore.go's "secret &lt;name&gt; not found".
+    /// </summary>
     public Task<GetSecretResponse> GetSecret(GetSecretRequest request, ServerCallContext context)
     {
         var store = sidecar.SecretStore(request.StoreName);
-        var value = store.Get(request.Key)
-            ?? throw new RpcException(new Status(StatusCode.Internal, $"failed getting secret with key {request.Key} from secret store {request.StoreName}: secret {request.Key} not found"));
+        var secret = store.GetSecret(request.Key)
+            ?? throw new RpcException(new Status(StatusCode.Internal,
+                $"failed getting secret with key {request.Key} from secret store {request.StoreName}: secret {request.Key} not found"));
         var response = new GetSecretResponse();
-        response.Data.Add(request.Key, value);
+        foreach (var (key, value) in secret)
+        {
+            response.Data.Add(key, value);
+        }
         return Task.FromResult(response);
     }
 
+    /// <summary>GetBulkSecret: every secret of the store with its keys (no secret scopes are modelled).</summary>
     public Task<GetBulkSecretResponse> GetBulkSecret(GetBulkSecretRequest request, ServerCallContext context)
     {
         var store = sidecar.SecretStore(request.StoreName);
         var response = new GetBulkSecretResponse();
-        foreach (var (key, value) in store.All)
+        foreach (var (name, keys) in store.BulkGetSecret())
         {
             var secret = new SecretResponse();
-            secret.Secrets.Add(key, value);
-            response.Data.Add(key, secret);
+            foreach (var (key, value) in keys)
+            {
+                secret.Secrets.Add(key, value);
+            }
+            response.Data.Add(name, secret);
         }
         return Task.FromResult(response);
     }

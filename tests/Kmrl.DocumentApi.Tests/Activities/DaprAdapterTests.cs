@@ -1,11 +1,15 @@
 using System.Text.Json;
 using Kmrl.Contracts;
+using Kmrl.Dapr.Testing;
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.Dapr.Testing;
+using Kmrl.DocumentApi.Extensions;
+using Kmrl.DocumentApi.Security;
+using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Testing.Servers;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Kmrl.DocumentApi.Tests.Activities;
@@ -20,11 +24,8 @@ public sealed class DaprAdapterTests(RedisServer redis) : IClassFixture<RedisSer
     {
         _environment = await DaprTestEnvironment.StartAsync(redis, options =>
         {
-            options.Secrets["document-api"] = new Dictionary<string, object>
-            {
-                ["api-keys"] = new Dictionary<string, object> { ["kmrl-portal"] = "portal-key-0123456789abcdef;upload,read" },
-            };
-            options.Secrets["maximo"] = new Dictionary<string, object> { ["api-key"] = "m" };
+            options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["kmrl-portal"] = "portal-key-0123456789abcdef;upload,read" };
+            options.Secrets["maximo"] = new Dictionary<string, object> { ["apikey"] = "maximo-key-0123456789abcdef" };
         });
         _dapr = (await _environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi)).CreateClient();
     }
@@ -146,13 +147,16 @@ public sealed class DaprAdapterTests(RedisServer redis) : IClassFixture<RedisSer
     }
 
     [Fact]
-    public async Task Secrets_from_the_local_file_store_are_flattened_to_their_names()
+    public async Task Api_keys_come_from_the_one_secret_named_for_them_through_the_repositorys_secret_store()
     {
-        // secretstores.local.file with nestedSeparator ":" returns each flattened name as its own secret.
+        // components/secretstore.yaml is multiValued: "document-api-api-keys" is one secret, each key a client.
+        var time = new FakeTimeProvider();
+        var store = new SecretStoreApiKeyStore(new DaprSecretProvider(_dapr, time), time,
+            Microsoft.Extensions.Options.Options.Create(new ApiSecurityOptions()), NullLogger<SecretStoreApiKeyStore>.Instance);
 
-        var secrets = await new DaprSecretProvider(_dapr).GetAllAsync(CancellationToken.None);
+        var portal = await store.FindAsync("portal-key-0123456789abcdef", CancellationToken.None);
 
-        Assert.Equal("portal-key-0123456789abcdef;upload,read", secrets["document-api:api-keys:kmrl-portal"]);
-        Assert.Equal("m", secrets["maximo:api-key"]);
+        Assert.Equal("kmrl-portal", portal!.Name);
+        Assert.Null(await store.FindAsync("maximo-key-0123456789abcdef", CancellationToken.None));
     }
 }

@@ -1,5 +1,6 @@
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -28,14 +29,26 @@ public sealed class DocumentApiFactory : WebApplicationFactory<Program>
 
     private sealed class StaticSecrets : ISecretProvider
     {
-        public Task<IReadOnlyDictionary<string, string>> GetAllAsync(CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>
+        private static readonly Dictionary<string, Dictionary<string, string>> Secrets = new()
+        {
+            ["document-api-api-keys"] = new()
             {
-                ["document-api:api-keys:kmrl-portal"] = UploadKey + ";upload,read",
-                ["document-api:api-keys:records-office"] = ReadKey + ";read",
-                ["document-api:api-keys:placeholder"] = "short;upload,read",
-                ["redis-password"] = "not-an-api-key",
-            });
+                ["kmrl-portal"] = UploadKey + ";upload,read",
+                ["records-office"] = ReadKey + ";read",
+                ["placeholder"] = "short;upload,read",
+            },
+            ["redis-password"] = new() { ["redis-password"] = "not-an-api-key" },
+        };
+
+        public Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) =>
+            Secrets.TryGetValue(name, out var values) && values.TryGetValue(key, out var value)
+                ? Task.FromResult(value)
+                : throw new SecretNotFoundException(name, key, "static");
+
+        public Task<IReadOnlyDictionary<string, string>> GetSecretValuesAsync(string name, CancellationToken cancellationToken) =>
+            Secrets.TryGetValue(name, out var values)
+                ? Task.FromResult<IReadOnlyDictionary<string, string>>(values)
+                : throw new SecretNotFoundException(name, key: null, "static");
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

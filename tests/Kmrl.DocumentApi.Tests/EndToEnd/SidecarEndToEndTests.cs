@@ -100,10 +100,7 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
 
     private Task<DaprTestEnvironment> StartEnvironmentAsync() =>
         DaprTestEnvironment.StartAsync(redis, options =>
-            options.Secrets["document-api"] = new Dictionary<string, object>
-            {
-                ["api-keys"] = new Dictionary<string, object> { ["e2e"] = ApiKey + ";upload,read" },
-            });
+            options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["e2e"] = ApiKey + ";upload,read" });
 
     private static async Task<string> UploadAsync(HttpClient http, byte[] pdf, string name)
     {

@@ -1,6 +1,7 @@
 using Kmrl.DocumentApi.Extensions;
-using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Security;
+using Kmrl.ServiceDefaults.Secrets;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -8,16 +9,22 @@ namespace Kmrl.DocumentApi.Tests.Security;
 
 public sealed class ApiKeyStoreTests
 {
+    /// <summary>A store of named secrets that counts reads and refuses any bulk read.</summary>
     private sealed class MutableSecrets : ISecretProvider
     {
-        public Dictionary<string, string> Values { get; } = new();
+        public Dictionary<string, Dictionary<string, string>> Secrets { get; } = new(StringComparer.Ordinal);
 
-        public int Reads { get; private set; }
+        public List<string> Reads { get; } = [];
 
-        public Task<IReadOnlyDictionary<string, string>> GetAllAsync(CancellationToken cancellationToken)
+        public Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("API keys are read as one whole secret.");
+
+        public Task<IReadOnlyDictionary<string, string>> GetSecretValuesAsync(string name, CancellationToken cancellationToken)
         {
-            Reads++;
-            return Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>(Values));
+            Reads.Add(name);
+            return Secrets.TryGetValue(name, out var values)
+                ? Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>(values))
+                : throw new SecretNotFoundException(name, key: null, "test");
         }
     }
 
@@ -26,14 +33,18 @@ public sealed class ApiKeyStoreTests
     private readonly SecretStoreApiKeyStore _store;
 
     public ApiKeyStoreTests() =>
-        _store = new SecretStoreApiKeyStore(_secrets, _time, Options.Create(new ApiSecurityOptions { ApiKeyCacheSeconds = 300 }));
+        _store = new SecretStoreApiKeyStore(_secrets, _time, Options.Create(new ApiSecurityOptions { ApiKeyCacheSeconds = 300 }),
+            NullLogger<SecretStoreApiKeyStore>.Instance);
 
     [Fact]
-    public async Task A_key_maps_to_its_client_and_roles()
+    public async Task Each_key_of_the_api_keys_secret_is_a_client_with_its_roles()
     {
-        _secrets.Values["document-api:api-keys:kmrl-portal"] = "portal-key-0123456789abcdef; upload , read";
-        _secrets.Values["document-api:api-keys:records"] = "records-key-0123456789abcdef;read";
-        _secrets.Values["maximo:api-key"] = "maximo-key-0123456789abcdef";
+        _secrets.Secrets["document-api-api-keys"] = new()
+        {
+            ["kmrl-portal"] = "portal-key-0123456789abcdef; upload , read",
+            ["records"] = "records-key-0123456789abcdef;read",
+        };
+        _secrets.Secrets["maximo"] = new() { ["apikey"] = "maximo-key-0123456789abcdef" };
 
         var portal = await _store.FindAsync("portal-key-0123456789abcdef", CancellationToken.None);
         var records = await _store.FindAsync("records-key-0123456789abcdef", CancellationToken.None);
@@ -42,21 +53,45 @@ public sealed class ApiKeyStoreTests
         Assert.True(portal.Roles.SetEquals([ApiRoles.Upload, ApiRoles.Read]));
         Assert.True(records!.Roles.SetEquals([ApiRoles.Read]));
         Assert.Null(await _store.FindAsync("maximo-key-0123456789abcdef", CancellationToken.None));
+        Assert.Equal(["document-api-api-keys"], _secrets.Reads);
     }
 
     [Fact]
     public async Task Secrets_are_read_once_per_cache_period_and_a_rotated_key_works_after_it()
     {
-        _secrets.Values["document-api:api-keys:portal"] = "old-key-0123456789abcdef;upload";
+        _secrets.Secrets["document-api-api-keys"] = new() { ["portal"] = "old-key-0123456789abcdef;upload" };
         Assert.NotNull(await _store.FindAsync("old-key-0123456789abcdef", CancellationToken.None));
 
-        _secrets.Values["document-api:api-keys:portal"] = "new-key-0123456789abcdef;upload";
+        _secrets.Secrets["document-api-api-keys"]["portal"] = "new-key-0123456789abcdef;upload";
         Assert.Null(await _store.FindAsync("new-key-0123456789abcdef", CancellationToken.None));
-        Assert.Equal(1, _secrets.Reads);
+        Assert.Single(_secrets.Reads);
 
         _time.Advance(TimeSpan.FromSeconds(301));
         Assert.NotNull(await _store.FindAsync("new-key-0123456789abcdef", CancellationToken.None));
         Assert.Null(await _store.FindAsync("old-key-0123456789abcdef", CancellationToken.None));
-        Assert.Equal(2, _secrets.Reads);
+        Assert.Equal(2, _secrets.Reads.Count);
+    }
+
+    [Fact]
+    public async Task A_missing_api_keys_secret_means_no_clients_and_is_asked_again_after_a_short_while_not_per_request()
+    {
+        Assert.Null(await _store.FindAsync("portal-key-0123456789abcdef", CancellationToken.None));
+        Assert.Null(await _store.FindAsync("portal-key-0123456789abcdef", CancellationToken.None));
+        Assert.Single(_secrets.Reads);
+
+        _secrets.Secrets["document-api-api-keys"] = new() { ["portal"] = "portal-key-0123456789abcdef;read" };
+        _time.Advance(SecretStoreApiKeyStore.MissingSecretRetry + TimeSpan.FromSeconds(1));
+
+        Assert.NotNull(await _store.FindAsync("portal-key-0123456789abcdef", CancellationToken.None));
+        Assert.Equal(2, _secrets.Reads.Count);
+    }
+
+    [Fact]
+    public void The_default_secret_is_a_name_kubernetes_can_hold()
+    {
+        var options = new ApiSecurityOptions();
+
+        Assert.Equal("document-api-api-keys", options.ApiKeysSecret);
+        Assert.True(SecretNames.IsValidName(options.ApiKeysSecret));
     }
 }

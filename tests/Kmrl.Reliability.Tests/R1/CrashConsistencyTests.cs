@@ -52,11 +52,8 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
 
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
         {
-            options.Secrets["maximo"] = new Dictionary<string, object> { ["ftp-password"] = ftp.Password };
-            options.Secrets["document-api"] = new Dictionary<string, object>
-            {
-                ["api-keys"] = new Dictionary<string, object> { ["r1"] = ApiKey + ";upload,read" },
-            };
+            options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password };
+            options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["r1"] = ApiKey + ";upload,read" };
             options.Log = tail.Add;
         });
         try
@@ -188,7 +185,7 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
         ["Maximo:ExportFolders:0:Server:Host"] = ftp.Host,
         ["Maximo:ExportFolders:0:Server:Port"] = ftp.Port.ToString(CultureInfo.InvariantCulture),
         ["Maximo:ExportFolders:0:Server:UserName"] = ftp.User,
-        ["Maximo:ExportFolders:0:Server:PasswordSecret"] = "maximo:ftp-password",
+        ["Maximo:ExportFolders:0:Server:Secret"] = "maximo-export",
         // A killed replica's lock outlives it until its lease ends: the shortest lease the host accepts keeps the
         // wait after each kill short. Runs stop themselves 2 s before it ends and the next tick continues.
         ["Connector:LockLeaseDuration"] = "00:00:10",

@@ -50,10 +50,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
             AppId: DaprNames.AppIds.EmailConnector,
             ScheduleBinding: DaprNames.Bindings.EmailSchedule,
             SourceName: $"r2/{MailFolder}",
-            Secrets: options => options.Secrets["email"] = new Dictionary<string, object>
-            {
-                ["r2"] = new Dictionary<string, object> { ["password"] = dovecot.Users[MailUser] },
-            },
+            Secrets: options => options.Secrets["email-r2"] = new Dictionary<string, object> { ["password"] = dovecot.Users[MailUser] },
             StartConnectorAsync: async sidecar =>
             {
                 var app = await sidecar.StartAppAsync<email::Program>(new Dictionary<string, string>(FastFailure)
@@ -63,7 +60,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
                     ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
                     ["Email:Mailboxes:0:Tls"] = "None",
                     ["Email:Mailboxes:0:UserName"] = MailUser,
-                    ["Email:Mailboxes:0:SecretName"] = "email:r2:password",
+                    ["Email:Mailboxes:0:Secret"] = "email-r2",
                     ["Email:Mailboxes:0:Folders:0"] = MailFolder,
                     ["Email:Mailboxes:0:PostProcessing"] = "Leave",
                 });
@@ -85,7 +82,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
             AppId: DaprNames.AppIds.MaximoConnector,
             ScheduleBinding: DaprNames.Bindings.MaximoSchedule,
             SourceName: "r2-exports",
-            Secrets: options => options.Secrets["maximo"] = new Dictionary<string, object> { ["ftp-password"] = ftp.Password },
+            Secrets: options => options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password },
             StartConnectorAsync: async sidecar =>
             {
                 var app = await sidecar.StartAppAsync<maximo::Program>(new Dictionary<string, string>(FastFailure)
@@ -97,7 +94,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
                     ["Maximo:ExportFolders:0:Server:Host"] = ftp.Host,
                     ["Maximo:ExportFolders:0:Server:Port"] = ftp.Port.ToString(CultureInfo.InvariantCulture),
                     ["Maximo:ExportFolders:0:Server:UserName"] = ftp.User,
-                    ["Maximo:ExportFolders:0:Server:PasswordSecret"] = "maximo:ftp-password",
+                    ["Maximo:ExportFolders:0:Server:Secret"] = "maximo-export",
                 });
                 return new RunningConnector(app.ClientOptions.BaseAddress, app);
             },

@@ -51,14 +51,11 @@ public sealed class DocumentApiHost : IAsyncDisposable
         {
             options.Log = log;
             options.AppApiToken = appApiToken;
-            options.Secrets["document-api"] = new Dictionary<string, object>
+            options.Secrets["document-api-api-keys"] = new Dictionary<string, object>
             {
-                ["api-keys"] = new Dictionary<string, object>
-                {
-                    ["portal"] = UploadReadKey + ";upload,read",
-                    ["auditor"] = ReadOnlyKey + ";read",
-                    ["scanner"] = UploadOnlyKey + ";upload",
-                },
+                ["portal"] = UploadReadKey + ";upload,read",
+                ["auditor"] = ReadOnlyKey + ";read",
+                ["scanner"] = UploadOnlyKey + ";upload",
             };
         });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
