@@ -267,11 +267,21 @@ public sealed class DaprSidecar : IAsyncDisposable
     private async Task RunCronAsync(ComponentSpec binding, CronSchedule schedule, CancellationToken cancellationToken)
     {
         var policy = Resiliency.ComponentInbound(binding.Name);
+        var next = schedule.Next(TimeProvider.System.GetUtcNow());
         while (!cancellationToken.IsCancellationRequested)
         {
+            // A timer may wake a little early, and a delay under a millisecond is no delay at all: wait until the
+            // fire time has really passed, or one tick would fire many times (robfig/cron fires an entry once, then
+            // schedules it from the time it woke).
             var now = TimeProvider.System.GetUtcNow();
-            var next = schedule.Next(now);
-            await Task.Delay(next - now, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var remaining = next - now;
+            if (remaining > TimeSpan.Zero)
+            {
+                await Task.Delay(remaining < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : remaining, cancellationToken)
+                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+            next = schedule.Next(now);
             if (cancellationToken.IsCancellationRequested)
             {
                 return;

@@ -126,10 +126,7 @@ public sealed class WorkflowRuntimeTests(RedisServer redis) : IClassFixture<Redi
         DaprTestEnvironment.StartAsync(redis, options =>
         {
             options.RuntimeVersion = runtimeVersion ?? options.RuntimeVersion;
-            options.Secrets["document-api"] = new Dictionary<string, object>
-            {
-                ["api-keys"] = new Dictionary<string, object> { ["wf"] = ApiKey + ";upload,read" },
-            };
+            options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["wf"] = ApiKey + ";upload,read" };
         });
 
     private static HttpClient Client(Uri? address)
