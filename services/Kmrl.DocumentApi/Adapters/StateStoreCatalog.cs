@@ -60,6 +60,7 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
         $"day:{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}:{shard.ToString("x2", CultureInfo.InvariantCulture)}";
     public static string DeadLetterKey(string id) => "deadletter:" + Hash(id);
     public const string DeadLetterListKey = "deadletters";
+    public static string AcceptedKey(string documentId) => "accepted:" + documentId;
 
     public async Task<DocumentRecord?> GetAsync(string documentId, CancellationToken cancellationToken) =>
         (await store.GetAsync<DocumentRecord>(DocumentKey(documentId), cancellationToken))?.Value;
@@ -162,6 +163,13 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
             Task.FromResult(list is null || !list.Ids.Contains(id) ? null : new CatalogIdList(list.Ids.Where(i => i != id).ToList())),
             cancellationToken);
     }
+
+    public async Task SaveAcceptedAsync(AcceptedDocument accepted, CancellationToken cancellationToken) =>
+        // Written only while absent: the id is new per upload, so a lost race is a retry of the same note.
+        await store.TrySaveAsync(AcceptedKey(accepted.DocumentId), accepted, etag: null, cancellationToken);
+
+    public async Task<AcceptedDocument?> GetAcceptedAsync(string documentId, CancellationToken cancellationToken) =>
+        (await store.GetAsync<AcceptedDocument>(AcceptedKey(documentId), cancellationToken))?.Value;
 
     /// <summary>The record's index entries, each brought up to the record as it is when the index key is read.</summary>
     private async Task IndexAsync(DocumentRecord record, CancellationToken cancellationToken)

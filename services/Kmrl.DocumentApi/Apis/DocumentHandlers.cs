@@ -10,6 +10,15 @@ namespace Kmrl.DocumentApi.Apis;
 /// <summary>A document whose workflow runs (or failed) but has not catalogued it yet.</summary>
 public sealed record PendingDocument(string DocumentId, DocumentStatus Status, string RuntimeStatus, string? Stage, string? Failure);
 
+/// <summary>An upload handed to the pipeline whose workflow has not catalogued it yet. <see cref="Status"/> is "queued".</summary>
+public sealed record QueuedDocument(string DocumentId, string Status, string FileName, string ContentType, long Size, string Source, DateTimeOffset AcceptedAt)
+{
+    public const string QueuedStatus = "queued";
+
+    public static QueuedDocument From(AcceptedDocument accepted) =>
+        new(accepted.DocumentId, QueuedStatus, accepted.FileName, accepted.ContentType, accepted.Size, accepted.Source, accepted.AcceptedAt);
+}
+
 public sealed record WorkflowEventView(string Run, int EventId, string Type, DateTime Timestamp);
 
 public sealed record WorkflowRunView(string Run, string RuntimeStatus, string? Stage, string? Failure);
@@ -25,11 +34,20 @@ public static class DocumentHandlers
     public const int DefaultPageSize = 20;
     public const int DefaultDays = 30;
 
-    public static async Task<Results<Ok<DocumentRecord>, Ok<PendingDocument>, ProblemHttpResult>> GetAsync(
+    /// <summary>
+    /// The catalog record; before there is one, an accepted upload reads as "queued" from the state store alone (the
+    /// workflow's first steps write the record, so the gap is short), and only a document that came by pub/sub from a
+    /// connector is looked up in the workflow engine.
+    /// </summary>
+    public static async Task<Results<Ok<DocumentRecord>, Ok<QueuedDocument>, Ok<PendingDocument>, ProblemHttpResult>> GetAsync(
         string id, ICatalog catalog, IDocumentWorkflows workflows, CancellationToken cancellationToken)
     {
         var record = await catalog.GetAsync(id, cancellationToken);
         if (record is not null) return TypedResults.Ok(record);
+        if (await catalog.GetAcceptedAsync(id, cancellationToken) is { } accepted)
+        {
+            return TypedResults.Ok(QueuedDocument.From(accepted));
+        }
 
         var state = await workflows.GetStateAsync(id, cancellationToken);
         if (state.Exists)

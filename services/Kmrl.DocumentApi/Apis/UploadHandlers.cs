@@ -3,7 +3,8 @@ using Kmrl.ClaimCheck;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
-using Kmrl.DocumentApi.Workflows;
+using Kmrl.DocumentApi.Pipeline;
+using Kmrl.DocumentApi.Ports;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
@@ -18,9 +19,12 @@ public sealed record UploadResponse(string UploadId, IReadOnlyList<UploadedDocum
 
 /// <summary>
 /// POST /documents: multipart with one or more files and an optional "metadata" JSON object. Each file streams
-/// straight into the claim check (never buffered whole); limits are checked while streaming.
+/// straight into the claim check (never buffered whole); limits are checked while streaming. Accepting is a durable
+/// hand-off and nothing more: each file is announced as a DocumentDiscovered on pub/sub, as a connector announces what
+/// it finds, and the pipeline's subscription starts the workflow. The upload never waits for the workflow engine, so
+/// intake keeps its pace however far behind processing is.
 /// </summary>
-public static class UploadHandlers
+public static partial class UploadHandlers
 {
     public const string MetadataField = "metadata";
     private const int MaxMetadataBytes = 64 * 1024;
@@ -28,10 +32,13 @@ public static class UploadHandlers
     public static async Task<Results<Accepted<UploadResponse>, ProblemHttpResult>> UploadAsync(
         HttpContext http,
         IDocumentContentStore store,
-        DocumentWorkflowStarter starter,
+        ICatalog catalog,
+        IDocumentEvents events,
+        PipelineBacklog backlog,
         IOptions<UploadOptions> uploadOptions,
         IOptions<ClaimCheckOptions> claimCheck,
         TimeProvider time,
+        ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
@@ -132,14 +139,31 @@ public static class UploadHandlers
             var (blob, fileName, contentType) = stored[i];
             var sourceId = $"{uploadId}-{i}";
             var idempotencyKey = IdempotencyKey.For(DocumentSources.Upload, sourceId, blob.Sha256);
-            var intake = new DocumentIntake(
-                DocumentIntake.DocumentIdFor(idempotencyKey), idempotencyKey, DocumentSources.Upload, sourceId, fileName, contentType,
+            var documentId = DocumentIntake.DocumentIdFor(idempotencyKey);
+            var discovered = new DocumentDiscovered(idempotencyKey, DocumentSources.Upload, sourceId, fileName, contentType,
                 blob.Size, blob.Sha256, blob, metadata, received);
-            await starter.StartAsync(intake, null, cancellationToken);
-            documents.Add(new UploadedDocument(intake.DocumentId, fileName, $"/documents/{intake.DocumentId}"));
+            try
+            {
+                // The note first: once the event is out the document may be catalogued at once, and a status URL that
+                // answered 404 in between would look like a lost upload.
+                await catalog.SaveAcceptedAsync(new AcceptedDocument(documentId, DocumentSources.Upload, sourceId, fileName, contentType, blob.Size, received), cancellationToken);
+                await events.PublishAsync(DaprNames.Topics.DocumentDiscovered, discovered, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Files already handed on are processed; the ones not handed on are removed, so nothing is half-accepted.
+                LogHandOffFailed(loggers.CreateLogger(typeof(UploadHandlers)), ex, uploadId, i, stored.Count);
+                return await FailAsync(store, stored.Skip(i).ToList(), StatusCodes.Status503ServiceUnavailable,
+                    $"The pipeline did not take '{fileName}'; {i} of {stored.Count} files were accepted ({string.Join(", ", documents.Select(d => d.DocumentId))}). Send the others again.");
+            }
+            backlog.Open(documentId);
+            documents.Add(new UploadedDocument(documentId, fileName, $"/documents/{documentId}"));
         }
         return TypedResults.Accepted(documents[0].StatusUrl, new UploadResponse(uploadId, documents));
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId}: handing file {Index} of {Count} to the pipeline failed")]
+    private static partial void LogHandOffFailed(ILogger logger, Exception exception, string uploadId, int index, int count);
 
     private static async Task<Dictionary<string, string>?> ReadMetadataAsync(Stream body, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using Dapr.Workflow;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
+using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing;
 using Kmrl.DocumentApi.Security;
@@ -18,6 +19,7 @@ public static class DocumentProcessingExtensions
         services.AddOptions<DocumentProcessingOptions>().BindConfiguration(DocumentProcessingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OcrOptions>().BindConfiguration(OcrOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ApiSecurityOptions>()
             .BindConfiguration(ApiSecurityOptions.Section)
             // Dapr hands the token to the app as APP_API_TOKEN; an explicit setting wins.
@@ -32,7 +34,11 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<IOcrEngine, TesseractOcrEngine>();
         services.AddSingleton<IClassificationRules, YamlClassificationRules>();
         services.AddSingleton<IStateStore, DaprStateStore>();
-        services.AddSingleton<ICatalog, StateStoreCatalog>();
+        services.AddSingleton<StateStoreCatalog>();
+        services.AddSingleton<ICatalog, BacklogTrackingCatalog>();
+        services.AddSingleton<PipelineBacklog>();
+        services.AddSingleton<CpuWorkLimiter>();
+        services.AddHealthChecks().AddCheck<PipelineBacklogHealthCheck>("pipeline-backlog");
         services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
         services.AddSingleton<IApiKeyStore, SecretStoreApiKeyStore>();
         services.AddDocumentContentStore(builder.Configuration);

@@ -104,3 +104,18 @@ public sealed class ApiSecurityOptions
     /// <summary>Dapr's APP_API_TOKEN: when set, sidecar-to-app calls must carry it in dapr-api-token.</summary>
     public string? AppApiToken { get; set; }
 }
+
+public sealed class PipelineOptions
+{
+    public const string Section = "DocumentApi:Pipeline";
+
+    /// <summary>/health reports Degraded once more documents than this wait for processing (accepted, not final).</summary>
+    [Range(1, int.MaxValue)]
+    public int BacklogDegradedDepth { get; set; } = 500;
+
+    /// <summary>CPU-bound steps (text extraction, OCR) at once in this process; 0 means one per core.</summary>
+    [Range(0, 1024)]
+    public int MaxConcurrentCpuActivities { get; set; }
+
+    public int EffectiveCpuConcurrency => MaxConcurrentCpuActivities > 0 ? MaxConcurrentCpuActivities : Environment.ProcessorCount;
+}

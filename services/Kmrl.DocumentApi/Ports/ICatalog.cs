@@ -43,4 +43,9 @@ public interface ICatalog
     Task<DeadLetter?> GetDeadLetterAsync(string id, CancellationToken cancellationToken);
 
     Task DeleteDeadLetterAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Keeps the note that an upload was accepted (once: a second save of the same id changes nothing).</summary>
+    Task SaveAcceptedAsync(AcceptedDocument accepted, CancellationToken cancellationToken);
+
+    Task<AcceptedDocument?> GetAcceptedAsync(string documentId, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Kmrl.DocumentApi.Model;
+using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
 
 namespace Kmrl.DocumentApi.Workflows;
@@ -8,7 +9,7 @@ namespace Kmrl.DocumentApi.Workflows;
 /// or a retried upload never runs a document twice. The catalog decides, not the runtime: Dapr starts an id whose run
 /// has finished afresh, and a finished run may have been purged (retention policy), but the final record stays.
 /// </summary>
-public sealed partial class DocumentWorkflowStarter(ICatalog catalog, IDocumentWorkflows workflows, ILogger<DocumentWorkflowStarter> logger)
+public sealed partial class DocumentWorkflowStarter(ICatalog catalog, IDocumentWorkflows workflows, PipelineBacklog backlog, ILogger<DocumentWorkflowStarter> logger)
 {
     public async Task<bool> StartAsync(DocumentIntake intake, string? instanceId, CancellationToken cancellationToken)
     {
@@ -18,8 +19,10 @@ public sealed partial class DocumentWorkflowStarter(ICatalog catalog, IDocumentW
             && await catalog.GetAsync(intake.DocumentId, cancellationToken) is { Status: not DocumentStatus.Processing } record)
         {
             LogAlreadyFinished(logger, instanceId, record.Status);
+            backlog.Close(intake.DocumentId);
             return false;
         }
+        backlog.Open(intake.DocumentId);
         // A run that is there (under way, or ended without a final record, which a person reprocesses) is left alone.
         var state = await workflows.GetStateAsync(instanceId, cancellationToken);
         if (state.Exists || !await workflows.TryScheduleAsync(instanceId, intake, cancellationToken))

@@ -1,6 +1,7 @@
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Extensions;
+using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,10 +16,34 @@ public sealed class ExtractTextActivityTests
     private async Task<(ExtractionResult Result, IReadOnlyList<string> Pages)> ExtractAsync(byte[] bytes, string fileName, DocumentKind kind, IOcrEngine ocr)
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, bytes, fileName, "application/octet-stream");
-        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(ocr, new DocumentProcessingOptions()));
+        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(ocr, new DocumentProcessingOptions()), CpuSlots);
         var result = await activity.RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, kind));
         var text = await TextBlobs.ReadAsync(_blobs.Store, result.Text, CancellationToken.None);
         return (result, ExtractedText.SplitPages(text));
+    }
+
+    /// <summary>As many CPU slots as the app gives by default (one per core).</summary>
+    internal static readonly CpuWorkLimiter CpuSlots = new(Options.Create(new PipelineOptions()));
+
+    [Fact]
+    public async Task An_extraction_waits_for_a_free_cpu_slot_and_runs_once_one_is_released()
+    {
+        var cpu = new CpuWorkLimiter(Options.Create(new PipelineOptions { MaxConcurrentCpuActivities = 1 }));
+        var intake = await Intakes.StoreAsync(_blobs.Store, TestCorpus.Docx("Waiting for a core"), "w.docx", TestCorpus.DocxType);
+        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()), cpu);
+        var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = cpu.RunAsync(() => release.Task, CancellationToken.None);
+
+        var extraction = activity.RunAsync(new TestActivityContext(), new ExtractInput(intake, DocumentKind.Docx));
+        var finishedWhileHeld = await Task.WhenAny(extraction, Task.Delay(TimeSpan.FromMilliseconds(300))) == extraction;
+        release.SetResult(true);
+        await holder;
+        var result = await extraction.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.False(finishedWhileHeld);
+        Assert.Equal(1, cpu.Limit);
+        Assert.Equal(0, cpu.InUse);
+        Assert.Equal(ExtractionOutcome.Extracted, result.Outcome);
     }
 
     internal static TesseractOcrEngine RealOcr() =>
@@ -106,7 +131,7 @@ public sealed class ExtractTextActivityTests
     public async Task A_retried_extraction_overwrites_the_same_text_blob()
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, TestCorpus.Docx("Same text"), "a.docx", TestCorpus.DocxType);
-        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()));
+        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()), CpuSlots);
 
         var first = await activity.RunAsync(new TestActivityContext(), new ExtractInput(intake, DocumentKind.Docx));
         var objects = _blobs.Storage.Objects.Count;

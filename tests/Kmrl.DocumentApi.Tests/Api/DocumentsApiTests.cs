@@ -40,12 +40,13 @@ public sealed class DocumentsApiTests(DocumentApiFactory factory) : IClassFixtur
     private ICatalog Catalog => factory.Services.GetRequiredService<ICatalog>();
 
     [Fact]
-    public async Task An_upload_of_two_files_is_stored_and_starts_one_workflow_per_file()
+    public async Task An_upload_of_two_files_is_stored_and_handed_to_the_pipeline_as_one_discovery_per_file_which_starts_its_workflow()
     {
         var pdf = TestCorpus.TextPdf("Tax invoice No KMRL/INV/7 — amount payable Rs. 9,000");
         var docx = TestCorpus.Docx("HR policy on leave for all employees");
         using var form = Upload((pdf, "invoice.pdf", TestCorpus.Pdf), (docx, "leave.docx", TestCorpus.DocxType));
         form.Add(new StringContent("""{"uploadedBy":"records-office","reference":"R-17"}""", Encoding.UTF8, "application/json"), UploadHandlers.MetadataField);
+        var schedulesBefore = factory.Workflows.ScheduleCalls;
 
         var response = await factory.ClientWith(DocumentApiFactory.UploadKey).PostAsync("/documents", form);
 
@@ -53,16 +54,52 @@ public sealed class DocumentsApiTests(DocumentApiFactory factory) : IClassFixtur
         var body = (await response.Content.ReadFromJsonAsync<UploadResponse>(KmrlJson.Options))!;
         Assert.Equal(["invoice.pdf", "leave.docx"], body.Documents.Select(d => d.FileName));
         Assert.Equal(body.Documents[0].StatusUrl, response.Headers.Location?.OriginalString);
+        // The upload itself never schedules a workflow: it publishes, as a connector does.
+        Assert.Equal(schedulesBefore, factory.Workflows.ScheduleCalls);
+        var published = factory.Events.On<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered);
         foreach (var (document, bytes) in body.Documents.Zip([pdf, docx]))
         {
-            var intake = factory.Workflows.Instances[document.DocumentId];
-            Assert.Equal(DocumentSources.Upload, intake.Source);
-            Assert.Equal("records-office", intake.SourceMetadata["uploadedBy"]);
-            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), intake.Sha256);
-            await using var stored = await Store.OpenReadAsync(intake.Blob, CancellationToken.None);
+            var discovered = Assert.Single(published, d => DocumentIntake.DocumentIdFor(d.IdempotencyKey) == document.DocumentId);
+            Assert.Equal(DocumentSources.Upload, discovered.Source);
+            Assert.Equal(IdempotencyKey.For(DocumentSources.Upload, discovered.SourceId, discovered.Sha256), discovered.IdempotencyKey);
+            Assert.Equal("records-office", discovered.SourceMetadata["uploadedBy"]);
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), discovered.Sha256);
+            await using var stored = await Store.OpenReadAsync(discovered.Blob, CancellationToken.None);
             using var copy = new MemoryStream();
             await stored.CopyToAsync(copy);
             Assert.Equal(bytes, copy.ToArray());
+
+            // The pipeline's subscription takes it from there: one workflow per file, with what was uploaded.
+            var delivery = await factory.CreateClient().SendAsync(CloudEvent(DocumentsApi.DiscoveredRoute, discovered, DocumentApiFactory.SidecarToken));
+            Assert.Equal("SUCCESS", (string?)(await delivery.Content.ReadFromJsonAsync<JsonObject>())!["status"]);
+            var intake = factory.Workflows.Instances[document.DocumentId];
+            Assert.Equal(DocumentSources.Upload, intake.Source);
+            Assert.Equal("records-office", intake.SourceMetadata["uploadedBy"]);
+            Assert.Equal(discovered.Blob, intake.Blob);
+        }
+    }
+
+    [Fact]
+    public async Task Uploads_are_accepted_and_read_as_queued_while_the_workflow_engine_does_not_answer()
+    {
+        var reader = factory.ClientWith(DocumentApiFactory.ReadKey);
+        factory.Workflows.Unreachable = true;
+        try
+        {
+            using var form = Upload(("Track possession notice for Aluva"u8.ToArray(), "possession.txt", "text/plain"));
+            var response = await factory.ClientWith(DocumentApiFactory.UploadKey).PostAsync("/documents", form);
+            var upload = (await response.Content.ReadFromJsonAsync<UploadResponse>(KmrlJson.Options))!;
+
+            var status = await reader.GetFromJsonAsync<JsonObject>(upload.Documents[0].StatusUrl);
+
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal("queued", (string?)status!["status"]);
+            Assert.Equal("possession.txt", (string?)status["fileName"]);
+            Assert.Equal(DocumentSources.Upload, (string?)status["source"]);
+        }
+        finally
+        {
+            factory.Workflows.Unreachable = false;
         }
     }
 
@@ -132,19 +169,45 @@ public sealed class DocumentsApiTests(DocumentApiFactory factory) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_document_still_in_its_workflow_reads_as_processing_and_an_unknown_one_is_404()
+    public async Task An_accepted_upload_reads_as_queued_a_document_in_its_workflow_as_processing_and_an_unknown_one_is_404()
     {
         using var form = Upload(("Shift roster for Kaloor station"u8.ToArray(), "roster.txt", "text/plain"));
         var upload = (await (await factory.ClientWith(DocumentApiFactory.UploadKey).PostAsync("/documents", form)).Content.ReadFromJsonAsync<UploadResponse>(KmrlJson.Options))!;
+        var discovered = await DiscoveredAsync("wamid.RUNNING");
+        await factory.CreateClient().SendAsync(CloudEvent(DocumentsApi.DiscoveredRoute, discovered, DocumentApiFactory.SidecarToken));
         var reader = factory.ClientWith(DocumentApiFactory.ReadKey);
 
-        var pending = await reader.GetFromJsonAsync<JsonObject>(upload.Documents[0].StatusUrl);
+        var queued = await reader.GetFromJsonAsync<JsonObject>(upload.Documents[0].StatusUrl);
+        var pending = await reader.GetFromJsonAsync<JsonObject>($"/documents/{DocumentIntake.DocumentIdFor(discovered.IdempotencyKey)}");
         var missing = await reader.GetAsync("/documents/doc-does-not-exist");
 
+        Assert.Equal("queued", (string?)queued!["status"]);
+        Assert.Equal(upload.Documents[0].DocumentId, (string?)queued["documentId"]);
         Assert.Equal("processing", (string?)pending!["status"]);
         Assert.Equal("extract", (string?)pending["stage"]);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         await ProblemAsync(missing);
+    }
+
+    [Fact]
+    public async Task An_upload_the_pipeline_cannot_take_is_503_and_its_content_is_not_kept()
+    {
+        var objectsBefore = factory.Blobs.Objects.Keys.Where(k => k.StartsWith("upload-", StringComparison.Ordinal)).ToHashSet();
+        factory.Events.FailNext = true;
+        try
+        {
+            using var form = Upload(("Lost in transit"u8.ToArray(), "lost.txt", "text/plain"));
+
+            var response = await factory.ClientWith(DocumentApiFactory.UploadKey).PostAsync("/documents", form);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains("lost.txt", (string?)(await ProblemAsync(response))["detail"]);
+            Assert.Empty(factory.Blobs.Objects.Keys.Where(k => k.StartsWith("upload-", StringComparison.Ordinal)).Except(objectsBefore));
+        }
+        finally
+        {
+            factory.Events.FailNext = false;
+        }
     }
 
     [Fact]

@@ -18,15 +18,27 @@ public sealed class FakeDocumentWorkflows : IDocumentWorkflows
 
     public int ScheduleCalls => _scheduleCalls;
 
-    public Task<WorkflowRunState> GetStateAsync(string instanceId, CancellationToken cancellationToken) =>
-        Task.FromResult(Instances.ContainsKey(instanceId)
+    /// <summary>The engine does not answer (busy or down): every call fails, so a test sees who depends on it.</summary>
+    public bool Unreachable { get; set; }
+
+    public Task<WorkflowRunState> GetStateAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        return Task.FromResult(Instances.ContainsKey(instanceId)
             ? new WorkflowRunState(true, "Running", "extract", null)
             : new WorkflowRunState(false, "Unknown", null, null));
+    }
 
     public Task<bool> TryScheduleAsync(string instanceId, DocumentIntake intake, CancellationToken cancellationToken)
     {
+        ThrowIfUnreachable();
         Interlocked.Increment(ref _scheduleCalls);
         return Task.FromResult(Instances.TryAdd(instanceId, intake));
+    }
+
+    private void ThrowIfUnreachable()
+    {
+        if (Unreachable) throw new InvalidOperationException("The workflow engine is not reachable (test).");
     }
 
     /// <summary>As Dapr before 1.17, which has no GetInstanceHistory.</summary>

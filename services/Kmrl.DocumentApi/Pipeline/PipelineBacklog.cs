@@ -1,0 +1,35 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Kmrl.DocumentApi.Pipeline;
+
+/// <summary>
+/// Documents this process has accepted (an upload) or taken from pub/sub (a DocumentDiscovered delivery) whose
+/// processing has not ended in a final catalog record yet: the pipeline's backlog as this replica sees it, kept in
+/// memory because counting it in the state store would mean a scan or one hot counter key under every upload.
+/// Published as the gauge <see cref="GaugeName"/> of meter <see cref="MeterName"/> and judged by the health check.
+/// It counts per process and starts from zero after a restart; arrivals still queued in pub/sub then reappear as they
+/// are delivered again.
+/// </summary>
+public sealed class PipelineBacklog
+{
+    public const string MeterName = "Kmrl.DocumentApi";
+    public const string GaugeName = "kmrl.documents.backlog";
+
+    private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
+
+    public PipelineBacklog(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableGauge(GaugeName, () => (long)Depth, unit: "{document}",
+            description: "Documents accepted or delivered and not yet final (processed, rejected or duplicate).");
+    }
+
+    public int Depth => _open.Count;
+
+    /// <summary>The document is on its way through the pipeline (again: a redelivery counts once).</summary>
+    public void Open(string documentId) => _open.TryAdd(documentId, 0);
+
+    /// <summary>The document has its final record, or was final already.</summary>
+    public void Close(string documentId) => _open.TryRemove(documentId, out _);
+}
