@@ -38,6 +38,8 @@ public sealed class DaprSidecar : IAsyncDisposable
     private readonly Dictionary<string, CronSchedule> _schedules = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _deliveryLoops = [];
+    // The current app's deliveries and cron ticks; replaced when an app attaches again (see AttachAppAsync).
+    private CancellationTokenSource? _attached;
     private readonly HttpClient _appClient = new() { Timeout = TimeSpan.FromSeconds(60) };
     private WebApplication? _web;
     private ILogger _log = NullLogger.Instance;
@@ -186,10 +188,23 @@ public sealed class DaprSidecar : IAsyncDisposable
     /// <summary>
     /// Connects the app, as daprd does once the app port answers: probes each input binding (OPTIONS; 2xx or 405
     /// means the app listens), loads programmatic subscriptions (GET /dapr/subscribe) and declarative ones, and
-    /// starts delivering.
+    /// starts delivering. Attaching again (the app was stopped and started anew) is an app container restarting beside
+    /// a daprd that keeps running, as in a Kubernetes pod: the deliveries to the old app end (an entry it had not
+    /// acknowledged stays pending and is claimed again after processingTimeout), subscriptions are read again, and the
+    /// workflow engine, with every instance it holds, carries on with the new app's worker.
     /// </summary>
     public async Task AttachAppAsync(Uri appAddress)
     {
+        if (_attached is { } previous)
+        {
+            await previous.CancelAsync();
+            await Task.WhenAll(_deliveryLoops);
+            _deliveryLoops.Clear();
+            _listeningBindings.Clear();
+            previous.Dispose();
+        }
+        _attached = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var attached = _attached.Token;
         AppAddress = appAddress;
         foreach (var binding in Components.Where(c => c.Type == SupportedComponentTypes.Cron))
         {
@@ -226,7 +241,7 @@ public sealed class DaprSidecar : IAsyncDisposable
         {
             foreach (var binding in Components.Where(c => c.Type == SupportedComponentTypes.Cron && _listeningBindings.Contains(c.Name)))
             {
-                _deliveryLoops.Add(Task.Run(() => RunCronAsync(binding, _schedules[binding.Name], _stopping.Token)));
+                _deliveryLoops.Add(Task.Run(() => RunCronAsync(binding, _schedules[binding.Name], attached)));
             }
         }
 
@@ -235,7 +250,7 @@ public sealed class DaprSidecar : IAsyncDisposable
             var target = new DeliveryTarget(AppId, AppId + "-" + Guid.NewGuid().ToString("N")[..8], appAddress, subscription,
                 Resiliency, Resiliency.ComponentInbound(subscription.PubSubName), RedeliveryOf(subscription.PubSubName),
                 _appClient, _environment.Options.AppApiToken, _log, Deliveries);
-            _deliveryLoops.Add(Task.Run(() => _environment.Broker.DeliverAsync(target, _stopping.Token)));
+            _deliveryLoops.Add(Task.Run(() => _environment.Broker.DeliverAsync(target, attached)));
         }
     }
 
@@ -339,6 +354,7 @@ public sealed class DaprSidecar : IAsyncDisposable
             await _web.DisposeAsync();
         }
         _appClient.Dispose();
+        _attached?.Dispose();
         _stopping.Dispose();
     }
 

@@ -38,6 +38,45 @@ public sealed class WorkflowApi
     internal TaskHubGrpcServer Engine { get; }
 
     /// <summary>
+    /// The worker's work-item stream. When it closes (the app stopped or crashed), daprd cancels the workflow and
+    /// activity work items it had sent on that stream so they are dispatched again to the next worker that connects
+    /// (dapr/durabletask-go backend/executor.go GetWorkItems: the deferred clean-up calls CancelActivityTask and
+    /// CancelWorkflowTask for every pending item whose streamID is the closed stream's). Microsoft's engine instead
+    /// waits for their results forever (TaskHubGrpcServer ExecuteActivity/ExecuteOrchestrator: "TODO: How should we
+    /// handle timeouts if the remote process never sends a response?"), which left an instance stuck after an app
+    /// restart. Failing those waits makes its dispatchers give the work items back to the queue.
+    /// </summary>
+    internal async Task GetWorkItemsAsync(Ms.GetWorkItemsRequest request, IServerStreamWriter<Ms.WorkItem> writer, ServerCallContext call)
+    {
+        try
+        {
+            await Engine.GetWorkItems(request, writer, call);
+        }
+        finally
+        {
+            // The engine allows one worker stream at a time, so everything pending was sent on this one.
+            ReleasePending("pendingActivityTasks");
+            ReleasePending("pendingOrchestratorTasks");
+        }
+    }
+
+    private void ReleasePending(string field)
+    {
+        var pending = typeof(TaskHubGrpcServer).GetField(field, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(Engine)
+            as System.Collections.IDictionary
+            ?? throw new InvalidOperationException($"TaskHubGrpcServer has no dictionary '{field}' any more: the work-item release needs updating.");
+        foreach (var key in pending.Keys.Cast<object>().ToList())
+        {
+            if (pending[key] is { } completion)
+            {
+                pending.Remove(key);
+                completion.GetType().GetMethod("TrySetException", [typeof(Exception)])!
+                    .Invoke(completion, [new RpcException(new Status(StatusCode.Unavailable, "work item stream closed"))]);
+            }
+        }
+    }
+
+    /// <summary>
     /// durabletask-go v0.10.2/v0.11.5 <c>backend/executor.go</c> StartInstance: the create goes to the workflow actor
     /// (dapr v1.16.19/v1.17.13 <c>pkg/actors/targets/workflow/orchestrator/create.go</c>), which refuses an id whose
     /// workflow is not completed with a plain Go error, so gRPC answers Unknown with the wrapped text, and resets and
@@ -157,7 +196,7 @@ public sealed class WorkflowApi
                 Unary(context, "GetInstanceHistory", DaprProto.GetInstanceHistoryRequest.Parser, (api, r, c) => api.GetInstanceHistoryAsync(r, c));
             }
             context.AddServerStreamingMethod(Bytes(MethodType.ServerStreaming, "GetWorkItems"), [], (api, request, writer, call) =>
-                api.Engine.GetWorkItems(Ms.GetWorkItemsRequest.Parser.ParseFrom(request), new BytesWriter<Ms.WorkItem>(writer), call));
+                api.GetWorkItemsAsync(Ms.GetWorkItemsRequest.Parser.ParseFrom(request), new BytesWriter<Ms.WorkItem>(writer), call));
         }
 
         private static void Unary<TRequest, TResponse>(ServiceMethodProviderContext<WorkflowApi> context, string name,
