@@ -53,6 +53,7 @@ public sealed class DaprSidecar : IAsyncDisposable
         var appId = app.AppId;
         AppId = appId;
         AppDirPath = app.AppDirPath;
+        WorkflowLimits = WorkflowLimits.Read(app.ConfigFilePath);
         Components = components;
         if (environment.Options.Log is { } write)
         {
@@ -127,6 +128,9 @@ public sealed class DaprSidecar : IAsyncDisposable
 
     public Uri? AppAddress { get; private set; }
 
+    /// <summary>The workflow concurrency of the Configuration this sidecar started with (dapr.yaml configFilePath).</summary>
+    public WorkflowLimits WorkflowLimits { get; }
+
     public IReadOnlyList<Subscription> Subscriptions { get; private set; } = [];
 
     private int _stateConflicts;
@@ -172,7 +176,7 @@ public sealed class DaprSidecar : IAsyncDisposable
         builder.Services.AddSingleton(this);
         builder.Services.AddSingleton<DaprRuntimeApi>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprRuntimeApi>, DaprRuntimeApi.MethodProvider>());
-        builder.Services.AddWorkflowEngine(_environment.Options);
+        builder.Services.AddWorkflowEngine(_environment.Options, WorkflowLimits);
         _web = builder.Build();
         _web.MapGrpcService<DaprRuntimeApi>();
         _web.MapGrpcService<WorkflowApi>();

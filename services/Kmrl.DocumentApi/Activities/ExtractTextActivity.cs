@@ -8,7 +8,7 @@ namespace Kmrl.DocumentApi.Activities;
 
 /// <summary>
 /// Extracts the text (OCR where there is no text layer) and stores it as a blob keyed by the document id. The
-/// extraction itself waits for a CPU slot; reading the content and writing the text (I/O) do not hold one.
+/// extraction waits for a CPU slot (with the local copy of the content it reads); writing the text does not hold one.
 /// </summary>
 public sealed class ExtractTextActivity(IDocumentContentStore store, TextExtractor extractor, CpuWorkLimiter cpu) : WorkflowActivity<ExtractInput, ExtractionResult>
 {
@@ -16,8 +16,13 @@ public sealed class ExtractTextActivity(IDocumentContentStore store, TextExtract
     {
         var cancellationToken = CancellationToken.None;
         var extension = Path.GetExtension(input.Intake.FileName);
-        await using var copy = await TempContent.CopyAsync(store, input.Intake.Blob, extension.Length <= 6 ? extension : string.Empty, cancellationToken);
-        var extracted = await cpu.RunAsync(() => extractor.ExtractAsync(copy.FilePath, input.Kind, cancellationToken), cancellationToken);
+        // The local copy is taken inside the slot too: a backlog of extractions waiting for a core must not also hold
+        // a temp file each (a 100 MB upload apiece).
+        var extracted = await cpu.RunAsync(async () =>
+        {
+            await using var copy = await TempContent.CopyAsync(store, input.Intake.Blob, extension.Length <= 6 ? extension : string.Empty, cancellationToken);
+            return await extractor.ExtractAsync(copy.FilePath, input.Kind, cancellationToken);
+        }, cancellationToken);
         if (extracted.Outcome == ExtractionOutcome.NoExtractor)
         {
             return new ExtractionResult(extracted.Outcome, extracted.Extractor, null, 0, [], extracted.Properties);

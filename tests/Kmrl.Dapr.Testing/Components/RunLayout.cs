@@ -2,8 +2,11 @@ using YamlDotNet.Serialization;
 
 namespace Kmrl.Dapr.Testing.Components;
 
-/// <summary>One app of a multi-app run file: its id, the folder daprd and the app run in, and its resources folders.</summary>
-public sealed record RunApp(string AppId, string AppDirPath, IReadOnlyList<string> ResourcesPaths);
+/// <summary>
+/// One app of a multi-app run file: its id, the folder daprd and the app run in, its resources folders and the copy of
+/// the sidecar Configuration file it is started with (<c>configFilePath</c>), if any.
+/// </summary>
+public sealed record RunApp(string AppId, string AppDirPath, IReadOnlyList<string> ResourcesPaths, string? ConfigFilePath = null);
 
 /// <summary>
 /// A temp copy of the repository's run files (dapr.yaml, the resources folders it names, each app's appDirPath), laid
@@ -22,12 +25,16 @@ public sealed class RunLayout
 {
     private readonly Dictionary<string, RunApp> _apps;
 
-    private RunLayout(string root, Dictionary<string, RunApp> apps, IReadOnlyList<string> defaultResources)
+    private RunLayout(string root, Dictionary<string, RunApp> apps, IReadOnlyList<string> defaultResources, string? defaultConfigFile = null)
     {
         Root = root;
         _apps = apps;
         DefaultResourcesPaths = defaultResources;
+        DefaultConfigFilePath = defaultConfigFile;
     }
+
+    /// <summary>The copy of <c>common.configFilePath</c>: the Configuration of an app without its own.</summary>
+    public string? DefaultConfigFilePath { get; }
 
     /// <summary>The copy's root: the folder <c>dapr run -f .</c> is started from (the repository root).</summary>
     public string Root { get; }
@@ -42,7 +49,7 @@ public sealed class RunLayout
     /// from the root would run it: working directory <see cref="Root"/>, the default resources.
     /// </summary>
     public RunApp App(string appId) =>
-        _apps.TryGetValue(appId, out var app) ? app : new RunApp(appId, Root, DefaultResourcesPaths);
+        _apps.TryGetValue(appId, out var app) ? app : new RunApp(appId, Root, DefaultResourcesPaths, DefaultConfigFilePath);
 
     /// <summary>
     /// A component's file path as daprd opens it: relative to its working directory, the app's <c>appDirPath</c>
@@ -73,6 +80,10 @@ public sealed class RunLayout
         var commonResources = Strings(common, "resourcesPaths").Concat(Strings(common, "resourcesPath"))
             .Select(path => CopyFolder(sourceRoot, Path.GetFullPath(path, sourceRoot), target))
             .ToList();
+        // The run file's own paths are resolved from its folder, an app's own from its appDirPath (as resourcesPaths).
+        var commonConfig = Str(common, "configFilePath") is { Length: > 0 } commonConfigPath
+            ? CopyFile(sourceRoot, Path.GetFullPath(commonConfigPath, sourceRoot), target)
+            : null;
         foreach (var item in List(document, "apps").OfType<Dictionary<object, object>>())
         {
             var appDir = Str(item, "appDirPath") ?? throw new InvalidOperationException($"{runFile}: an app without appDirPath.");
@@ -89,9 +100,12 @@ public sealed class RunLayout
             IReadOnlyList<string> resources = ownResources.Count > 0 ? ownResources
                 : Directory.Exists(local) ? [CopyFolder(sourceRoot, local, target)]
                 : commonResources;
-            apps[appId] = new RunApp(appId, copiedAppDir, resources);
+            var config = Str(item, "configFilePath") is { Length: > 0 } ownConfig
+                ? CopyFile(sourceRoot, Path.GetFullPath(ownConfig, sourceAppDir), target)
+                : commonConfig;
+            apps[appId] = new RunApp(appId, copiedAppDir, resources, config);
         }
-        return new RunLayout(target, apps, commonResources);
+        return new RunLayout(target, apps, commonResources, commonConfig);
     }
 
     private static string CopyFolder(string sourceRoot, string source, string target)
@@ -107,6 +121,18 @@ public sealed class RunLayout
         {
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)), overwrite: true);
         }
+        return copy;
+    }
+
+    private static string CopyFile(string sourceRoot, string source, string target)
+    {
+        if (!File.Exists(source))
+        {
+            throw new FileNotFoundException($"error in resolving config file path: {source} does not exist", source);
+        }
+        var copy = Path.Combine(target, Relative(sourceRoot, source));
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.Copy(source, copy, overwrite: true);
         return copy;
     }
 

@@ -3,26 +3,26 @@ using DurableTask.Core;
 namespace Kmrl.Dapr.Testing.Workflow;
 
 /// <summary>
-/// The in-memory engine as the dispatchers see it, with room for as many work items at once as the Dapr.Workflow
-/// worker takes. <c>InMemoryOrchestrationService</c> allows <c>Environment.ProcessorCount</c> orchestration and
+/// The in-memory engine as the dispatchers see it, with room for as many work items at once as the sidecar
+/// Configuration allows (<see cref="WorkflowLimits"/>). <c>InMemoryOrchestrationService</c> allows <c>Environment.ProcessorCount</c> orchestration and
 /// activity work items, and a full dispatcher sleeps 500 ms before it looks again: on a 2-core machine that capped
 /// the engine at about four workflow steps a second, so hundreds of documents in flight took many minutes where
 /// daprd (whose engine does not throttle like that) takes seconds. Each committed orchestration step also records
 /// the instance's history in <paramref name="histories"/>, which the engine keeps to itself and daprd serves through
 /// GetInstanceHistory. Everything else is the inner engine's.
 /// </summary>
-internal sealed class ConcurrentOrchestrationService(IOrchestrationService inner, int maxConcurrentWorkItems, WorkflowHistories histories)
+internal sealed class ConcurrentOrchestrationService(IOrchestrationService inner, int maxConcurrentOrchestrations, int maxConcurrentActivities, WorkflowHistories histories)
     : IOrchestrationService
 {
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
 
-    public int MaxConcurrentTaskOrchestrationWorkItems => maxConcurrentWorkItems;
+    public int MaxConcurrentTaskOrchestrationWorkItems => maxConcurrentOrchestrations;
 
     public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => inner.EventBehaviourForContinueAsNew;
 
     public int TaskActivityDispatcherCount => inner.TaskActivityDispatcherCount;
 
-    public int MaxConcurrentTaskActivityWorkItems => maxConcurrentWorkItems;
+    public int MaxConcurrentTaskActivityWorkItems => maxConcurrentActivities;
 
     public Task StartAsync() => inner.StartAsync();
 

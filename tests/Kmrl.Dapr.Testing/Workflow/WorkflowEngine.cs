@@ -20,14 +20,14 @@ internal sealed record WorkflowRuntime(bool ServesInstanceHistory)
 internal static class WorkflowEngine
 {
     /// <summary>A DurableTask.Core in-memory engine per sidecar, behind Dapr's dialect of TaskHubSidecarService.</summary>
-    public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, DaprTestOptions options)
+    public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, DaprTestOptions options, WorkflowLimits limits)
     {
         services.AddSingleton(WorkflowRuntime.For(options.RuntimeVersion));
         services.AddSingleton<WorkflowHistories>();
         services.AddSingleton(provider => new InMemoryOrchestrationService(provider.GetRequiredService<ILoggerFactory>()));
-        // The dispatchers take as many work items at once as the Dapr.Workflow worker does (its default, 100).
+        // The dispatchers take as many work items at once as the sidecar Configuration lets daprd hand out.
         services.AddSingleton<IOrchestrationService>(provider => new ConcurrentOrchestrationService(
-            provider.GetRequiredService<InMemoryOrchestrationService>(), maxConcurrentWorkItems: 100, provider.GetRequiredService<WorkflowHistories>()));
+            provider.GetRequiredService<InMemoryOrchestrationService>(), limits.Workflows, limits.Activities, provider.GetRequiredService<WorkflowHistories>()));
         services.AddSingleton<IOrchestrationServiceClient>(provider => provider.GetRequiredService<InMemoryOrchestrationService>());
         services.AddSingleton<TaskHubGrpcServer>();
         services.AddSingleton(provider => new WorkflowApi(
