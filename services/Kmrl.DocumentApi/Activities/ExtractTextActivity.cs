@@ -21,7 +21,8 @@ public sealed class ExtractTextActivity(IDocumentContentStore store, TextExtract
         }
         catch (DocumentUnreadableException unreadable)
         {
-            // Answered, not thrown: a thrown failure would be retried by the workflow's policy, and this one cannot heal.
+            // Answered, not thrown: Dapr.Workflow's RetryInterceptor retries every failed activity (its policy has no
+            // exception filter), and this failure cannot heal.
             return ExtractionResult.Reject(unreadable.Reason, unreadable.Detail);
         }
         if (extracted.Outcome == ExtractionOutcome.NoExtractor)

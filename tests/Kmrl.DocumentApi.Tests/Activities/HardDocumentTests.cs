@@ -137,6 +137,22 @@ public sealed class HardDocumentTests
     }
 
     [Fact]
+    public async Task Without_tesseract_a_scanned_pdf_is_still_catalogued_with_its_page_marked_failed()
+    {
+        var tiff = await TestCorpus.RenderScanTiffAsync("SAFETY CIRCULAR", "Noto Sans");
+        var noTesseract = new Kmrl.DocumentApi.Adapters.TesseractOcrEngine(
+            Microsoft.Extensions.Options.Options.Create(new OcrOptions { TesseractPath = "/nonexistent/tesseract" }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Kmrl.DocumentApi.Adapters.TesseractOcrEngine>.Instance);
+
+        var (result, pages) = await ExtractAsync(TestCorpus.ScannedPdf(tiff), "scan.pdf", DocumentKind.Pdf, noTesseract);
+
+        Assert.Equal(ExtractionOutcome.Extracted, result.Outcome);
+        Assert.Equal([1], result.FailedPages);
+        Assert.Empty(result.OcrPages);
+        Assert.Equal(1, result.PageCount);
+    }
+
+    [Fact]
     public async Task A_word_package_with_a_dtd_is_rejected_as_corrupt_ooxml_at_once()
     {
         var (result, _) = await ExtractAsync(DocxWithDtd(), "note.docx", DocumentKind.Docx);
