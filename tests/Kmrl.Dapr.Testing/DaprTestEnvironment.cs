@@ -82,7 +82,8 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
             directory.Dispose();
             throw;
         }
-        var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",allowAdmin=true");
+        // A loaded 2-core machine can take longer than the client's 5 s default to complete the first handshake.
+        var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",allowAdmin=true,connectTimeout=20000,connectRetry=5");
         // An environment is a fresh deployment: state, streams and locks of an earlier test must not leak into it.
         // One environment at a time per Redis server (xunit runs the tests of a class or collection one by one).
         await connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync();

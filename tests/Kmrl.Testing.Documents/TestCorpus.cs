@@ -45,13 +45,8 @@ public static class TestCorpus
         return builder.Build();
     }
 
-    /// <summary>The same PDF with an /Encrypt entry in its trailer, as a password-protected PDF has.</summary>
-    public static byte[] EncryptedPdf()
-    {
-        var latin1 = Encoding.Latin1.GetString(TextPdf("Confidential tender evaluation"));
-        var at = latin1.LastIndexOf("/Root", StringComparison.Ordinal);
-        return Encoding.Latin1.GetBytes(latin1.Insert(at, "/Encrypt << /Filter /Standard /V 2 /R 3 /Length 128 >> "));
-    }
+    /// <summary>A PDF encrypted with a user password (qpdf): it cannot be opened without the password.</summary>
+    public static byte[] EncryptedPdf() => PdfCases.PasswordEncrypted("Confidential tender evaluation");
 
     public static byte[] Docx(params string[] paragraphs)
     {

@@ -10,6 +10,9 @@ using DocumentProcessingOptions = documentapi::Kmrl.DocumentApi.Extensions.Docum
 using MalayalamText = documentapi::Kmrl.DocumentApi.Processing.MalayalamText;
 using OcrOptions = documentapi::Kmrl.DocumentApi.Extensions.OcrOptions;
 using TesseractOcrEngine = documentapi::Kmrl.DocumentApi.Adapters.TesseractOcrEngine;
+using PdfTextReader = documentapi::Kmrl.DocumentApi.Processing.PdfTextReader;
+using PdfToolOptions = documentapi::Kmrl.DocumentApi.Extensions.PdfToolOptions;
+using PopplerQpdfTools = documentapi::Kmrl.DocumentApi.Adapters.PopplerQpdfTools;
 using TextExtractor = documentapi::Kmrl.DocumentApi.Processing.TextExtractor;
 
 namespace Kmrl.Bench.Benchmarks;
@@ -42,9 +45,9 @@ public sealed class P5TextExtraction : IBenchmark
         var corpus = Path.Combine(context.Scratch.Path, "p5-corpus");
         Directory.CreateDirectory(corpus);
         var files = GenerateCorpus(corpus, fileCount);
-        var extractor = new TextExtractor(
-            new TesseractOcrEngine(Options.Create(new OcrOptions()), NullLogger<TesseractOcrEngine>.Instance),
-            new DocumentProcessingOptions());
+        var ocr = new TesseractOcrEngine(Options.Create(new OcrOptions()), NullLogger<TesseractOcrEngine>.Instance);
+        var pdfTools = new PopplerQpdfTools(Options.Create(new PdfToolOptions()), NullLogger<PopplerQpdfTools>.Instance);
+        var extractor = new TextExtractor(ocr, new PdfTextReader(ocr, pdfTools, new DocumentProcessingOptions()));
 
         // Warm-up outside the clocks: the JIT for ours, the binary and its libraries in the page cache for pdftotext.
         foreach (var file in files.Take(3))

@@ -29,6 +29,7 @@ public sealed class CatalogDocumentActivity(ICatalog catalog, IDocumentEvents ev
             Extraction = input.Extraction.Outcome == ExtractionOutcome.NoExtractor ? "no-extractor" : input.Extraction.Extractor,
             PageCount = input.Extraction.PageCount,
             OcrPages = input.Extraction.OcrPages,
+            FailedPages = input.Extraction.FailedPages ?? [],
             Language = input.Language.Language,
             PageLanguages = input.Language.Pages,
             DocumentType = input.Classification.DocumentType,

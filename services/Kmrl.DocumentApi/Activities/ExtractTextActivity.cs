@@ -2,6 +2,7 @@ using Dapr.Workflow;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Pipeline;
+using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing;
 
 namespace Kmrl.DocumentApi.Activities;
@@ -16,20 +17,32 @@ public sealed class ExtractTextActivity(IDocumentContentStore store, TextExtract
     {
         var cancellationToken = CancellationToken.None;
         var extension = Path.GetExtension(input.Intake.FileName);
-        // The local copy is taken inside the slot too: a backlog of extractions waiting for a core must not also hold
-        // a temp file each (a 100 MB upload apiece).
-        var extracted = await cpu.RunAsync(async () =>
+        ExtractedText extracted;
+        try
         {
-            await using var copy = await TempContent.CopyAsync(store, input.Intake.Blob, extension.Length <= 6 ? extension : string.Empty, cancellationToken);
-            return await extractor.ExtractAsync(copy.FilePath, input.Kind, cancellationToken);
-        }, cancellationToken);
+            // The local copy is taken inside the slot too: a backlog of extractions waiting for a core must not also
+            // hold a temp file each (a 100 MB upload apiece).
+            extracted = await cpu.RunAsync(async () =>
+            {
+                await using var copy = await TempContent.CopyAsync(store, input.Intake.Blob, extension.Length <= 6 ? extension : string.Empty, cancellationToken);
+                return await extractor.ExtractAsync(copy.FilePath, input.Kind, cancellationToken);
+            }, cancellationToken);
+        }
+        catch (DocumentUnreadableException unreadable)
+        {
+            // Answered, not thrown: Dapr.Workflow's RetryInterceptor retries every failed activity (its policy has no
+            // exception filter), and this failure cannot heal.
+            return ExtractionResult.Reject(unreadable.Reason, unreadable.Detail);
+        }
         if (extracted.Outcome == ExtractionOutcome.NoExtractor)
         {
             return new ExtractionResult(extracted.Outcome, extracted.Extractor, null, 0, [], extracted.Properties);
         }
-        var text = MalayalamText.Normalise(string.Join(ExtractedText.PageSeparator, extracted.Pages));
+        // Cleaned page by page, before the join: a form feed inside a page's own text must not become a page break.
+        var text = MalayalamText.Normalise(string.Join(ExtractedText.PageSeparator, extracted.Pages.Select(TextHygiene.Clean)));
         // Same key on every attempt: a retried activity overwrites rather than adding a second text blob.
         var blob = await TextBlobs.WriteAsync(store, input.Intake.DocumentId, text, cancellationToken);
-        return new ExtractionResult(extracted.Outcome, extracted.Extractor, blob, extracted.Pages.Count, extracted.OcrPages, extracted.Properties);
+        return new ExtractionResult(extracted.Outcome, extracted.Extractor, blob, extracted.Pages.Count, extracted.OcrPages, extracted.Properties,
+            FailedPages: extracted.FailedPages);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Ports;
 using Microsoft.Extensions.Options;
@@ -50,36 +49,11 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
 
     private async Task RunAsync(string fileName, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(fileName)
+        var run = await ToolProcess.RunAsync(fileName, arguments, TimeSpan.FromSeconds(_options.TimeoutSeconds), cancellationToken);
+        if (run.ExitCode != 0)
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        // One thread per tesseract: activities already run in parallel, and OpenMP threads would fight over cores.
-        start.Environment["OMP_THREAD_LIMIT"] = "1";
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(_options.TimeoutSeconds));
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        await stdout;
-        var errors = await stderr;
-        if (process.ExitCode != 0)
-        {
-            LogToolFailed(logger, fileName, process.ExitCode, errors);
-            throw new InvalidOperationException($"{Path.GetFileName(fileName)} exited with {process.ExitCode}: {errors.Trim()}");
+            LogToolFailed(logger, fileName, run.ExitCode, run.Stderr);
+            throw new ToolFailedException(Path.GetFileName(fileName), run.ExitCode, ToolProcess.FirstLine(run.Stderr));
         }
     }
 

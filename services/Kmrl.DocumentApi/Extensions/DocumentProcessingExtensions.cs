@@ -30,7 +30,11 @@ public static class DocumentProcessingExtensions
             .Validate(o => File.Exists(YamlClassificationRules.ResolvePath(o.RulesPath)), "DocumentProcessing:RulesPath names no file.");
 
         services.AddSingleton(sp => new ContentSniffer(sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
-        services.AddSingleton(sp => new TextExtractor(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
+        services.AddOptions<PdfToolOptions>().BindConfiguration(PdfToolOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TextExtractor>();
+        services.AddSingleton(sp => new PdfTextReader(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<IPdfTools>(),
+            sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
+        services.AddSingleton<IPdfTools, PopplerQpdfTools>();
         services.AddSingleton<IOcrEngine, TesseractOcrEngine>();
         services.AddSingleton<IClassificationRules, YamlClassificationRules>();
         services.AddSingleton<IStateStore, DaprStateStore>();

@@ -58,6 +58,24 @@ public sealed class OcrOptions
     public int TimeoutSeconds { get; set; } = 180;
 }
 
+/// <summary>poppler and qpdf, for PDFs PdfPig cannot read (damaged, or encrypted in a way it does not handle).</summary>
+public sealed class PdfToolOptions
+{
+    public const string Section = "DocumentProcessing:PdfTools";
+
+    [Required]
+    public string PdftotextPath { get; set; } = "pdftotext";
+
+    [Required]
+    public string PdfinfoPath { get; set; } = "pdfinfo";
+
+    [Required]
+    public string QpdfPath { get; set; } = "qpdf";
+
+    [Range(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 120;
+}
+
 public sealed class UploadOptions
 {
     public const string Section = "DocumentApi:Upload";

@@ -46,6 +46,8 @@ public sealed record DocumentRecord
     public string? Extraction { get; init; }
     public int PageCount { get; init; }
     public IReadOnlyList<int> OcrPages { get; init; } = [];
+    /// <summary>Pages that could not be read (OCR or rasterising failed); the rest of the document is catalogued.</summary>
+    public IReadOnlyList<int> FailedPages { get; init; } = [];
     public string? Language { get; init; }
     public IReadOnlyList<PageLanguage> PageLanguages { get; init; } = [];
     public string? DocumentType { get; init; }

@@ -28,6 +28,12 @@ public static class RejectionReasons
     public const string CorruptArchive = "corrupt-archive";
     public const string TypeMismatch = "type-mismatch";
     public const string UnsupportedType = "unsupported-type";
+    // Found while reading the text: deterministic, so rejected at once rather than retried.
+    public const string CorruptPdf = "corrupt-pdf";
+    public const string CorruptOoxml = "corrupt-ooxml";
+    public const string UnreadableImage = "unreadable-image";
+    /// <summary>A tool the document needs (poppler, qpdf, tesseract) is not installed; the detail names it.</summary>
+    public const string ToolMissing = "tool-missing";
 }
 
 /// <summary>Stage names used in rejections and events.</summary>
@@ -56,6 +62,8 @@ public enum ExtractionOutcome
     Extracted,
     /// <summary>No extractor for this type (legacy .doc/.xls/.ppt): recorded, not a failure.</summary>
     NoExtractor,
+    /// <summary>The file cannot be read and trying again will not change that; the reason is named.</summary>
+    Rejected,
 }
 
 public sealed record ExtractInput(DocumentIntake Intake, DocumentKind Kind);
@@ -66,7 +74,14 @@ public sealed record ExtractionResult(
     BlobReference? Text,
     int PageCount,
     IReadOnlyList<int> OcrPages,
-    IReadOnlyDictionary<string, string> Properties);
+    IReadOnlyDictionary<string, string> Properties,
+    string? RejectionReason = null,
+    string? RejectionDetail = null,
+    IReadOnlyList<int>? FailedPages = null)
+{
+    public static ExtractionResult Reject(string reason, string detail) =>
+        new(ExtractionOutcome.Rejected, "none", null, 0, [], new Dictionary<string, string>(), reason, detail);
+}
 
 /// <summary>Language codes: en, ml, mixed, und (no letters to judge by).</summary>
 public static class Languages

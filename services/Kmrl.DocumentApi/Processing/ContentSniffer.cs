@@ -6,8 +6,9 @@ using Kmrl.DocumentApi.Model;
 namespace Kmrl.DocumentApi.Processing;
 
 /// <summary>
-/// Finds what a file really is from its bytes, and whether it is safe to open: encrypted PDFs, password-protected
-/// Office files (an OLE container holding EncryptedPackage) and zip bombs are refused with a named reason.
+/// Finds what a file really is from its bytes, and whether it is safe to open: encrypted PDFs (the validate activity
+/// then lets through those that need no user password), password-protected Office files (an OLE container holding
+/// EncryptedPackage) and zip bombs are refused with a named reason.
 /// </summary>
 public sealed class ContentSniffer(DocumentProcessingOptions options)
 {

@@ -1,12 +1,9 @@
 using System.Text;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
-using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 using MimeKit;
-using UglyToad.PdfPig;
-using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 using Drawing = DocumentFormat.OpenXml.Drawing;
 using Wordprocessing = DocumentFormat.OpenXml.Wordprocessing;
 
@@ -18,7 +15,8 @@ public sealed record ExtractedText(
     string Extractor,
     IReadOnlyList<string> Pages,
     IReadOnlyList<int> OcrPages,
-    IReadOnlyDictionary<string, string> Properties)
+    IReadOnlyDictionary<string, string> Properties,
+    IReadOnlyList<int>? FailedPages = null)
 {
     /// <summary>Pages are joined with form feeds in the stored text blob, so later stages can split them again.</summary>
     public const char PageSeparator = '\f';
@@ -28,23 +26,24 @@ public sealed record ExtractedText(
 
 /// <summary>
 /// Text from every supported kind: PDF per page with PdfPig (OCR for pages without a text layer), Word, Excel and
-/// PowerPoint with the Open XML SDK, plain text, e-mail bodies with MimeKit, images by OCR.
+/// PowerPoint with the Open XML SDK, plain text, e-mail bodies with MimeKit, images by OCR. A file that cannot be
+/// read is a <see cref="DocumentUnreadableException"/> with a named reason, never a parser's own exception.
 /// </summary>
-public sealed class TextExtractor(IOcrEngine ocr, DocumentProcessingOptions options)
+public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf)
 {
     public const string PropertySender = "sender";
     public const string PropertySubject = "subject";
 
     public async Task<ExtractedText> ExtractAsync(string path, DocumentKind kind, CancellationToken cancellationToken) => kind switch
     {
-        DocumentKind.Pdf => await ExtractPdfAsync(path, cancellationToken),
-        DocumentKind.Docx => Single("openxml-word", ExtractWord(path)),
-        DocumentKind.Xlsx => Many("openxml-spreadsheet", ExtractSpreadsheet(path)),
-        DocumentKind.Pptx => Many("openxml-presentation", ExtractPresentation(path)),
+        DocumentKind.Pdf => await pdf.ReadAsync(path, cancellationToken),
+        DocumentKind.Docx => Single("openxml-word", OpenXml("Word", () => ExtractWord(path))),
+        DocumentKind.Xlsx => Many("openxml-spreadsheet", OpenXml("Excel", () => ExtractSpreadsheet(path))),
+        DocumentKind.Pptx => Many("openxml-presentation", OpenXml("PowerPoint", () => ExtractPresentation(path))),
         DocumentKind.Text => Single("text", await ReadTextAsync(path, cancellationToken)),
         DocumentKind.Email => await ExtractMailAsync(path, cancellationToken),
         DocumentKind.Png or DocumentKind.Jpeg or DocumentKind.Tiff =>
-            new ExtractedText(ExtractionOutcome.Extracted, "ocr", [await ocr.RecogniseImageAsync(path, cancellationToken)], [1], Empty),
+            new ExtractedText(ExtractionOutcome.Extracted, "ocr", [await RecogniseImageAsync(path, cancellationToken)], [1], Empty),
         DocumentKind.LegacyOffice => new ExtractedText(ExtractionOutcome.NoExtractor, "none", [], [], Empty),
         _ => throw new InvalidOperationException($"No extractor for {kind}; validation should have refused it."),
     };
@@ -55,35 +54,29 @@ public sealed class TextExtractor(IOcrEngine ocr, DocumentProcessingOptions opti
 
     private static ExtractedText Many(string extractor, IReadOnlyList<string> pages) => new(ExtractionOutcome.Extracted, extractor, pages, [], Empty);
 
-    private async Task<ExtractedText> ExtractPdfAsync(string path, CancellationToken cancellationToken)
+    private async Task<string> RecogniseImageAsync(string path, CancellationToken cancellationToken)
     {
-        var pages = new List<string>();
-        var needOcr = new List<int>();
-        using (var pdf = PdfDocument.Open(path))
+        try
         {
-            foreach (var page in pdf.GetPages())
-            {
-                var text = ContentOrderTextExtractor.GetText(page).Trim();
-                pages.Add(text);
-                if (text.Count(char.IsLetterOrDigit) < options.MinTextCharsPerPage)
-                {
-                    needOcr.Add(page.Number);
-                }
-            }
+            return await ocr.RecogniseImageAsync(path, cancellationToken);
         }
+        catch (ToolFailedException failed)
+        {
+            throw new DocumentUnreadableException(RejectionReasons.UnreadableImage, $"{failed.Tool} could not read the image: {failed.ToolMessage}");
+        }
+    }
 
-        var ocrPages = new List<int>();
-        foreach (var number in needOcr.Take(options.MaxOcrPages))
+    /// <summary>A damaged package (bad zip, broken or DTD-bearing XML, missing parts) is corrupt-ooxml, not a retry.</summary>
+    private static T OpenXml<T>(string application, Func<T> read)
+    {
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var recognised = (await ocr.RecognisePdfPageAsync(path, number, cancellationToken)).Trim();
-            if (recognised.Length > 0)
-            {
-                pages[number - 1] = recognised;
-                ocrPages.Add(number);
-            }
+            return read();
         }
-        return new ExtractedText(ExtractionOutcome.Extracted, ocrPages.Count > 0 ? "pdfpig+ocr" : "pdfpig", pages, ocrPages, Empty);
+        catch (Exception ex) when (ex is OpenXmlPackageException or InvalidDataException or System.Xml.XmlException or FileFormatException or InvalidOperationException)
+        {
+            throw new DocumentUnreadableException(RejectionReasons.CorruptOoxml, $"The Open XML SDK could not read the {application} package.");
+        }
     }
 
     private static string ExtractWord(string path)

@@ -6,8 +6,9 @@ namespace Kmrl.DocumentApi.Workflows;
 
 /// <summary>
 /// validate → dedupe → extract → language → classify/route → summarise → catalog and publish. Every activity has a
-/// retry policy; a refusal at validation or a failure that outlives its retries ends in the reject activity, so
-/// nothing is dropped silently. Deterministic: no clock, no I/O, no randomness here, only activity calls.
+/// retry policy for what may heal; a refusal at validation, a file extraction cannot read (answered as a rejection,
+/// not thrown, so it is not retried) or a failure that outlives its retries ends in the reject activity, so nothing
+/// is dropped silently. Deterministic: no clock, no I/O, no randomness here, only activity calls.
 /// </summary>
 public sealed class DocumentProcessingWorkflow : Workflow<DocumentIntake, DocumentProcessingResult>
 {
@@ -42,6 +43,10 @@ public sealed class DocumentProcessingWorkflow : Workflow<DocumentIntake, Docume
             stage = Stages.Extract;
             context.SetCustomStatus(stage);
             var extraction = await context.CallActivityAsync<ExtractionResult>(nameof(ExtractTextActivity), new ExtractInput(input, validation.Kind), options);
+            if (extraction.Outcome == ExtractionOutcome.Rejected)
+            {
+                return await RejectAsync(context, input, Stages.Extract, $"{extraction.RejectionReason}: {extraction.RejectionDetail}", options);
+            }
 
             stage = Stages.Language;
             context.SetCustomStatus(stage);

@@ -11,7 +11,9 @@ public sealed class ValidateDocumentActivityTests
     private async Task<ValidationResult> ValidateAsync(byte[] bytes, string fileName, string contentType, DocumentProcessingOptions? options = null)
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, bytes, fileName, contentType);
-        var activity = new ValidateDocumentActivity(_blobs.Store, new ContentSniffer(options ?? new DocumentProcessingOptions()));
+        var processing = options ?? new DocumentProcessingOptions();
+        var activity = new ValidateDocumentActivity(_blobs.Store, new ContentSniffer(processing),
+            new PdfTextReader(new ScriptedOcrEngine(""), ExtractTextActivityTests.RealPdfTools(), processing));
         return await activity.RunAsync(new TestActivityContext(), intake);
     }
 
@@ -51,12 +53,25 @@ public sealed class ValidateDocumentActivityTests
     }
 
     [Fact]
-    public async Task An_encrypted_pdf_is_rejected_as_encrypted()
+    public async Task A_pdf_that_needs_a_user_password_is_rejected_as_encrypted()
     {
         var result = await ValidateAsync(TestCorpus.EncryptedPdf(), "tender.pdf", TestCorpus.Pdf);
 
         Assert.False(result.Accepted);
         Assert.Equal(RejectionReasons.EncryptedPdf, result.Reason);
+        Assert.Equal("The PDF needs a user password to open.", result.Detail);
+        Assert.Equal(DocumentKind.Pdf, result.Kind);
+    }
+
+    [Fact]
+    public async Task A_pdf_encrypted_with_permissions_only_is_accepted_because_anyone_can_open_it()
+    {
+        var pdf = PdfCases.PermissionOnlyEncrypted("Circular: permissions only");
+        Assert.Contains("/Encrypt", System.Text.Encoding.Latin1.GetString(pdf), StringComparison.Ordinal);
+
+        var result = await ValidateAsync(pdf, "circular.pdf", TestCorpus.Pdf);
+
+        Assert.True(result.Accepted, result.Detail);
         Assert.Equal(DocumentKind.Pdf, result.Kind);
     }
 

@@ -25,16 +25,18 @@ public sealed class DocumentPipelineTests
     private readonly DocumentProcessingOptions _options = new() { DeadlineHorizonDays = 14 };
     private readonly IClassificationRules _rules = ClassifyDocumentActivityTests.ShippedRules();
 
+    private TestWorkflowContext? _context;
+
     public DocumentPipelineTests() => _catalog = new StateStoreCatalog(new InMemoryStateStore(), _time);
 
     private async Task<DocumentProcessingResult> ProcessAsync(DocumentIntake intake)
     {
         var store = _blobs.Store;
         var options = Options.Create(_options);
-        var context = new TestWorkflowContext(intake.DocumentId)
-            .Run(new ValidateDocumentActivity(store, new ContentSniffer(_options)))
+        var context = _context = new TestWorkflowContext(intake.DocumentId)
+            .Run(new ValidateDocumentActivity(store, new ContentSniffer(_options), new PdfTextReader(ExtractTextActivityTests.RealOcr(), ExtractTextActivityTests.RealPdfTools(), _options)))
             .Run(new DeduplicateDocumentActivity(_catalog, _time))
-            .Run(new ExtractTextActivity(store, new TextExtractor(ExtractTextActivityTests.RealOcr(), _options), ExtractTextActivityTests.CpuSlots))
+            .Run(new ExtractTextActivity(store, ExtractTextActivityTests.Extractor(ExtractTextActivityTests.RealOcr(), _options), ExtractTextActivityTests.CpuSlots))
             .Run(new DetectLanguageActivity(store))
             .Run(new ClassifyDocumentActivity(store, _rules))
             .Run(new SummariseDocumentActivity(store, options))
@@ -109,7 +111,7 @@ public sealed class DocumentPipelineTests
     }
 
     [Fact]
-    public async Task A_corrupt_pdf_ends_rejected_at_extraction_with_the_reason()
+    public async Task A_corrupt_pdf_ends_rejected_at_extraction_at_the_first_attempt_with_a_named_reason()
     {
         var corrupt = "%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >>\nthis is not a PDF body at all\n"u8.ToArray();
         var intake = await Intakes.StoreAsync(_blobs.Store, corrupt, "broken.pdf", TestCorpus.Pdf);
@@ -121,8 +123,37 @@ public sealed class DocumentPipelineTests
         var record = await RecordAsync(intake.DocumentId);
         Assert.Equal(DocumentStatus.Rejected, record.Status);
         Assert.Equal(Stages.Extract, record.Rejection!.Stage);
-        Assert.False(string.IsNullOrWhiteSpace(record.Rejection.Reason));
+        Assert.Equal("corrupt-pdf: Neither PdfPig nor poppler could parse the PDF.", record.Rejection.Reason);
+        Assert.Equal(1, _context!.Attempts[nameof(ExtractTextActivity)]);
         Assert.Equal(Stages.Extract, Assert.Single(_events.On<DocumentRejected>(DaprNames.Topics.DocumentRejected)).Stage);
+    }
+
+    [Fact]
+    public async Task A_permission_only_encrypted_circular_is_catalogued_with_its_text()
+    {
+        var pdf = PdfCases.PermissionOnlyEncrypted("Government of India circular on metro rail safety audits");
+        var intake = await Intakes.StoreAsync(_blobs.Store, pdf, "circular.pdf", TestCorpus.Pdf);
+
+        var result = await ProcessAsync(intake);
+
+        Assert.Equal(ProcessingOutcome.Processed, result.Outcome);
+        var record = await RecordAsync(intake.DocumentId);
+        var text = await TextBlobs.ReadAsync(_blobs.Store, record.TextBlob, CancellationToken.None);
+        Assert.Equal("Government of India circular on metro rail safety audits", text);
+    }
+
+    [Fact]
+    public async Task A_pdf_with_a_broken_xref_is_catalogued_from_poppler()
+    {
+        var intake = await Intakes.StoreAsync(_blobs.Store, PdfCases.BrokenXref("Work order WO-7781 for the Kaloor lift"), "wo.pdf", TestCorpus.Pdf);
+
+        var result = await ProcessAsync(intake);
+
+        Assert.Equal(ProcessingOutcome.Processed, result.Outcome);
+        var record = await RecordAsync(intake.DocumentId);
+        Assert.Equal("poppler", record.Extraction);
+        Assert.Equal(1, record.PageCount);
+        Assert.Contains("WO-7781", await TextBlobs.ReadAsync(_blobs.Store, record.TextBlob, CancellationToken.None));
     }
 
     [Fact]

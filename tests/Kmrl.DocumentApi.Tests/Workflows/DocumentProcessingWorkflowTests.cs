@@ -104,6 +104,21 @@ public sealed class DocumentProcessingWorkflowTests
     }
 
     [Fact]
+    public async Task A_file_extraction_cannot_read_is_rejected_at_once_with_its_named_reason()
+    {
+        var context = HappyContext().On<ExtractInput, ExtractionResult>(nameof(ExtractTextActivity),
+            _ => ExtractionResult.Reject(RejectionReasons.CorruptPdf, "Neither PdfPig nor poppler could parse the PDF."));
+
+        var result = await new DocumentProcessingWorkflow().RunAsync(context, Intake);
+
+        Assert.Equal(new DocumentProcessingResult(ProcessingOutcome.Rejected, Intake.DocumentId, Stages.Extract,
+            "corrupt-pdf: Neither PdfPig nor poppler could parse the PDF."), result);
+        Assert.Equal(1, context.Attempts[nameof(ExtractTextActivity)]);
+        Assert.Equal("corrupt-pdf: Neither PdfPig nor poppler could parse the PDF.", Assert.Single(_rejections).Reason);
+        Assert.DoesNotContain(context.Calls, c => c.Name == nameof(DetectLanguageActivity));
+    }
+
+    [Fact]
     public async Task A_failure_that_outlives_its_retries_ends_in_rejection_with_the_stage_and_error()
     {
         var context = HappyContext().On<ClassifyInput, ClassificationResult>(nameof(ClassifyDocumentActivity),
