@@ -28,6 +28,8 @@ public static class RejectionReasons
     public const string CorruptArchive = "corrupt-archive";
     public const string TypeMismatch = "type-mismatch";
     public const string UnsupportedType = "unsupported-type";
+    /// <summary>An OOXML part whose elements nest deeper than the cap (a parser stack overflow in waiting).</summary>
+    public const string TooDeeplyNested = "too-deeply-nested";
 }
 
 /// <summary>Stage names used in rejections and events.</summary>
