@@ -36,6 +36,13 @@ public sealed class DocumentProcessingOptions
     [Range(16, 10_000)]
     public int MaxXmlDepth { get; set; } = 256;
 
+    /// <summary>
+    /// Longest an extraction may run (parsing and OCR of one document). Past it the activity fails with
+    /// time-budget-exceeded instead of holding a worker: 50 OCR pages at the OCR timeout would otherwise be hours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "06:00:00")]
+    public TimeSpan ExtractTimeBudget { get; set; } = TimeSpan.FromMinutes(20);
+
     /// <summary>A PDF page with fewer text characters than this is treated as scanned and sent to OCR.</summary>
     [Range(0, 10_000)]
     public int MinTextCharsPerPage { get; set; } = 16;

@@ -30,6 +30,8 @@ public static class RejectionReasons
     public const string UnsupportedType = "unsupported-type";
     /// <summary>An OOXML part whose elements nest deeper than the cap (a parser stack overflow in waiting).</summary>
     public const string TooDeeplyNested = "too-deeply-nested";
+    /// <summary>An activity ran past its time budget (a runaway parse or OCR); the document is refused, not held.</summary>
+    public const string TimeBudgetExceeded = "time-budget-exceeded";
 }
 
 /// <summary>Stage names used in rejections and events.</summary>

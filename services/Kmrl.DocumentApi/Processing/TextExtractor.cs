@@ -63,6 +63,7 @@ public sealed class TextExtractor(IOcrEngine ocr, DocumentProcessingOptions opti
         {
             foreach (var page in pdf.GetPages())
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var text = ContentOrderTextExtractor.GetText(page).Trim();
                 pages.Add(text);
                 if (text.Count(char.IsLetterOrDigit) < options.MinTextCharsPerPage)

@@ -15,7 +15,7 @@ public sealed class ExtractTextActivityTests
     private async Task<(ExtractionResult Result, IReadOnlyList<string> Pages)> ExtractAsync(byte[] bytes, string fileName, DocumentKind kind, IOcrEngine ocr)
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, bytes, fileName, "application/octet-stream");
-        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(ocr, new DocumentProcessingOptions()));
+        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(ocr, new DocumentProcessingOptions()), TimeProvider.System, Options.Create(new DocumentProcessingOptions()));
         var result = await activity.RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, kind));
         var text = await TextBlobs.ReadAsync(_blobs.Store, result.Text, CancellationToken.None);
         return (result, ExtractedText.SplitPages(text));
@@ -106,7 +106,7 @@ public sealed class ExtractTextActivityTests
     public async Task A_retried_extraction_overwrites_the_same_text_blob()
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, TestCorpus.Docx("Same text"), "a.docx", TestCorpus.DocxType);
-        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()));
+        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()), TimeProvider.System, Options.Create(new DocumentProcessingOptions()));
 
         var first = await activity.RunAsync(new TestActivityContext(), new ExtractInput(intake, DocumentKind.Docx));
         var objects = _blobs.Storage.Objects.Count;

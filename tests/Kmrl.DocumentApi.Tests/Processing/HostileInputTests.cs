@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Extensions;
+using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kmrl.DocumentApi.Tests.Processing;
 
@@ -66,7 +69,7 @@ public sealed class HostileInputTests
         // 1,000 levels: over the cap, yet shallow enough that the SDK would not overflow without the guard.
         var intake = await Intakes.StoreAsync(_blobs.Store, Deep(kind, 1_000), fileName, contentType);
         var documentKind = kind switch { "docx" => DocumentKind.Docx, "xlsx" => DocumentKind.Xlsx, _ => DocumentKind.Pptx };
-        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(new ScriptedOcrEngine("unused"), new DocumentProcessingOptions()));
+        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(new ScriptedOcrEngine("unused"), new DocumentProcessingOptions()), TimeProvider.System, Options.Create(new DocumentProcessingOptions()));
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => activity.RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, documentKind)));
 
@@ -152,5 +155,38 @@ public sealed class HostileInputTests
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>OCR that never finishes on its own (a runaway tesseract), only when cancelled.</summary>
+    private sealed class EndlessOcrEngine : IOcrEngine
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<string> RecogniseImageAsync(string imagePath, CancellationToken cancellationToken)
+        {
+            Started.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            return string.Empty;
+        }
+
+        public Task<string> RecognisePdfPageAsync(string pdfPath, int pageNumber, CancellationToken cancellationToken) =>
+            RecogniseImageAsync(pdfPath, cancellationToken);
+    }
+
+    [Fact]
+    public async Task An_extraction_that_runs_past_its_time_budget_fails_as_time_budget_exceeded_instead_of_holding_the_worker()
+    {
+        var options = new DocumentProcessingOptions { ExtractTimeBudget = TimeSpan.FromMinutes(5) };
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var ocr = new EndlessOcrEngine();
+        var intake = await Intakes.StoreAsync(_blobs.Store, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3], "scan.png", "image/png");
+        var activity = new ExtractTextActivity(_blobs.Store, new TextExtractor(ocr, options), time, Options.Create(options));
+
+        var run = activity.RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, DocumentKind.Png));
+        await ocr.Started.Task.WaitAsync(Bound);
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => run.WaitAsync(Bound));
+        Assert.StartsWith(RejectionReasons.TimeBudgetExceeded + ":", error.Message, StringComparison.Ordinal);
     }
 }

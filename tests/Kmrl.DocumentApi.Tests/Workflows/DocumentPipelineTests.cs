@@ -34,7 +34,7 @@ public sealed class DocumentPipelineTests
         var context = new TestWorkflowContext(intake.DocumentId)
             .Run(new ValidateDocumentActivity(store, new ContentSniffer(_options)))
             .Run(new DeduplicateDocumentActivity(_catalog, _time))
-            .Run(new ExtractTextActivity(store, new TextExtractor(ExtractTextActivityTests.RealOcr(), _options)))
+            .Run(new ExtractTextActivity(store, new TextExtractor(ExtractTextActivityTests.RealOcr(), _options), TimeProvider.System, Options.Create(_options)))
             .Run(new DetectLanguageActivity(store))
             .Run(new ClassifyDocumentActivity(store, _rules))
             .Run(new SummariseDocumentActivity(store, options))
