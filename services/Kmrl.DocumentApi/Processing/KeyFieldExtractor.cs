@@ -179,14 +179,13 @@ public static partial class KeyFieldExtractor
         if (!list.Contains(date)) list.Add(date);
     }
 
-    // The boundaries the old lookarounds expressed are checked in NumericDates, so that the pattern can run without
-    // backtracking.
     /// <summary>
     /// NonBacktracking runs in time linear in the text whatever the pattern; the work-order and PO patterns had
     /// three optional `\s*` in a row, which the backtracking engine tried in every split (cubic).
     /// </summary>
     private const RegexOptions Linear = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
 
+    // The boundaries the old lookarounds expressed (NonBacktracking has none) are checked in IsWholeNumericDate.
     [GeneratedRegex(@"(?<d>\d{1,2})[/.-](?<m>\d{1,2})[/.-](?<y>\d{4}|\d{2})", Linear, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex NumericDatePattern();
 
