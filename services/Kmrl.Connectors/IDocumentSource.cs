@@ -40,6 +40,17 @@ public sealed record SourceTombstone(
     IReadOnlyDictionary<string, string> Metadata) : SourceChange;
 
 /// <summary>
+/// An item the source listed but cannot read however often it tries (a mail the IMAP client refuses to parse): the
+/// host dead-letters it with <paramref name="Reason"/> and goes on, so one poison item never holds the checkpoint.
+/// The source yields it only once it has tried <paramref name="Attempts"/> times and the failure stayed the same.
+/// </summary>
+public sealed record SourceUnreadable(
+    string SourceId,
+    string Reason,
+    int Attempts,
+    IReadOnlyDictionary<string, string> Metadata) : SourceChange;
+
+/// <summary>
 /// A point in the stream that is safe to resume from once every change before it has been handed on.
 /// <paramref name="AfterCommitAsync"/> runs after the checkpoint is stored (e.g. move mail to "Processed").
 /// </summary>

@@ -81,4 +81,31 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
         await processed.OpenAsync(FolderAccess.ReadOnly);
         Assert.Single(await processed.SearchAsync(SearchQuery.HeaderContains("Message-ID", message.MessageId!)));
     }
+
+    [Fact]
+    public async Task A_mail_the_client_cannot_read_is_dead_lettered_with_its_reason_and_the_next_good_mail_is_discovered()
+    {
+        const string folder = "HostPoison";
+        var context = new ImapTestContext(dovecot);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("Tender " + new string('x', 5 * 1024),
+            Corpus.Attachment("poison.pdf", "application/pdf", Corpus.Bytes("poison", 2000))));
+        var good = Corpus.Bytes("after-poison", 3000);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("Good mail after the poison one", Corpus.Attachment("good.pdf", "application/pdf", good)));
+        var (provider, ports) = BuildHost(folder);
+        await using var _ = provider;
+        var source = Assert.Single(provider.GetServices<IDocumentSource>());
+        var runner = provider.GetRequiredService<SyncRunner>();
+
+        var run = await runner.RunAsync(source, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(SyncOutcome.Completed, run.Outcome);
+        var discovered = Assert.IsType<DocumentDiscovered>(Assert.Single(ports.Published).Event);
+        Assert.Equal("good.pdf", discovered.FileName);
+        Assert.Equal(SyncDriver.Sha256(good), discovered.Sha256);
+        var dead = Assert.IsType<DeadLetteredItem>(Assert.Single(ports.Skipped));
+        Assert.StartsWith("unreadable-message:", dead.Reason, StringComparison.Ordinal);
+        Assert.Contains("4096", dead.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, run.Counts.DeadLettered);
+        Assert.Contains("\"lastUid\":2", ports.CheckpointOf(DocumentSources.Email, source.Name), StringComparison.Ordinal);
+    }
 }

@@ -125,6 +125,74 @@ public static class TestCorpus
         return memory.ToArray();
     }
 
+    /// <summary>An e-mail whose only body is HTML (no text/plain alternative), as many mail clients send.</summary>
+    public static byte[] HtmlOnlyEml(string from, string subject, string html)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(from));
+        message.To.Add(MailboxAddress.Parse("records@kochimetro.org"));
+        message.Subject = subject;
+        message.Date = new DateTimeOffset(2026, 11, 2, 10, 0, 0, TimeSpan.FromHours(5.5));
+        message.Body = new TextPart("html") { Text = html };
+        using var memory = new MemoryStream();
+        message.WriteTo(memory);
+        return memory.ToArray();
+    }
+
+    /// <summary>
+    /// A .docx whose body holds its paragraph inside <paramref name="depth"/> nested content controls
+    /// (<c>w:sdt</c>/<c>w:sdtContent</c>): valid markup, small once zipped, and at 200,000 levels deep enough to
+    /// overflow the stack of a recursive parser.
+    /// </summary>
+    public static byte[] DeeplyNestedDocx(int depth) =>
+        Nest(Docx("Nested content control"), "word/document.xml", "<w:body>", "</w:body>", "<w:sdt><w:sdtPr><w:id w:val=\"{0}\"/></w:sdtPr><w:sdtContent>", "</w:sdtContent></w:sdt>", depth);
+
+    /// <summary>A .xlsx whose one cell's inline string sits inside <paramref name="depth"/> nested extension elements.</summary>
+    public static byte[] DeeplyNestedXlsx(int depth) =>
+        Nest(Xlsx("Sheet1", ["Nested cell"]), "xl/worksheets/sheet1.xml", "<x:sheetData>", "</x:sheetData>", "<x:ext uri=\"{0}\">", "</x:ext>", depth, wrapInside: false);
+
+    /// <summary>A .pptx whose one slide nests <paramref name="depth"/> group shapes.</summary>
+    public static byte[] DeeplyNestedPptx(int depth) =>
+        Nest(Pptx("Nested group shapes"), "ppt/slides/slide1.xml", "<p:spTree>", "</p:spTree>", "<p:grpSp><p:nvGrpSpPr><p:cNvPr id=\"{0}\" name=\"\"/></p:nvGrpSpPr>", "</p:grpSp>", depth);
+
+    /// <summary>
+    /// Rewrites one part of a package: <paramref name="open"/> (its "{0}" a random id)/<paramref name="close"/> repeated <paramref name="depth"/>
+    /// times around what lies between <paramref name="start"/> and <paramref name="end"/> (or, with
+    /// <paramref name="wrapInside"/> false, next to it as an empty nested run).
+    /// </summary>
+    private static byte[] Nest(byte[] package, string partName, string start, string end, string open, string close, int depth, bool wrapInside = true)
+    {
+        using var memory = new MemoryStream();
+        memory.Write(package);
+        using (var zip = new ZipArchive(memory, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = zip.Entries.Single(e => e.FullName.Equals(partName, StringComparison.OrdinalIgnoreCase));
+            string xml;
+            using (var reader = new StreamReader(entry.Open()))
+            {
+                xml = reader.ReadToEnd();
+            }
+            var from = xml.IndexOf(start, StringComparison.Ordinal);
+            var to = xml.LastIndexOf(end, StringComparison.Ordinal);
+            if (from < 0 || to < from)
+            {
+                throw new InvalidOperationException($"{partName} has no {start}...{end} to nest in: {xml}");
+            }
+            from += start.Length;
+            // Each level carries its own id, as a real writer's would, so the part does not compress like a zip bomb.
+            var random = new Random(18);
+            var opens = string.Concat(Enumerable.Range(0, depth).Select(_ => open.Replace("{0}", random.Next(1_000).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)));
+            var closes = string.Concat(Enumerable.Repeat(close, depth));
+            var nested = wrapInside
+                ? xml[..from] + opens + xml[from..to] + closes + xml[to..]
+                : xml[..to] + xml[to..(to + end.Length)] + "<x:extLst>" + opens + closes + "</x:extLst>" + xml[(to + end.Length)..];
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry(partName, CompressionLevel.SmallestSize).Open(), new UTF8Encoding(false));
+            writer.Write(nested);
+        }
+        return memory.ToArray();
+    }
+
     /// <summary>An e-mail with one PDF attachment, as a department mailbox receives it; addresses as "Name &lt;address&gt;".</summary>
     public static byte[] EmlWithAttachment(string from, string to, string subject, string body, string attachmentName, byte[] attachment)
     {

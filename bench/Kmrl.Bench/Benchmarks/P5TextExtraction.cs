@@ -47,7 +47,8 @@ public sealed class P5TextExtraction : IBenchmark
         var files = GenerateCorpus(corpus, fileCount);
         var ocr = new TesseractOcrEngine(Options.Create(new OcrOptions()), NullLogger<TesseractOcrEngine>.Instance);
         var pdfTools = new PopplerQpdfTools(Options.Create(new PdfToolOptions()), NullLogger<PopplerQpdfTools>.Instance);
-        var extractor = new TextExtractor(ocr, new PdfTextReader(ocr, pdfTools, new DocumentProcessingOptions()));
+        var options = new DocumentProcessingOptions();
+        var extractor = new TextExtractor(ocr, new PdfTextReader(ocr, pdfTools, options), options);
 
         // Warm-up outside the clocks: the JIT for ours, the binary and its libraries in the page cache for pdftotext.
         foreach (var file in files.Take(3))

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 
 using Kmrl.Connectors.Email.Options;
 using MailKit;
+using MailKit.Net.Imap;
 using MailKit.Search;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -73,15 +74,83 @@ public sealed partial class ImapFolderSource(
         LogNewMessages(logger, Name, newUids.Count, lastUid);
         foreach (var batch in newUids.Chunk(options.SummaryBatchSize))
         {
-            var summaries = await session.RunAsync((_, imapFolder, token) => imapFolder.FetchAsync(batch, SummaryItems, token), cancellationToken);
-            foreach (var summary in summaries.OrderBy(summary => summary.UniqueId.Id))
+            var fetched = await FetchSummariesAsync(session, batch, cancellationToken);
+            foreach (var item in fetched.OrderBy(item => item.Uid.Id))
             {
-                foreach (var change in Describe(summary, uidValidity, session))
+                if (item.Summary is { } summary)
                 {
-                    yield return change;
+                    foreach (var change in Describe(summary, uidValidity, session))
+                    {
+                        yield return change;
+                    }
+                }
+                else if (item.Failure is { } failure)
+                {
+                    LogPoisonMessage(logger, Name, item.Uid.Id, options.PoisonMessageAttempts, failure);
+                    yield return new SourceUnreadable(
+                        SourceId: $"unreadable/{uidValidity}/{item.Uid.Id}",
+                        Reason: failure,
+                        Attempts: options.PoisonMessageAttempts,
+                        Metadata: new Dictionary<string, string>
+                        {
+                            [EmailMetadataKeys.Mailbox] = mailbox.Name,
+                            [EmailMetadataKeys.Folder] = folder,
+                            [EmailMetadataKeys.UidValidity] = uidValidity.ToString(CultureInfo.InvariantCulture),
+                            [EmailMetadataKeys.Uid] = item.Uid.Id.ToString(CultureInfo.InvariantCulture),
+                        });
+                    // Past it: the message stays where it is (not moved or flagged), the folder goes on.
+                    yield return new SourceCheckpoint(new ImapCheckpoint(uidValidity, item.Uid.Id).Serialize());
                 }
             }
         }
+    }
+
+    private sealed record FetchedSummary(UniqueId Uid, IMessageSummary? Summary, string? Failure);
+
+    /// <summary>
+    /// The batch's structure and envelope in one FETCH. When the client refuses the answer (MailKit will not parse
+    /// some responses, e.g. a Subject literal over 4 KiB), the whole batch fails the same way on every retry, so
+    /// the messages are asked for one at a time to find the one that cannot be read.
+    /// </summary>
+    private async Task<List<FetchedSummary>> FetchSummariesAsync(ImapFolderSession session, UniqueId[] batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var summaries = await session.RunAsync((_, imapFolder, token) => imapFolder.FetchAsync(batch, SummaryItems, token), cancellationToken);
+            return summaries.Select(summary => new FetchedSummary(summary.UniqueId, summary, null)).ToList();
+        }
+        catch (SourceTransientException exception) when (exception.InnerException is ImapProtocolException)
+        {
+            LogBatchRefused(logger, Name, batch.Length, exception.InnerException.Message);
+        }
+        var fetched = new List<FetchedSummary>(batch.Length);
+        foreach (var uid in batch)
+        {
+            fetched.Add(await FetchOneAsync(session, uid, cancellationToken));
+        }
+        return fetched;
+    }
+
+    private async Task<FetchedSummary> FetchOneAsync(ImapFolderSession session, UniqueId uid, CancellationToken cancellationToken)
+    {
+        ImapProtocolException? refusal = null;
+        for (var attempt = 1; attempt <= options.PoisonMessageAttempts; attempt++)
+        {
+            try
+            {
+                var one = await session.RunAsync((_, imapFolder, token) => imapFolder.FetchAsync([uid], SummaryItems, token), cancellationToken);
+                // Expunged since the search: nothing to read and nothing to report.
+                return new FetchedSummary(uid, one.Count > 0 ? one[0] : null, null);
+            }
+            catch (SourceTransientException exception) when (exception.InnerException is ImapProtocolException protocol)
+            {
+                refusal = protocol;
+            }
+        }
+        // Refused every time. A dropped connection fails this too and goes to the host as transient (checkpoint held);
+        // only when the server still answers for this UID is the message itself the problem.
+        await session.RunAsync((_, imapFolder, token) => imapFolder.FetchAsync([uid], MessageSummaryItems.UniqueId | MessageSummaryItems.Size, token), cancellationToken);
+        return new FetchedSummary(uid, null, $"unreadable-message: the IMAP client refused the message's structure or envelope {options.PoisonMessageAttempts} times: {refusal!.Message}");
     }
 
     /// <summary>UID SEARCH last+1:* — and drop what is not above last: "*" is the highest UID even when that is below last+1.</summary>
@@ -213,6 +282,12 @@ public sealed partial class ImapFolderSource(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source}: {Count} new message(s) after UID {LastUid}")]
     private static partial void LogNewMessages(ILogger logger, string source, int count, uint lastUid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source}: the client refused the summaries of {Count} message(s) ({Error}); fetching them one at a time")]
+    private static partial void LogBatchRefused(ILogger logger, string source, int count, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Source {Source}: message {Uid} cannot be read after {Attempts} attempts and is dead-lettered: {Reason}")]
+    private static partial void LogPoisonMessage(ILogger logger, string source, uint uid, int attempts, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source}: message {Uid} skipped, sender not allowed")]
     private static partial void LogSenderSkipped(ILogger logger, string source, uint uid);

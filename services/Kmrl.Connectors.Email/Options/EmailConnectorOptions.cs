@@ -22,6 +22,12 @@ public sealed class EmailConnectorOptions
 
     /// <summary>Messages whose structure is fetched in one FETCH command.</summary>
     public int SummaryBatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// Times one message's structure is asked for alone, each refused the same way by the client, before it is
+    /// dead-lettered and the folder goes on past it.
+    /// </summary>
+    public int PoisonMessageAttempts { get; set; } = 3;
 }
 
 public sealed class MailboxOptions

@@ -17,6 +17,10 @@ public sealed class EmailConnectorOptionsValidator : IValidateOptions<EmailConne
         {
             failures.Add("Email:SummaryBatchSize must be positive.");
         }
+        if (options.PoisonMessageAttempts is < 1 or > 10)
+        {
+            failures.Add("Email:PoisonMessageAttempts must be between 1 and 10.");
+        }
         if (options.IdleRestartInterval <= TimeSpan.Zero || options.IdleRestartInterval >= TimeSpan.FromMinutes(29))
         {
             failures.Add("Email:IdleRestartInterval must be positive and below 29 minutes (RFC 2177).");

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Kmrl.ServiceDefaults;
 
 namespace Kmrl.Connectors.Maximo.Export;
 
@@ -131,12 +132,14 @@ public static partial class MifHeader
         return result;
     }
 
-    private static Regex XmlAttribute(string name) => new($"""\b{name}\s*=\s*["']([^"']*)["']""", RegexOptions.CultureInvariant);
+    private static Regex XmlAttribute(string name) =>
+        new($"""\b{name}\s*=\s*["']([^"']*)["']""", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexBudget.MatchTimeout);
 
     // The first element that is not a declaration, comment or processing instruction.
-    [GeneratedRegex(@"<(?<name>[A-Za-z_][\w:.-]*)(?<attributes>[^>]*)>", RegexOptions.CultureInvariant)]
+    // NonBacktracking: a header of '<' without '>' made the backtracking engine rescan to the end from each one.
+    [GeneratedRegex(@"<(?<name>[A-Za-z_][\w:.-]*)(?<attributes>[^>]*)>", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex XmlRoot();
 
-    [GeneratedRegex("^(Publish|Sync|Create|Update|Delete|Query|QueryResponse)(.+)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(Publish|Sync|Create|Update|Delete|Query|QueryResponse)(.+)$", RegexOptions.CultureInvariant, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex XmlOperation();
 }

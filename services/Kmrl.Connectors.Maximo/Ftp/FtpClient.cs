@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using Kmrl.Connectors.Maximo.RemoteFolders;
+using Kmrl.ServiceDefaults;
 using Microsoft.Extensions.Logging;
 
 namespace Kmrl.Connectors.Maximo.Ftp;
@@ -413,10 +414,10 @@ public sealed partial class FtpClient : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"\(\|\|\|(\d+)\|\)")]
+    [GeneratedRegex(@"\(\|\|\|(\d+)\|\)", RegexOptions.None, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex EpsvReply();
 
-    [GeneratedRegex(@"(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)")]
+    [GeneratedRegex(@"(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)", RegexOptions.None, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex PasvReply();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "FTP > {Command}")]

@@ -268,6 +268,9 @@ public sealed class SyncRunner(
                         case SourceTombstone tombstone:
                             await HandleTombstoneAsync(tombstone);
                             break;
+                        case SourceUnreadable unreadable:
+                            await HandleUnreadableAsync(unreadable);
+                            break;
                         case SourceCheckpoint checkpoint:
                             if (!await CommitAsync(checkpoint))
                             {
@@ -482,10 +485,24 @@ public sealed class SyncRunner(
             host._logger.LogInformation("Document {SourceId} ({FileName}) of {Source} rejected: {Reason}", item.SourceId, item.FileName, source.Name, reason);
         }
 
-        private async Task DeadLetterAsync(SourceDocument document, string reason, int attempts)
+        private async Task HandleUnreadableAsync(SourceUnreadable unreadable)
+        {
+            var handledKey = "unreadable:" + unreadable.SourceId;
+            if (_handled.Contains(handledKey))
+            {
+                return;
+            }
+            await DeadLetterAsync(unreadable.SourceId, string.Empty, unreadable.Reason, unreadable.Attempts);
+            _handled.Add(handledKey);
+        }
+
+        private Task DeadLetterAsync(SourceDocument document, string reason, int attempts) =>
+            DeadLetterAsync(document.SourceId, document.FileName, reason, attempts);
+
+        private async Task DeadLetterAsync(string sourceId, string fileName, string reason, int attempts)
         {
             var at = host._timeProvider.GetUtcNow();
-            var item = new DeadLetteredItem(host.Connector, source.Name, document.SourceId, document.FileName, reason, attempts, at);
+            var item = new DeadLetteredItem(host.Connector, source.Name, sourceId, fileName, reason, attempts, at);
             await RetryAsync("record a dead letter", async () =>
             {
                 await host._skippedItems.RecordDeadLetterAsync(item, token);

@@ -1,21 +1,26 @@
 using Dapr.Workflow;
 using Kmrl.ClaimCheck;
+using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Activities;
 
 /// <summary>
 /// Extracts the text (OCR where there is no text layer) and stores it as a blob keyed by the document id. The
 /// extraction waits for a CPU slot (with the local copy of the content it reads); writing the text does not hold one.
+/// Once it has a slot it runs within the extraction time budget: past it the activity fails with time-budget-exceeded,
+/// which the workflow turns into a rejection at the extract stage. Waiting for a slot in a backlog is not counted.
 /// </summary>
-public sealed class ExtractTextActivity(IDocumentContentStore store, TextExtractor extractor, CpuWorkLimiter cpu) : WorkflowActivity<ExtractInput, ExtractionResult>
+public sealed class ExtractTextActivity(
+    IDocumentContentStore store, TextExtractor extractor, CpuWorkLimiter cpu, TimeProvider time, IOptions<DocumentProcessingOptions> options)
+    : WorkflowActivity<ExtractInput, ExtractionResult>
 {
     public override async Task<ExtractionResult> RunAsync(WorkflowActivityContext context, ExtractInput input)
     {
-        var cancellationToken = CancellationToken.None;
         var extension = Path.GetExtension(input.Intake.FileName);
         ExtractedText extracted;
         try
@@ -24,9 +29,18 @@ public sealed class ExtractTextActivity(IDocumentContentStore store, TextExtract
             // hold a temp file each (a 100 MB upload apiece).
             extracted = await cpu.RunAsync(async () =>
             {
-                await using var copy = await TempContent.CopyAsync(store, input.Intake.Blob, extension.Length <= 6 ? extension : string.Empty, cancellationToken);
-                return await extractor.ExtractAsync(copy.FilePath, input.Kind, cancellationToken);
-            }, cancellationToken);
+                var budget = options.Value.ExtractTimeBudget;
+                using var deadline = new CancellationTokenSource(budget, time);
+                try
+                {
+                    await using var copy = await TempContent.CopyAsync(store, input.Intake.Blob, extension.Length <= 6 ? extension : string.Empty, deadline.Token);
+                    return await extractor.ExtractAsync(copy.FilePath, input.Kind, deadline.Token);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"{RejectionReasons.TimeBudgetExceeded}: extracting {input.Intake.FileName} ran longer than {budget}.");
+                }
+            }, CancellationToken.None);
         }
         catch (DocumentUnreadableException unreadable)
         {
@@ -41,7 +55,7 @@ public sealed class ExtractTextActivity(IDocumentContentStore store, TextExtract
         // Cleaned page by page, before the join: a form feed inside a page's own text must not become a page break.
         var text = MalayalamText.Normalise(string.Join(ExtractedText.PageSeparator, extracted.Pages.Select(TextHygiene.Clean)));
         // Same key on every attempt: a retried activity overwrites rather than adding a second text blob.
-        var blob = await TextBlobs.WriteAsync(store, input.Intake.DocumentId, text, cancellationToken);
+        var blob = await TextBlobs.WriteAsync(store, input.Intake.DocumentId, text, CancellationToken.None);
         return new ExtractionResult(extracted.Outcome, extracted.Extractor, blob, extracted.Pages.Count, extracted.OcrPages, extracted.Properties,
             FailedPages: extracted.FailedPages);
     }

@@ -29,6 +29,20 @@ public sealed class DocumentProcessingOptions
     [Range(10, 1_000_000)]
     public int MaxZipEntries { get; set; } = 10_000;
 
+    /// <summary>
+    /// Deepest element nesting accepted in an OOXML part. Real documents stay well under 100 (a table in a table adds
+    /// four); the SDK's recursive DOM load would overflow the stack somewhere in the tens of thousands.
+    /// </summary>
+    [Range(16, 10_000)]
+    public int MaxXmlDepth { get; set; } = 256;
+
+    /// <summary>
+    /// Longest an extraction may run (parsing and OCR of one document). Past it the activity fails with
+    /// time-budget-exceeded instead of holding a worker: 50 OCR pages at the OCR timeout would otherwise be hours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "06:00:00")]
+    public TimeSpan ExtractTimeBudget { get; set; } = TimeSpan.FromMinutes(20);
+
     /// <summary>A PDF page with fewer text characters than this is treated as scanned and sent to OCR.</summary>
     [Range(0, 10_000)]
     public int MinTextCharsPerPage { get; set; } = 16;

@@ -34,6 +34,10 @@ public static class RejectionReasons
     public const string UnreadableImage = "unreadable-image";
     /// <summary>A tool the document needs (poppler, qpdf, tesseract) is not installed; the detail names it.</summary>
     public const string ToolMissing = "tool-missing";
+    /// <summary>An OOXML part whose elements nest deeper than the cap (a parser stack overflow in waiting).</summary>
+    public const string TooDeeplyNested = "too-deeply-nested";
+    /// <summary>An activity ran past its time budget (a runaway parse or OCR); the document is refused, not held.</summary>
+    public const string TimeBudgetExceeded = "time-budget-exceeded";
 }
 
 /// <summary>Stage names used in rejections and events.</summary>

@@ -8,7 +8,7 @@ namespace Kmrl.DocumentApi.Processing;
 /// <summary>
 /// Finds what a file really is from its bytes, and whether it is safe to open: encrypted PDFs (the validate activity
 /// then lets through those that need no user password), password-protected Office files (an OLE container holding
-/// EncryptedPackage) and zip bombs are refused with a named reason.
+/// EncryptedPackage), zip bombs and too deeply nested OOXML are refused with a named reason.
 /// </summary>
 public sealed class ContentSniffer(DocumentProcessingOptions options)
 {
@@ -187,7 +187,7 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
             {
                 return null; // a plain zip is not a supported document; reported as unsupported-type
             }
-            return MeasureExpansion(zip, content.Length);
+            return MeasureExpansion(zip, content.Length) ?? MeasureNesting(zip);
         }
         catch (InvalidDataException ex)
         {
@@ -216,6 +216,23 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
                     return (RejectionReasons.ZipBomb,
                         $"Expanded content passes {cap} bytes from a {archiveBytes}-byte archive (ratio cap {options.MaxCompressionRatio}, size cap {options.MaxExpandedBytes}).");
                 }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Streams every XML part once more (after the expansion caps, so the cost is bounded) and refuses the package
+    /// when an element nests deeper than the cap, before any recursive parser sees it.
+    /// </summary>
+    private (string Reason, string Detail)? MeasureNesting(ZipArchive zip)
+    {
+        foreach (var entry in zip.Entries.Where(e => XmlNesting.IsXmlPart(e.FullName)))
+        {
+            using var stream = entry.Open();
+            if (XmlNesting.Exceeds(stream, options.MaxXmlDepth))
+            {
+                return (RejectionReasons.TooDeeplyNested, $"An element of {entry.FullName} nests deeper than {options.MaxXmlDepth} levels.");
             }
         }
         return null;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Kmrl.ServiceDefaults;
 using Kmrl.DocumentApi.Model;
 
 namespace Kmrl.DocumentApi.Processing;
@@ -104,16 +105,16 @@ public static partial class ExtractiveSummariser
     }
 
     // Sentence ends: . ! ? and the Devanagari danda some Malayalam text borrows; not inside numbers like 12.5 or M.G.
-    [GeneratedRegex(@"(?<=[.!?।])(?<!\b\p{Lu}\.)(?<!\d\.(?=\d))\s+")]
+    [GeneratedRegex(@"(?<=[.!?।])(?<!\b\p{Lu}\.)(?<!\d\.(?=\d))\s+", RegexOptions.None, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex SentenceEndPattern();
 
-    [GeneratedRegex(@"\s+")]
+    [GeneratedRegex(@"\s+", RegexOptions.None, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex WhitespacePattern();
 
     // A word: letters plus Malayalam combining marks (vowel signs and virama are category Mn/Mc).
-    [GeneratedRegex(@"[\p{L}\p{Mn}\p{Mc}]+")]
+    [GeneratedRegex(@"[\p{L}\p{Mn}\p{Mc}]+", RegexOptions.None, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex WordPattern();
 
-    [GeneratedRegex(@"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|₹|\bRs\.?|\bINR\b|\bWO\b|\bPO\b|invoice|deadline|മുമ്പ്", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|₹|\bRs\.?|\bINR\b|\bWO\b|\bPO\b|invoice|deadline|മുമ്പ്", RegexOptions.IgnoreCase, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex KeyFieldHint();
 }

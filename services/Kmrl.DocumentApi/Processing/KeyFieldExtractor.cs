@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Kmrl.DocumentApi.Model;
+using Kmrl.ServiceDefaults;
 
 namespace Kmrl.DocumentApi.Processing;
 
@@ -76,7 +77,7 @@ public static partial class KeyFieldExtractor
     {
         foreach (Match m in NumericDatePattern().Matches(text))
         {
-            if (TryDate(m.Groups["y"].Value, m.Groups["m"].Value, m.Groups["d"].Value, out var date))
+            if (IsWholeNumericDate(text, m) && TryDate(m.Groups["y"].Value, m.Groups["m"].Value, m.Groups["d"].Value, out var date))
                 yield return (date, m.Index, m.Length);
         }
         foreach (Match m in IsoDatePattern().Matches(text))
@@ -94,6 +95,21 @@ public static partial class KeyFieldExtractor
             if (TryMonth(m.Groups["mon"].Value, out var month) && TryDate(m.Groups["y"].Value, month.ToString(CultureInfo.InvariantCulture), m.Groups["d"].Value, out var date))
                 yield return (date, m.Index, m.Length);
         }
+    }
+
+    /// <summary>
+    /// Not part of a longer run of digits and separators (a version "1.2.3.2024", a range "1/2/2024-5"): nothing of
+    /// [\d/.-] just before, and no digit in the [\d/.-] run just after. Only the run is read, so this stays linear.
+    /// </summary>
+    private static bool IsWholeNumericDate(string text, Match m)
+    {
+        static bool IsPart(char c) => char.IsAsciiDigit(c) || c is '/' or '.' or '-';
+        if (m.Index > 0 && IsPart(text[m.Index - 1])) return false;
+        for (var at = m.Index + m.Length; at < text.Length && IsPart(text[at]); at++)
+        {
+            if (char.IsAsciiDigit(text[at])) return false;
+        }
+        return true;
     }
 
     private static bool IsDeadline(string text, int index, int length)
@@ -163,33 +179,40 @@ public static partial class KeyFieldExtractor
         if (!list.Contains(date)) list.Add(date);
     }
 
-    [GeneratedRegex(@"(?<![\d/.-])(?<d>\d{1,2})[/.-](?<m>\d{1,2})[/.-](?<y>\d{4}|\d{2})(?![\d/.-]*\d)")]
+    /// <summary>
+    /// NonBacktracking runs in time linear in the text whatever the pattern; the work-order and PO patterns had
+    /// three optional `\s*` in a row, which the backtracking engine tried in every split (cubic).
+    /// </summary>
+    private const RegexOptions Linear = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
+
+    // The boundaries the old lookarounds expressed (NonBacktracking has none) are checked in IsWholeNumericDate.
+    [GeneratedRegex(@"(?<d>\d{1,2})[/.-](?<m>\d{1,2})[/.-](?<y>\d{4}|\d{2})", Linear, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex NumericDatePattern();
 
-    [GeneratedRegex(@"\b(?<y>\d{4})-(?<m>\d{2})-(?<d>\d{2})\b")]
+    [GeneratedRegex(@"\b(?<y>\d{4})-(?<m>\d{2})-(?<d>\d{2})\b", Linear, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex IsoDatePattern();
 
-    [GeneratedRegex(@"\b(?<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+(?:of\s+)?(?<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?[\s-]+(?<y>\d{4})\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+(?:of\s+)?(?<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?[\s-]+(?<y>\d{4})\b", Linear | RegexOptions.IgnoreCase, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex DayMonthNamePattern();
 
-    [GeneratedRegex(@"\b(?<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(?<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?<y>\d{4})\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(?<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?<y>\d{4})\b", Linear | RegexOptions.IgnoreCase, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex MonthNameDayPattern();
 
-    [GeneratedRegex(@"\b(?:WO|W\.O\.|work\s*order)\s*(?:no\.?|number|#)?\s*[:#-]?\s*(?<id>[A-Z]{0,4}[-/]?\d{4,}(?:[-/]\d+)*)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:WO|W\.O\.|work\s*order)\s*(?:no\.?|number|#)?\s*[:#-]?\s*(?<id>[A-Z]{0,4}[-/]?\d{4,}(?:[-/]\d+)*)", Linear | RegexOptions.IgnoreCase, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex WorkOrderPattern();
 
-    [GeneratedRegex(@"\b(?:PO|P\.O\.|purchase\s*order)\s*(?:no\.?|number|#)?\s*[:#-]?\s*(?<id>(?:[A-Z]{1,6}[-/])*\d{3,}(?:[-/][A-Z0-9]+)*)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:PO|P\.O\.|purchase\s*order)\s*(?:no\.?|number|#)?\s*[:#-]?\s*(?<id>(?:[A-Z]{1,6}[-/])*\d{3,}(?:[-/][A-Z0-9]+)*)", Linear | RegexOptions.IgnoreCase, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex PurchaseOrderPattern();
 
-    [GeneratedRegex(@"\binvoice\s*(?:no\.?|number|#)\s*[:#-]?\s*(?<id>[A-Z0-9][A-Z0-9/-]{2,})", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\binvoice\s*(?:no\.?|number|#)\s*[:#-]?\s*(?<id>[A-Z0-9][A-Z0-9/-]{2,})", Linear | RegexOptions.IgnoreCase, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex InvoicePattern();
 
-    [GeneratedRegex(@"(?:₹|\bINR|\bRs\.?)\s?(?<amount>\d{1,3}(?:,\d{2,3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)(?:\s*(?<unit>lakh|lakhs|crore|crores)\b)?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:₹|\bINR|\bRs\.?)\s?(?<amount>\d{1,3}(?:,\d{2,3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)(?:\s*(?<unit>lakh|lakhs|crore|crores)\b)?", Linear | RegexOptions.IgnoreCase, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex AmountPattern();
 
-    [GeneratedRegex(@"\p{L}+")]
+    [GeneratedRegex(@"\p{L}+", Linear, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex WordsPattern();
 
-    [GeneratedRegex(@"\b(?:TS|train[\s-]?set)\s*[-#]?\s*(?<n>\d{1,2})\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:TS|train[\s-]?set)\s*[-#]?\s*(?<n>\d{1,2})\b", Linear | RegexOptions.IgnoreCase, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex TrainSetPattern();
 }

@@ -75,13 +75,13 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
 
     private async Task<(string Extractor, List<string> Pages)> ReadTextLayerAsync(string path, CancellationToken cancellationToken)
     {
-        if (TryPdfPig(path) is { } pages) return ("pdfpig", pages);
+        if (TryPdfPig(path, cancellationToken) is { } pages) return ("pdfpig", pages);
 
         var folder = Directory.CreateTempSubdirectory("kmrl-pdf-");
         try
         {
             var decrypted = Path.Combine(folder.FullName, "decrypted.pdf");
-            if (await TryDecryptAsync(path, decrypted, cancellationToken) && TryPdfPig(decrypted) is { } fromCopy)
+            if (await TryDecryptAsync(path, decrypted, cancellationToken) && TryPdfPig(decrypted, cancellationToken) is { } fromCopy)
             {
                 return ("qpdf+pdfpig", fromCopy);
             }
@@ -127,13 +127,20 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
     }
 
     /// <summary>The pages' text, or null when PdfPig cannot parse the file (wrong password included).</summary>
-    private static List<string>? TryPdfPig(string path)
+    private static List<string>? TryPdfPig(string path, CancellationToken cancellationToken)
     {
         try
         {
             using var pdf = PdfDocument.Open(path);
-            // Pages are parsed lazily: a damaged page throws here, inside the same guard.
-            return pdf.GetPages().Select(page => ContentOrderTextExtractor.GetText(page).Trim()).ToList();
+            // Pages are parsed lazily: a damaged page throws here, inside the same guard. Cancellation is checked
+            // per page, so the extraction time budget stops a long document between pages.
+            var pages = new List<string>();
+            foreach (var page in pdf.GetPages())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                pages.Add(ContentOrderTextExtractor.GetText(page).Trim());
+            }
+            return pages;
         }
         catch (Exception ex) when (IsParseFailure(ex))
         {

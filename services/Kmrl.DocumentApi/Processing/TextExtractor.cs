@@ -1,6 +1,7 @@
 using System.Text;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
+using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 using MimeKit;
@@ -29,7 +30,7 @@ public sealed record ExtractedText(
 /// PowerPoint with the Open XML SDK, plain text, e-mail bodies with MimeKit, images by OCR. A file that cannot be
 /// read is a <see cref="DocumentUnreadableException"/> with a named reason, never a parser's own exception.
 /// </summary>
-public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf)
+public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentProcessingOptions options)
 {
     public const string PropertySender = "sender";
     public const string PropertySubject = "subject";
@@ -79,9 +80,25 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf)
         }
     }
 
-    private static string ExtractWord(string path)
+    /// <summary>
+    /// Validation refuses deep packages already; this guards every part again right before the SDK's recursive DOM
+    /// load, so a path that skipped validation (a reprocessing run, a changed cap) fails as this one document.
+    /// </summary>
+    private void EnsureShallow(OpenXmlPart? part)
+    {
+        if (part is null) return;
+        using var stream = part.GetStream(FileMode.Open, FileAccess.Read);
+        if (XmlNesting.Exceeds(stream, options.MaxXmlDepth))
+        {
+            // Named and answered like any unreadable file (no retries), and not taken for a corrupt package below.
+            throw new DocumentUnreadableException(RejectionReasons.TooDeeplyNested, $"An element of {part.Uri} nests deeper than {options.MaxXmlDepth} levels.");
+        }
+    }
+
+    private string ExtractWord(string path)
     {
         using var document = WordprocessingDocument.Open(path, false);
+        EnsureShallow(document.MainDocumentPart);
         var body = document.MainDocumentPart?.Document?.Body;
         if (body is null) return string.Empty;
         var builder = new StringBuilder();
@@ -92,16 +109,19 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf)
         return builder.ToString().Trim();
     }
 
-    private static List<string> ExtractSpreadsheet(string path)
+    private List<string> ExtractSpreadsheet(string path)
     {
         using var document = SpreadsheetDocument.Open(path, false);
         var workbook = document.WorkbookPart;
+        EnsureShallow(workbook);
+        EnsureShallow(workbook?.SharedStringTablePart);
         if (workbook?.Workbook?.Sheets is null) return [];
         var shared = workbook.SharedStringTablePart?.SharedStringTable?.Elements<SharedStringItem>().Select(i => i.InnerText).ToList() ?? [];
         var pages = new List<string>();
         foreach (var sheet in workbook.Workbook.Sheets.Elements<Sheet>())
         {
             if (sheet.Id?.Value is not { } id || workbook.GetPartById(id) is not WorksheetPart part) continue;
+            EnsureShallow(part);
             var builder = new StringBuilder();
             builder.AppendLine(sheet.Name?.Value);
             foreach (var row in part.Worksheet?.Descendants<Row>() ?? [])
@@ -124,15 +144,17 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf)
         return raw;
     }
 
-    private static List<string> ExtractPresentation(string path)
+    private List<string> ExtractPresentation(string path)
     {
         using var document = PresentationDocument.Open(path, false);
         var presentation = document.PresentationPart;
+        EnsureShallow(presentation);
         var slideIds = presentation?.Presentation?.SlideIdList?.Elements<DocumentFormat.OpenXml.Presentation.SlideId>() ?? [];
         var pages = new List<string>();
         foreach (var slideId in slideIds)
         {
             if (slideId.RelationshipId?.Value is not { } rel || presentation!.GetPartById(rel) is not SlidePart slide) continue;
+            EnsureShallow(slide);
             var paragraphs = slide.Slide?.Descendants<Drawing.Paragraph>()
                 .Select(p => string.Concat(p.Descendants<Drawing.Text>().Select(t => t.Text)))
                 .Where(t => t.Length > 0) ?? [];
@@ -158,11 +180,61 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf)
         return new ExtractedText(ExtractionOutcome.Extracted, "mimekit", [text], [], properties);
     }
 
-    private static string? HtmlToText(string? html)
+    /// <summary>
+    /// Text of an HTML-only mail body: tags become spaces, script and style elements go with their content, entities
+    /// are decoded. One forward pass (every search starts where the last one ended), so hostile markup costs linear
+    /// time; the regex it replaces rescanned to the end from every unclosed '&lt;'.
+    /// </summary>
+    internal static string? HtmlToText(string? html)
     {
         if (html is null) return null;
-        var withoutTags = System.Text.RegularExpressions.Regex.Replace(html, "<(script|style)[^>]*>.*?</\\1>|<[^>]+>", " ",
-            System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-        return System.Net.WebUtility.HtmlDecode(withoutTags);
+        var builder = new StringBuilder(html.Length);
+        // An element whose end tag was looked for and not found has none later either: never searched twice.
+        var unclosed = new HashSet<string>(StringComparer.Ordinal);
+        var at = 0;
+        while (at < html.Length)
+        {
+            var open = html.IndexOf('<', at);
+            if (open < 0) break;
+            var close = html.IndexOf('>', open + 1);
+            // No '>' after this '<' means none after any later one either: the rest is text.
+            if (close < 0) break;
+            if (close == open + 1)
+            {
+                // "<>" is text, as it was for `<[^>]+>`.
+                builder.Append(html, at, close + 1 - at);
+                at = close + 1;
+                continue;
+            }
+            builder.Append(html, at, open - at).Append(' ');
+            at = close + 1;
+            if (RawTextElement(html, open + 1) is { } element && !unclosed.Contains(element))
+            {
+                var end = html.IndexOf("</" + element, at, StringComparison.OrdinalIgnoreCase);
+                var endClose = end < 0 ? -1 : html.IndexOf('>', end);
+                if (endClose < 0)
+                {
+                    unclosed.Add(element);
+                }
+                else
+                {
+                    at = endClose + 1;
+                }
+            }
+        }
+        builder.Append(html, at, html.Length - at);
+        return System.Net.WebUtility.HtmlDecode(builder.ToString());
+    }
+
+    private static string? RawTextElement(string html, int nameAt)
+    {
+        foreach (var element in (ReadOnlySpan<string>)["script", "style"])
+        {
+            if (string.Compare(html, nameAt, element, 0, element.Length, StringComparison.OrdinalIgnoreCase) == 0)
+            {
+                return element;
+            }
+        }
+        return null;
     }
 }

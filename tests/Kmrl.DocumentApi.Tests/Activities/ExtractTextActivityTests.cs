@@ -16,7 +16,7 @@ public sealed class ExtractTextActivityTests
     private async Task<(ExtractionResult Result, IReadOnlyList<string> Pages)> ExtractAsync(byte[] bytes, string fileName, DocumentKind kind, IOcrEngine ocr)
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, bytes, fileName, "application/octet-stream");
-        var activity = new ExtractTextActivity(_blobs.Store, Extractor(ocr, new DocumentProcessingOptions()), CpuSlots);
+        var activity = new ExtractTextActivity(_blobs.Store, Extractor(ocr, new DocumentProcessingOptions()), CpuSlots, TimeProvider.System, Options.Create(new DocumentProcessingOptions()));
         var result = await activity.RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, kind));
         var text = await TextBlobs.ReadAsync(_blobs.Store, result.Text, CancellationToken.None);
         return (result, ExtractedText.SplitPages(text));
@@ -30,7 +30,7 @@ public sealed class ExtractTextActivityTests
     {
         var cpu = new CpuWorkLimiter(Options.Create(new PipelineOptions { MaxConcurrentCpuActivities = 1 }));
         var intake = await Intakes.StoreAsync(_blobs.Store, TestCorpus.Docx("Waiting for a core"), "w.docx", TestCorpus.DocxType);
-        var activity = new ExtractTextActivity(_blobs.Store, Extractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()), cpu);
+        var activity = new ExtractTextActivity(_blobs.Store, Extractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()), cpu, TimeProvider.System, Options.Create(new DocumentProcessingOptions()));
         var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var holder = cpu.RunAsync(() => release.Task, CancellationToken.None);
 
@@ -54,7 +54,7 @@ public sealed class ExtractTextActivityTests
         new(Options.Create(options ?? new PdfToolOptions()), NullLogger<PopplerQpdfTools>.Instance);
 
     internal static TextExtractor Extractor(IOcrEngine ocr, DocumentProcessingOptions options, IPdfTools? pdfTools = null) =>
-        new(ocr, new PdfTextReader(ocr, pdfTools ?? RealPdfTools(), options));
+        new(ocr, new PdfTextReader(ocr, pdfTools ?? RealPdfTools(), options), options);
 
     [Fact]
     public async Task A_pdf_with_a_text_layer_is_read_page_by_page_without_ocr()
@@ -138,7 +138,7 @@ public sealed class ExtractTextActivityTests
     public async Task A_retried_extraction_overwrites_the_same_text_blob()
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, TestCorpus.Docx("Same text"), "a.docx", TestCorpus.DocxType);
-        var activity = new ExtractTextActivity(_blobs.Store, Extractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()), CpuSlots);
+        var activity = new ExtractTextActivity(_blobs.Store, Extractor(new ScriptedOcrEngine(""), new DocumentProcessingOptions()), CpuSlots, TimeProvider.System, Options.Create(new DocumentProcessingOptions()));
 
         var first = await activity.RunAsync(new TestActivityContext(), new ExtractInput(intake, DocumentKind.Docx));
         var objects = _blobs.Storage.Objects.Count;

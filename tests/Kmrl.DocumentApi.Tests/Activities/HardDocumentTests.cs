@@ -4,6 +4,7 @@ using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing;
+using Microsoft.Extensions.Options;
 using UglyToad.PdfPig;
 
 namespace Kmrl.DocumentApi.Tests.Activities;
@@ -31,7 +32,7 @@ public sealed class HardDocumentTests
     {
         var intake = await Intakes.StoreAsync(_blobs.Store, bytes, fileName, "application/octet-stream");
         var extractor = ExtractTextActivityTests.Extractor(ocr ?? new ScriptedOcrEngine(""), new DocumentProcessingOptions(), ExtractTextActivityTests.RealPdfTools(tools));
-        var result = await new ExtractTextActivity(_blobs.Store, extractor, ExtractTextActivityTests.CpuSlots).RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, kind));
+        var result = await new ExtractTextActivity(_blobs.Store, extractor, ExtractTextActivityTests.CpuSlots, TimeProvider.System, Options.Create(new DocumentProcessingOptions())).RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, kind));
         var text = await TextBlobs.ReadAsync(_blobs.Store, result.Text, CancellationToken.None);
         return (result, ExtractedText.SplitPages(text));
     }

@@ -36,7 +36,7 @@ public sealed class DocumentPipelineTests
         var context = _context = new TestWorkflowContext(intake.DocumentId)
             .Run(new ValidateDocumentActivity(store, new ContentSniffer(_options), new PdfTextReader(ExtractTextActivityTests.RealOcr(), ExtractTextActivityTests.RealPdfTools(), _options)))
             .Run(new DeduplicateDocumentActivity(_catalog, _time))
-            .Run(new ExtractTextActivity(store, ExtractTextActivityTests.Extractor(ExtractTextActivityTests.RealOcr(), _options), ExtractTextActivityTests.CpuSlots))
+            .Run(new ExtractTextActivity(store, ExtractTextActivityTests.Extractor(ExtractTextActivityTests.RealOcr(), _options), ExtractTextActivityTests.CpuSlots, TimeProvider.System, Options.Create(_options)))
             .Run(new DetectLanguageActivity(store))
             .Run(new ClassifyDocumentActivity(store, _rules))
             .Run(new SummariseDocumentActivity(store, options))

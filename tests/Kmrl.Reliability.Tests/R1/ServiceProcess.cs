@@ -26,6 +26,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code once <see cref="HasExited"/> (134 for the SIGABRT a stack overflow ends in).</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>
     /// The service's build output next to this test assembly's: services/&lt;project&gt;/bin/&lt;configuration&gt;/&lt;tfm&gt;.
     /// The test project references every service, so building it builds them in the same configuration.

@@ -5,7 +5,8 @@ namespace Kmrl.Reliability.Tests.R3;
 /// <summary>
 /// The MIME corpus for email-connector (delivered into real Dovecot). Outcomes: <c>discovered</c>,
 /// <c>ignored:no-document</c> (no part is a document: the checkpoint advances, nothing is published),
-/// <c>skipped:&lt;filter&gt;</c>. The connector does not judge content: a truncated or empty attachment is handed on
+/// <c>skipped:&lt;filter&gt;</c>, <c>dead-lettered:unreadable-message</c> (the client cannot read the message; the
+/// folder goes on past it). The connector does not judge content: a truncated or empty attachment is handed on
 /// and document-api's validate stage decides. MimeKit already drops a path from a name; control characters are handed
 /// on as the mail says, and document-api makes the name safe at intake (SafeFileName).
 /// </summary>
@@ -38,6 +39,13 @@ public static class MailCases
             Convert.ToBase64String(new byte[MaxSizeBytes + 1024]), lineLength: 76)),
         new("mime-zero-byte-attachment", "discovered", Attachment("mime-zero-byte-attachment", "empty.pdf", "application/pdf", "")),
         new("mime-no-attachment", "ignored:no-document", Mail("mime-no-attachment", "text/plain; charset=utf-8", "Only a note, no document.\r\n")),
+        // Over 4 KiB, Dovecot sends the Subject as a literal in ENVELOPE and MailKit refuses it (issue 18): the message
+        // is dead-lettered and the folder goes on, so the good mail after it still arrives.
+        new("mime-subject-over-4-kib", "dead-lettered:unreadable-message", Raw("mime-subject-over-4-kib",
+            Encoding.ASCII.GetBytes("Subject: R3 " + string.Join("\r\n ", Enumerable.Repeat("tender-clarification-annexure", 180)) + "\r\n"),
+            "multipart/mixed; boundary=\"b1\"",
+            Encoding.ASCII.GetBytes("--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"huge-subject.pdf\"\r\n" +
+                "Content-Transfer-Encoding: base64\r\n\r\n" + Pdf("huge subject") + "\r\n--b1--\r\n"))),
         new("mime-good-attachment", "discovered", Attachment("mime-good-attachment", "signal-drawing.pdf", "application/pdf", Pdf("good"))),
     ];
 

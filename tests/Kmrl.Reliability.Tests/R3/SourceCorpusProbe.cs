@@ -52,6 +52,7 @@ public sealed class SourceCorpusProbe(DaprTestEnvironment environment, DaprSidec
         var why = reason.Contains("Extension", StringComparison.Ordinal) ? "extension-not-allowed"
             : reason.Contains("above the limit", StringComparison.Ordinal) ? "too-large"
             : reason.Contains("Content type", StringComparison.Ordinal) ? "content-type-not-allowed"
+            : reason.StartsWith("unreadable-message:", StringComparison.Ordinal) ? "unreadable-message"
             : reason;
         return (item["kind"]!.GetValue<string>() == "rejected" ? "skipped:" : "dead-lettered:") + why;
     }

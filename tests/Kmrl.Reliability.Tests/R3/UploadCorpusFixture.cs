@@ -93,7 +93,7 @@ public sealed class UploadCorpusFixture : IAsyncLifetime
         return string.Join(" + ", outcomes);
     }
 
-    private static async Task<string> DescribeAsync(HttpClient http, string id, JsonObject record, bool reportName)
+    internal static async Task<string> DescribeAsync(HttpClient http, string id, JsonObject record, bool reportName)
     {
         var status = record["status"]!.GetValue<string>().ToLowerInvariant();
         var outcome = status;

@@ -51,16 +51,23 @@ public sealed class DocumentApiHost : IAsyncDisposable
         {
             options.Log = log;
             options.AppApiToken = appApiToken;
-            options.Secrets["document-api-api-keys"] = new Dictionary<string, object>
-            {
-                ["portal"] = UploadReadKey + ";upload,read",
-                ["auditor"] = ReadOnlyKey + ";read",
-                ["scanner"] = UploadOnlyKey + ";upload",
-            };
+            AddApiKeys(options);
         });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
         var app = await sidecar.StartAppAsync<documentapi::Program>(settings);
         return new DocumentApiHost(redis, environment, sidecar, app);
+    }
+
+    /// <summary>The three clients' keys in the sidecar's secret store.</summary>
+    public static void AddApiKeys(DaprTestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Secrets["document-api-api-keys"] = new Dictionary<string, object>
+        {
+            ["portal"] = UploadReadKey + ";upload,read",
+            ["auditor"] = ReadOnlyKey + ";read",
+            ["scanner"] = UploadOnlyKey + ";upload",
+        };
     }
 
     /// <summary>A client with <paramref name="apiKey"/> as its bearer token, or none.</summary>

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Kmrl.Contracts;
+using Kmrl.Dapr.Testing;
+using Kmrl.Reliability.Tests.R1;
+using Kmrl.Reliability.Tests.Support;
+using Kmrl.Testing.Servers;
+
+namespace Kmrl.Reliability.Tests.R3;
+
+/// <summary>
+/// document-api's production build as a child process (<see cref="ServiceProcess"/>) on the test sidecar, fed the
+/// <see cref="HostileUploadCases"/> one after the other and then a good document: if a case kills the service, the
+/// test host lives on to report it, and the good document shows whether the service is still there.
+/// </summary>
+public sealed class HostileUploadFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly Dictionary<string, string> _outcomes = new(StringComparer.Ordinal);
+    private RedisServer? _redis;
+    private DaprTestEnvironment? _environment;
+    private ServiceProcess? _service;
+
+    public LogTail Tail { get; } = new(300);
+
+    /// <summary>The good document's outcome, sent after every hostile one.</summary>
+    public string GoodDocumentAfter { get; private set; } = "not-run";
+
+    public bool ServiceAliveAfter { get; private set; }
+
+    public string OutcomeOf(string caseName) => _outcomes[caseName];
+
+    public async Task InitializeAsync()
+    {
+        _redis = new RedisServer();
+        await _redis.InitializeAsync();
+        _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
+        {
+            options.Log = Tail.Add;
+            DocumentApiHost.AddApiKeys(options);
+        });
+        var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
+        var settings = new Dictionary<string, string?>(sidecar.AppConfiguration)
+        {
+            ["DocumentApi:Upload:MaxFileBytes"] = HostileUploadCases.MaxFileBytes.ToString(CultureInfo.InvariantCulture),
+        };
+        _service = ServiceProcess.Start("Kmrl.DocumentApi", settings, Tail.Add);
+        await _service.WaitUntilAliveAsync(TimeSpan.FromSeconds(90));
+        await sidecar.AttachAppAsync(_service.Address);
+
+        foreach (var item in HostileUploadCases.All)
+        {
+            using var request = item.Request!();
+            _outcomes[item.Name] = await RunAsync(request);
+        }
+        using var good = new MultipartBody().File("good-after-hostile.pdf", UploadCases.Pdf("good document after the hostile ones")).ToRequest();
+        GoodDocumentAfter = await RunAsync(good);
+        ServiceAliveAfter = !_service.HasExited;
+    }
+
+    private async Task<string> RunAsync(HttpRequestMessage request)
+    {
+        if (_service!.HasExited)
+        {
+            return "service-died:exit-" + ExitCode();
+        }
+        using var http = new HttpClient { BaseAddress = _service.Address, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DocumentApiHost.UploadReadKey);
+        try
+        {
+            using var response = await http.SendAsync(request);
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                return $"http:{(int)response.StatusCode}";
+            }
+            var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+            var id = body!["documents"]![0]!["documentId"]!.GetValue<string>();
+            var deadline = DateTime.UtcNow + CaseTimeout;
+            while (DateTime.UtcNow < deadline)
+            {
+                if (_service.HasExited)
+                {
+                    return "service-died:exit-" + ExitCode();
+                }
+                using var poll = await http.GetAsync($"/documents/{id}");
+                if (poll.IsSuccessStatusCode && await poll.Content.ReadFromJsonAsync<JsonObject>() is { } record
+                    && record["status"]?.GetValue<string>() is "processed" or "rejected" or "duplicate")
+                {
+                    return await UploadCorpusFixture.DescribeAsync(http, id, record, reportName: false);
+                }
+                await Task.Delay(250);
+            }
+            return "timed-out";
+        }
+        catch (HttpRequestException) when (_service.HasExited)
+        {
+            return "service-died:exit-" + ExitCode();
+        }
+    }
+
+    private string ExitCode() => _service!.ExitCode.ToString(CultureInfo.InvariantCulture);
+
+    public async Task DisposeAsync()
+    {
+        if (_service is { } service)
+        {
+            await service.DisposeAsync();
+        }
+        if (_environment is { } environment)
+        {
+            await environment.DisposeAsync();
+        }
+        if (_redis is { } redis)
+        {
+            await redis.DisposeAsync();
+        }
+    }
+}
