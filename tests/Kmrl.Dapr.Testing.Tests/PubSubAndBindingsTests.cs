@@ -153,14 +153,27 @@ public sealed class PubSubAndBindingsTests(RedisServer redis, Xunit.Abstractions
     }
 
     [Fact]
-    public async Task A_cron_tick_is_refused_to_an_app_that_did_not_answer_the_probe()
+    public async Task A_cron_tick_is_refused_to_an_app_that_did_not_answer_the_probe_of_a_binding_without_direction()
     {
-        await using var environment = await DaprTestEnvironment.StartAsync(redis);
+        // Only a binding that does not declare its direction is probed (dapr pkg/runtime/processor/binding/send.go).
+        await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
+            options.EditFile("components/sharepoint-schedule.yaml", yaml => yaml.Replace("    - name: direction\n      value: input\n", "", StringComparison.Ordinal)));
         var sidecar = await environment.StartSidecarAsync("sharepoint-connector");
         await using var app = await TestApp.StartAsync(sidecar, _ => { });
 
         Assert.False(sidecar.AppListensTo("sharepoint-schedule"));
         await Assert.ThrowsAsync<InvalidOperationException>(() => sidecar.FireCronAsync("sharepoint-schedule"));
+    }
+
+    [Fact]
+    public async Task A_binding_declared_as_input_is_delivered_without_a_probe()
+    {
+        await using var environment = await DaprTestEnvironment.StartAsync(redis);
+        var sidecar = await environment.StartSidecarAsync("sharepoint-connector");
+        await using var app = await TestApp.StartAsync(sidecar, _ => { });
+
+        Assert.True(sidecar.AppListensTo("sharepoint-schedule"));
+        Assert.Equal(HttpStatusCode.NotFound, await sidecar.FireCronAsync("sharepoint-schedule"));
     }
 
     private static async Task<T> Eventually<T>(Func<Task<T?>> probe)

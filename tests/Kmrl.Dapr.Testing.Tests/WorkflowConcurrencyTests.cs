@@ -54,15 +54,11 @@ public sealed class WorkflowConcurrencyTests(RedisServer redis)
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
             options.EditFile("dapr-config.yaml", yaml => yaml.Replace("maxConcurrentActivityInvocations: 32", "maxConcurrentActivityInvocations: 2", StringComparison.Ordinal)));
         var sidecar = await environment.StartSidecarAsync("document-api");
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(sidecar.AppConfiguration);
-        builder.Services.AddDaprWorkflow(options =>
+        await using var app = WorkflowWorkerApp.Build(sidecar, options =>
         {
             options.RegisterWorkflow<OneSlowStepWorkflow>();
             options.RegisterActivity<SlowStepActivity>();
         });
-        await using var app = builder.Build();
         await app.StartAsync();
         await sidecar.AttachAppAsync(new Uri(app.Urls.First()));
         var client = app.Services.GetRequiredService<DaprWorkflowClient>();

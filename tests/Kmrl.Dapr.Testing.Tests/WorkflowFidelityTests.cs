@@ -152,15 +152,11 @@ public sealed class WorkflowFidelityTests(RedisServer redis)
             var host = new WorkflowHost();
             host._environment = await DaprTestEnvironment.StartAsync(redis, options => options.RuntimeVersion = runtimeVersion ?? options.RuntimeVersion);
             var sidecar = await host._environment.StartSidecarAsync("document-api");
-            var builder = WebApplication.CreateBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(sidecar.AppConfiguration);
-            builder.Services.AddDaprWorkflow(options =>
+            host._app = WorkflowWorkerApp.Build(sidecar, options =>
             {
                 options.RegisterWorkflow<StagedWorkflow>();
                 options.RegisterActivity<StampActivity>();
             });
-            host._app = builder.Build();
             host.Client = host._app.Services.GetRequiredService<DaprWorkflowClient>();
             return host;
         }

@@ -43,16 +43,12 @@ public sealed class WorkflowTests(RedisServer redis)
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis);
         var sidecar = await environment.StartSidecarAsync("document-api");
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(sidecar.AppConfiguration);
-        builder.Services.AddDaprWorkflow(options =>
+        await using var app = WorkflowWorkerApp.Build(sidecar, options =>
         {
             options.RegisterWorkflow<ApprovalWorkflow>();
             options.RegisterActivity<FlakyCheckActivity>();
             options.RegisterActivity<StampActivity>();
         });
-        await using var app = builder.Build();
         await app.StartAsync();
         await sidecar.AttachAppAsync(new Uri(app.Urls.First()));
         var client = app.Services.GetRequiredService<DaprWorkflowClient>();

@@ -190,8 +190,8 @@ public sealed class DaprSidecar : IAsyncDisposable
     }
 
     /// <summary>
-    /// Connects the app, as daprd does once the app port answers: probes each input binding (OPTIONS; 2xx or 405
-    /// means the app listens), loads programmatic subscriptions (GET /dapr/subscribe) and declarative ones, and
+    /// Connects the app, as daprd does once the app port answers: probes each input binding without a declared
+    /// direction (OPTIONS; 2xx or 405 means the app listens), loads programmatic subscriptions (GET /dapr/subscribe) and declarative ones, and
     /// starts delivering. Attaching again (the app was stopped and started anew) is an app container restarting beside
     /// a daprd that keeps running, as in a Kubernetes pod: the deliveries to the old app end (an entry it had not
     /// acknowledged stays pending and is claimed again after processingTimeout), subscriptions are read again, and the
@@ -212,6 +212,13 @@ public sealed class DaprSidecar : IAsyncDisposable
         AppAddress = appAddress;
         foreach (var binding in Components.Where(c => c.Type == SupportedComponentTypes.Cron))
         {
+            // A binding declared `direction: input` is read without asking the app (dapr
+            // pkg/runtime/processor/binding/send.go: isBindingOfDirection skips the OPTIONS probe).
+            if (DeclaresInput(binding))
+            {
+                _listeningBindings.Add(binding.Name);
+                continue;
+            }
             using var probe = AppRequest(HttpMethod.Options, RouteOf(binding));
             using var answer = await _appClient.SendAsync(probe);
             if (answer.IsSuccessStatusCode || answer.StatusCode == HttpStatusCode.MethodNotAllowed)
@@ -258,7 +265,10 @@ public sealed class DaprSidecar : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether the app answered the start-up probe of an input binding.</summary>
+    private static bool DeclaresInput(ComponentSpec binding) =>
+        binding.Get("direction")?.Split(',').Any(d => d.Trim().Equals("input", StringComparison.OrdinalIgnoreCase)) == true;
+
+    /// <summary>Whether daprd delivers the input binding to the app: declared `direction: input`, or the app answered its start-up probe.</summary>
     public bool AppListensTo(string bindingName) => _listeningBindings.Contains(bindingName);
 
     /// <summary>Fires one event of a cron input binding now, as its schedule would; returns the app's status code.</summary>

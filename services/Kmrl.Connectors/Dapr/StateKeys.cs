@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using Kmrl.Contracts;
 
 namespace Kmrl.Connectors.Dapr;
 
@@ -19,6 +18,5 @@ public static class StateKeys
 
     public static string SyncLock(string connector, string source) => $"connector-{connector}-sync-{Hash(source)}";
 
-    public static string Hash(string value) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)).AsSpan(0, 16));
+    public static string Hash(string value) => StateKeyHash.Of(value);
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
+using Kmrl.Contracts;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 
@@ -259,8 +258,7 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
     }
 
     // 128 bits of SHA-256, hex: any character is safe in a key and the length stays bounded (as the connectors' StateKeys).
-    private static string Hash(string value) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)).AsSpan(0, 16));
+    private static string Hash(string value) => StateKeyHash.Of(value);
 
     private static uint Fnv1a(string value)
     {
