@@ -2,6 +2,8 @@
 # One entry point for developers and CI.
 #   ./build.sh test    install the Debian packages the tests need (when missing), build, run every test
 #   ./build.sh build   build the solution
+#   ./build.sh run [--demo] [...]   install what is missing, build once, run every app of dapr.yaml without Dapr
+#                                   (tools/Kmrl.Dapr.Local.Host; `./build.sh run --help`; production uses real Dapr)
 #   ./build.sh bench [--quick] [--only P1,P3,R]   run the benchmarks (bench/) and the reliability suite in its long mode, write docs/benchmarks.md
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -52,6 +54,14 @@ case "${1:-test}" in
     summarise "$results"
     exit $status
     ;;
+  run)
+    # The local runtime starts the same real servers as the tests (Redis; Dovecot and pure-ftpd for --demo) and the
+    # apps need the document tools. One Debug build of the host builds every app it runs (`dotnet run --no-build`).
+    install_test_packages
+    shift
+    dotnet build tools/Kmrl.Dapr.Local.Host
+    exec dotnet tools/Kmrl.Dapr.Local.Host/bin/Debug/net10.0/kmrl-local.dll "$@"
+    ;;
   bench)
     # The benchmarks start the same real servers as the tests.
     install_test_packages
@@ -59,7 +69,7 @@ case "${1:-test}" in
     dotnet run -c Release --project bench/Kmrl.Bench -- "$@"
     ;;
   *)
-    echo "usage: ./build.sh [test|build|bench]" >&2
+    echo "usage: ./build.sh [test|build|run|bench]" >&2
     exit 2
     ;;
 esac

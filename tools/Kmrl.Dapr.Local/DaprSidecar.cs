@@ -45,6 +45,7 @@ public sealed class DaprSidecar : IAsyncDisposable
     private ILogger _log = NullLogger.Instance;
 
     private readonly ResourceSet _resources;
+    private readonly RunSettings _ports;
 
     internal DaprSidecar(DaprTestEnvironment environment, RunApp app, ResourceSet resources, IReadOnlyList<ComponentSpec> components)
     {
@@ -54,6 +55,7 @@ public sealed class DaprSidecar : IAsyncDisposable
         AppId = appId;
         AppDirPath = app.AppDirPath;
         WorkflowLimits = WorkflowLimits.Read(app.ConfigFilePath);
+        _ports = app.Settings;
         Components = components;
         if (environment.Options.Log is { } write)
         {
@@ -165,8 +167,10 @@ public sealed class DaprSidecar : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+            // Tests take free ports; the local runtime the run file's, as the CLI passes them to daprd.
+            var ports = _environment.Options.InPlace ? _ports : RunSettings.None;
+            kestrel.Listen(IPAddress.Loopback, ports.DaprGrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Loopback, ports.DaprHttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddGrpc(grpc =>
         {

@@ -14,11 +14,11 @@ namespace Kmrl.Dapr.Testing;
 public sealed class DaprTestEnvironment : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, List<DaprSidecar>> _sidecars = new(StringComparer.Ordinal);
-    private readonly TempDirectory _directory;
+    private readonly TempDirectory? _directory;
 
     private readonly Dictionary<string, ResourceSet> _resources = new(StringComparer.Ordinal);
 
-    private DaprTestEnvironment(ConnectionMultiplexer redis, DaprTestOptions options, TempDirectory directory, RunLayout layout)
+    private DaprTestEnvironment(ConnectionMultiplexer redis, DaprTestOptions options, TempDirectory? directory, RunLayout layout)
     {
         Redis = redis;
         Options = options;
@@ -57,36 +57,44 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
     /// <summary>The secrets file written from <see cref="DaprTestOptions.Secrets"/>.</summary>
     public string SecretsFile => Path.GetFullPath(Options.SecretsFilePath, Layout.Root);
 
-    public static async Task<DaprTestEnvironment> StartAsync(RedisServer redis, Action<DaprTestOptions>? configure = null)
+    public static Task<DaprTestEnvironment> StartAsync(RedisServer redis, Action<DaprTestOptions>? configure = null) =>
+        StartAsync(redis.Endpoint, configure);
+
+    /// <summary>An environment on the Redis at <paramref name="redisEndpoint"/> ("host:port").</summary>
+    public static async Task<DaprTestEnvironment> StartAsync(string redisEndpoint, Action<DaprTestOptions>? configure = null)
     {
         var options = new DaprTestOptions();
         configure?.Invoke(options);
-        var directory = new TempDirectory("dapr-double");
+        if (options.InPlace && (options.FileEdits.Count > 0 || options.ResourcesPath is not null))
+        {
+            throw new InvalidOperationException("An in-place environment reads the run files as they are: no file edits, no resources path override.");
+        }
+        var directory = options.InPlace ? null : new TempDirectory("dapr-double");
         RunLayout layout;
         try
         {
-            layout = RunLayout.Copy(options.RunFile, options.ResourcesPath, directory.Path);
-            foreach (var (relativePath, edit) in options.FileEdits)
+            if (directory is null)
             {
-                var file = Path.GetFullPath(relativePath, layout.Root);
-                var text = File.Exists(file) ? await File.ReadAllTextAsync(file) : string.Empty;
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                await File.WriteAllTextAsync(file, edit(text));
+                layout = RunLayout.Open(options.RunFile);
             }
-            var secrets = Path.GetFullPath(options.SecretsFilePath, layout.Root);
-            Directory.CreateDirectory(Path.GetDirectoryName(secrets)!);
-            await File.WriteAllTextAsync(secrets, JsonSerializer.Serialize(options.Secrets));
+            else
+            {
+                layout = await CopyLayoutAsync(options, directory.Path);
+            }
         }
         catch
         {
-            directory.Dispose();
+            directory?.Dispose();
             throw;
         }
         // A loaded 2-core machine can take longer than the client's 5 s default to complete the first handshake.
-        var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",allowAdmin=true,connectTimeout=20000,connectRetry=5");
-        // An environment is a fresh deployment: state, streams and locks of an earlier test must not leak into it.
-        // One environment at a time per Redis server (xunit runs the tests of a class or collection one by one).
-        await connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync();
+        var connection = await ConnectionMultiplexer.ConnectAsync(redisEndpoint + ",allowAdmin=true,connectTimeout=20000,connectRetry=5");
+        if (!options.InPlace)
+        {
+            // An environment is a fresh deployment: state, streams and locks of an earlier test must not leak into it.
+            // One environment at a time per Redis server (xunit runs the tests of a class or collection one by one).
+            await connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync();
+        }
         var environment = new DaprTestEnvironment(connection, options, directory, layout);
         // Load (and validate) the resources now, as daprd would at start-up: a malformed file fails here.
         _ = environment.Resources;
@@ -95,6 +103,22 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
             _ = environment.ResourcesOf(app.ResourcesPaths);
         }
         return environment;
+    }
+
+    private static async Task<RunLayout> CopyLayoutAsync(DaprTestOptions options, string target)
+    {
+        var layout = RunLayout.Copy(options.RunFile, options.ResourcesPath, target);
+        foreach (var (relativePath, edit) in options.FileEdits)
+        {
+            var file = Path.GetFullPath(relativePath, layout.Root);
+            var text = File.Exists(file) ? await File.ReadAllTextAsync(file) : string.Empty;
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.WriteAllTextAsync(file, edit(text));
+        }
+        var secrets = Path.GetFullPath(options.SecretsFilePath, layout.Root);
+        Directory.CreateDirectory(Path.GetDirectoryName(secrets)!);
+        await File.WriteAllTextAsync(secrets, JsonSerializer.Serialize(options.Secrets));
+        return layout;
     }
 
     /// <summary>
@@ -142,7 +166,7 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
         }
         await Redis.CloseAsync();
         Redis.Dispose();
-        _directory.Dispose();
+        _directory?.Dispose();
     }
 
     private ResourceSet ResourcesOf(IReadOnlyList<string> folders)

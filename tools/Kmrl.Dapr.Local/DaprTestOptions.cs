@@ -76,6 +76,13 @@ public sealed class DaprTestOptions
             return new YamlDotNet.Serialization.SerializerBuilder().Build().Serialize(document);
         });
 
+    /// <summary>
+    /// The local runtime (tools/Kmrl.Dapr.Local.Host): read the run file and its resources where they are instead of a
+    /// temp copy, keep what Redis holds (no flush at start), write no secrets file (the components' own is read), and
+    /// bind each sidecar to the run file's <c>daprGRPCPort</c>/<c>daprHTTPPort</c>. Tests leave it off.
+    /// </summary>
+    public bool InPlace { get; set; }
+
     /// <summary>Cron bindings fire on their own schedule (as daprd does) when true; by default only <c>FireCronAsync</c> fires them.</summary>
     public bool CronRealTime { get; set; }
 

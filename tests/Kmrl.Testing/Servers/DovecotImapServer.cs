@@ -22,6 +22,8 @@ public sealed class DovecotImapServer : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    public int Pid => _process?.Pid ?? throw new InvalidOperationException("The server is not started.");
+
     public string ConfigPath => _directory.Combine("dovecot.conf");
 
     /// <summary>

@@ -16,6 +16,8 @@ public sealed class PureFtpServer : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    public int Pid => _process?.Pid ?? throw new InvalidOperationException("The server is not started.");
+
     public string User => "bob";
 
     public string Password => "secret";

@@ -6,7 +6,20 @@ namespace Kmrl.Dapr.Testing.Components;
 /// One app of a multi-app run file: its id, the folder daprd and the app run in, its resources folders and the copy of
 /// the sidecar Configuration file it is started with (<c>configFilePath</c>), if any.
 /// </summary>
-public sealed record RunApp(string AppId, string AppDirPath, IReadOnlyList<string> ResourcesPaths, string? ConfigFilePath = null);
+public sealed record RunApp(string AppId, string AppDirPath, IReadOnlyList<string> ResourcesPaths, string? ConfigFilePath = null)
+{
+    /// <summary>What the run file says about starting the app and its daprd (ports, command, env), for the local runtime.</summary>
+    public RunSettings Settings { get; init; } = RunSettings.None;
+}
+
+/// <summary>
+/// An app's <c>appPort</c>, <c>daprHTTPPort</c>, <c>daprGRPCPort</c> (0 when not given: the CLI then picks free ones),
+/// <c>command</c> and <c>env</c> (common's, then the app's own, as dapr/cli pkg/runfileconfig merges them).
+/// </summary>
+public sealed record RunSettings(int AppPort, int DaprHttpPort, int DaprGrpcPort, IReadOnlyList<string> Command, IReadOnlyDictionary<string, string> Env)
+{
+    public static RunSettings None { get; } = new(0, 0, 0, [], new Dictionary<string, string>());
+}
 
 /// <summary>
 /// A temp copy of the repository's run files (dapr.yaml, the resources folders it names, each app's appDirPath), laid
@@ -63,9 +76,19 @@ public sealed class RunLayout
     /// <paramref name="resourcesPathOverride"/> (a single-app <c>dapr run --resources-path</c>), that folder is copied
     /// instead and every app runs from the root.
     /// </summary>
-    public static RunLayout Copy(string runFile, string? resourcesPathOverride, string target)
+    public static RunLayout Copy(string runFile, string? resourcesPathOverride, string target) =>
+        Read(runFile, resourcesPathOverride, target);
+
+    /// <summary>
+    /// The run file's layout where it is, as <c>dapr run -f</c> reads it: nothing is copied, every path is the
+    /// repository's own (the local runtime, whose data is meant to stay).
+    /// </summary>
+    public static RunLayout Open(string runFile) => Read(runFile, null, null);
+
+    private static RunLayout Read(string runFile, string? resourcesPathOverride, string? copyTo)
     {
         var sourceRoot = Path.GetDirectoryName(Path.GetFullPath(runFile))!;
+        var target = copyTo ?? sourceRoot;
         var apps = new Dictionary<string, RunApp>(StringComparer.Ordinal);
         if (resourcesPathOverride is not null)
         {
@@ -73,7 +96,10 @@ public sealed class RunLayout
             return new RunLayout(target, apps, [copied]);
         }
 
-        File.Copy(runFile, Path.Combine(target, Path.GetFileName(runFile)));
+        if (copyTo is not null)
+        {
+            File.Copy(runFile, Path.Combine(target, Path.GetFileName(runFile)));
+        }
         var document = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(File.ReadAllText(runFile))
             ?? throw new InvalidOperationException($"{runFile} is empty.");
         var common = Map(document, "common");
@@ -88,7 +114,7 @@ public sealed class RunLayout
         {
             var appDir = Str(item, "appDirPath") ?? throw new InvalidOperationException($"{runFile}: an app without appDirPath.");
             var sourceAppDir = Path.GetFullPath(appDir, sourceRoot);
-            var copiedAppDir = Path.Combine(target, Relative(sourceRoot, sourceAppDir));
+            var copiedAppDir = copyTo is null ? sourceAppDir : Path.Combine(target, Relative(sourceRoot, sourceAppDir));
             // Only the folder itself: the app's sources are not needed, and a file left in it (say a secrets.json)
             // must not make a path that is wrong for a fresh clone work in the copy.
             Directory.CreateDirectory(copiedAppDir);
@@ -103,7 +129,15 @@ public sealed class RunLayout
             var config = Str(item, "configFilePath") is { Length: > 0 } ownConfig
                 ? CopyFile(sourceRoot, Path.GetFullPath(ownConfig, sourceAppDir), target)
                 : commonConfig;
-            apps[appId] = new RunApp(appId, copiedAppDir, resources, config);
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in Map(common, "env").Concat(Map(item, "env")))
+            {
+                env[key.ToString()!] = value?.ToString() ?? string.Empty;
+            }
+            apps[appId] = new RunApp(appId, copiedAppDir, resources, config)
+            {
+                Settings = new RunSettings(Int(item, "appPort"), Int(item, "daprHTTPPort"), Int(item, "daprGRPCPort"), Strings(item, "command").ToList(), env),
+            };
         }
         return new RunLayout(target, apps, commonResources, commonConfig);
     }
@@ -114,6 +148,10 @@ public sealed class RunLayout
         {
             // The CLI validates every path of the run file before starting anything (utils.ValidateFilePath).
             throw new DirectoryNotFoundException($"error in resolving resources path: {source} does not exist");
+        }
+        if (target == sourceRoot)
+        {
+            return source; // read in place
         }
         var copy = Path.Combine(target, Relative(sourceRoot, source));
         Directory.CreateDirectory(copy);
@@ -129,6 +167,10 @@ public sealed class RunLayout
         if (!File.Exists(source))
         {
             throw new FileNotFoundException($"error in resolving config file path: {source} does not exist", source);
+        }
+        if (target == sourceRoot)
+        {
+            return source;
         }
         var copy = Path.Combine(target, Relative(sourceRoot, source));
         Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
@@ -158,6 +200,9 @@ public sealed class RunLayout
             string s when s.Length > 0 => [s],
             _ => [],
         } : [];
+
+    private static int Int(Dictionary<object, object> d, string key) =>
+        d.TryGetValue(key, out var v) && int.TryParse(v?.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     private static string? Str(Dictionary<object, object> d, string key) =>
         d.TryGetValue(key, out var v) && v is not null ? v.ToString() : null;
