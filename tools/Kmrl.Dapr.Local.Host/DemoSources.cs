@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kmrl.Contracts;
 using Kmrl.Testing.Documents;
+using Kmrl.Testing.Fakes;
 using Kmrl.Testing.Servers;
 
 namespace Kmrl.Dapr.Local.Host;
@@ -25,6 +26,8 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
     private const string ExportSecret = "maximo-export";
     private readonly DovecotImapServer _imap = new();
     private readonly PureFtpServer _ftp = new();
+    private readonly string _whatsAppSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    private FakeCloudApi? _cloud;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
     private Task? _arrivals;
     private int _sequence;
@@ -41,11 +44,15 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
 
     public Uri? ApiBase { get; set; }
 
+    public Uri? WhatsAppBase { get; set; }
+
     public async Task<DemoPreparation> StartAsync(CancellationToken cancellationToken)
     {
         await _imap.InitializeAsync();
         await _ftp.InitializeAsync();
+        _cloud = await FakeCloudApi.StartAsync();
         Processes = [("dovecot", _imap.Pid), ("pure-ftpd", _ftp.Pid)];
+        log.Info($"demo: WhatsApp Cloud API fake on {_cloud.BaseUrl}");
         log.Info($"demo: Dovecot IMAP on {_imap.Host}:{_imap.Port} (user {MailUser}), pure-ftpd on {_ftp.Host}:{_ftp.Port} (folder /{ExportFolder})");
         ApiKey = await WriteSecretsAsync(cancellationToken);
         // The sample once per data folder: a second start keeps what the first catalogued, and arrivals go on.
@@ -82,6 +89,8 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
                 ["Maximo__ExportFolders__0__Server__UserName"] = _ftp.User,
                 ["Maximo__ExportFolders__0__Server__Secret"] = ExportSecret,
             },
+            // The fake speaks the Cloud API's media endpoints on loopback http (allowed for loopback only).
+            [DaprNames.AppIds.WhatsAppConnector] = new() { ["WhatsApp__GraphBaseUrl"] = _cloud.BaseUrl.ToString() },
         };
         return new DemoPreparation(SecretsFile, settings);
     }
@@ -102,7 +111,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
             }
             try
             {
-                await ArriveAsync(Random.Shared.Next(3), stopping);
+                await ArriveAsync(Random.Shared.Next(4), stopping);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -129,6 +138,11 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
                     $"Job card WO-{3000 + number} / ജോബ് കാർഡ്", $"Train set TS-0{number % 9 + 1} bogie inspection at Muttom depot, {stamp}."));
                 await _ftp.SeedFileAsync($"{ExportFolder}/{name}.done", []);
                 log.Info($"demo: Maximo export {name} written to the FTP folder");
+                break;
+            case 2:
+                var photo = await TestCorpus.RenderPngAsync($"NOTICE {number}: Lift at Kaloor station under maintenance, {stamp}.");
+                await SendWhatsAppAsync($"wamid.DEMO{number:0000}", photo, $"notice-{number}.png", cancellationToken);
+                log.Info($"demo: WhatsApp photo notice-{number}.png sent to the webhook");
                 break;
             default:
                 var docx = TestCorpus.Docx($"Board meeting minutes no. {number}", $"Held on {stamp} at the KMRL head office, Kaloor.",
@@ -159,7 +173,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
         log.Info("demo: seeded 2 e-mails (a scanned Malayalam safety circular, an invoice) and 2 Maximo exports (a bilingual job card, a drawing list)");
     }
 
-    /// <summary>The board minutes (DOCX) and a photo of a notice (PNG), uploaded through the API once it answers.</summary>
+    /// <summary>The board minutes (DOCX) uploaded through the API and a photo of a notice (PNG) sent on WhatsApp, once the apps answer.</summary>
     public async Task SeedUploadsAsync(CancellationToken cancellationToken)
     {
         if (_seeded)
@@ -170,8 +184,33 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
         var minutes = TestCorpus.Docx("Minutes of the 52nd board meeting", "The board approved the phase 2 alignment.", "Next meeting on 15 January.");
         var notice = await TestCorpus.RenderPngAsync("NOTICE: Platform 2 at Kaloor closed for maintenance on Sunday.");
         log.Info($"demo: uploaded board-minutes.docx as {await UploadAsync(minutes, "board-minutes.docx", cancellationToken)}");
-        log.Info($"demo: uploaded notice-photo.png as {await UploadAsync(notice, "notice-photo.png", cancellationToken)}");
+        await SendWhatsAppAsync("wamid.DEMO0000", notice, "notice-photo.png", cancellationToken);
+        log.Info("demo: WhatsApp photo notice-photo.png sent to the webhook");
         await File.WriteAllTextAsync(SeededMarker, DateTimeOffset.UtcNow.ToString("O"), cancellationToken);
+    }
+
+    /// <summary>A photo as WhatsApp Cloud API delivers it: the media in the fake, a webhook signed with the app secret.</summary>
+    private async Task SendWhatsAppAsync(string wamid, byte[] photo, string fileName, CancellationToken cancellationToken)
+    {
+        var cloud = _cloud ?? throw new InvalidOperationException("The Cloud API fake is not started.");
+        var webhook = WhatsAppBase ?? throw new InvalidOperationException("The WhatsApp connector is not up yet.");
+        var mediaId = "media-" + wamid;
+        cloud.Add(mediaId, photo, "image/png");
+        var body = WhatsAppPayloads.Body([WhatsAppPayloads.Change(
+            [WhatsAppPayloads.Message(wamid, "919847000001", "image", mediaId, FakeCloudApi.HexSha256(photo), fileName, "Notice board, Aluva", "image/png")],
+            contacts: ("919847000001", "Station Controller"))]);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(webhook, "webhooks/whatsapp"))
+        {
+            Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        // Meta's X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app secret>.
+        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(_whatsAppSecret), bytes)));
+        using var response = await _http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"WhatsApp webhook for {fileName}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
     }
 
     private async Task<string> UploadAsync(byte[] content, string fileName, CancellationToken cancellationToken)
@@ -210,6 +249,12 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
             [DaprNames.Secrets.DocumentApiApiKeys] = new Dictionary<string, string> { ["demo"] = key + ";upload,read" },
             [EmailSecret] = new Dictionary<string, string> { ["password"] = _imap.Users[MailUser] },
             [ExportSecret] = new Dictionary<string, string> { ["password"] = _ftp.Password },
+            [DaprNames.Secrets.WhatsApp] = new Dictionary<string, string>
+            {
+                ["access-token"] = FakeCloudApi.AccessToken,
+                ["app-secret"] = _whatsAppSecret,
+                ["verify-token"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            },
         };
         await File.WriteAllTextAsync(SecretsFile, JsonSerializer.Serialize(secrets), cancellationToken);
         if (!OperatingSystem.IsWindows())
@@ -226,6 +271,10 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
             await _arrivals;
         }
         _http.Dispose();
+        if (_cloud is not null)
+        {
+            await _cloud.DisposeAsync();
+        }
         await _ftp.DisposeAsync();
         await _imap.DisposeAsync();
     }

@@ -119,6 +119,7 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
             log.Info($"  demo API key                 {_demo.ApiKey}   (in {_demo.SecretsFile})");
             log.Info($"  try: curl -H 'Authorization: Bearer {_demo.ApiKey}' -F file=@README.md {urls["API"]}/documents");
             _demo.ApiBase = new Uri(urls["API"] + "/");
+            _demo.WhatsAppBase = new Uri(urls[DaprNames.AppIds.WhatsAppConnector + " status"].Replace("/connector/status", "/", StringComparison.Ordinal));
             await _demo.SeedUploadsAsync(stopping);
             _demo.StartArrivals(stopping);
         }

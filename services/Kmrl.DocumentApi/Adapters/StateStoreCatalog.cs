@@ -60,6 +60,11 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
     public static string DeadLetterKey(string id) => "deadletter:" + Hash(id);
     public const string DeadLetterListKey = "deadletters";
     public static string AcceptedKey(string documentId) => "accepted:" + documentId;
+    public static string InFlightKey(string documentId) => "inflight:" + documentId;
+    /// <summary>The in-flight index shard that lists <paramref name="documentId"/> (sharded as the day index, for the same reason).</summary>
+    public static string InFlightIndexKey(string documentId) => InFlightShardKey((int)(Fnv1a(documentId) % DayIndexShards));
+
+    private static string InFlightShardKey(int shard) => "inflight-index:" + shard.ToString("x2", CultureInfo.InvariantCulture);
 
     public async Task<DocumentRecord?> GetAsync(string documentId, CancellationToken cancellationToken) =>
         (await store.GetAsync<DocumentRecord>(DocumentKey(documentId), cancellationToken))?.Value;
@@ -169,6 +174,33 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
 
     public async Task<AcceptedDocument?> GetAcceptedAsync(string documentId, CancellationToken cancellationToken) =>
         (await store.GetAsync<AcceptedDocument>(AcceptedKey(documentId), cancellationToken))?.Value;
+
+    public async Task NoteInFlightAsync(DocumentIntake intake, CancellationToken cancellationToken)
+    {
+        var id = intake.DocumentId;
+        // The intake before the index entry: an id listed without its intake would have nothing to schedule.
+        await store.TrySaveAsync(InFlightKey(id), intake, etag: null, cancellationToken);
+        await UpdateAsync<CatalogIdList>(InFlightIndexKey(id), list =>
+            Task.FromResult(list is not null && list.Ids.Contains(id) ? null : new CatalogIdList([.. list?.Ids ?? [], id])),
+            cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DocumentIntake>> ListInFlightAsync(int max, CancellationToken cancellationToken)
+    {
+        var shards = await store.GetManyAsync<CatalogIdList>(
+            Enumerable.Range(0, DayIndexShards).Select(InFlightShardKey).ToList(), cancellationToken);
+        var ids = shards.SelectMany(shard => shard.Ids).Distinct(StringComparer.Ordinal).Take(max).ToList();
+        return await store.GetManyAsync<DocumentIntake>(ids.Select(InFlightKey).ToList(), cancellationToken);
+    }
+
+    public async Task ForgetInFlightAsync(string documentId, CancellationToken cancellationToken)
+    {
+        // The index entry first: an intake left behind unlisted is never read again; a listed id without one is skipped.
+        await UpdateAsync<CatalogIdList>(InFlightIndexKey(documentId), list =>
+            Task.FromResult(list is null || !list.Ids.Contains(documentId) ? null : new CatalogIdList(list.Ids.Where(i => i != documentId).ToList())),
+            cancellationToken);
+        await store.DeleteAsync(InFlightKey(documentId), cancellationToken);
+    }
 
     /// <summary>The record's index entries, each brought up to the record as it is when the index key is read.</summary>
     private async Task IndexAsync(DocumentRecord record, CancellationToken cancellationToken)

@@ -55,6 +55,7 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());
         services.AddSingleton<IDocumentWorkflows, DaprDocumentWorkflows>();
         services.AddSingleton<DocumentWorkflowStarter>();
+        services.AddHostedService<PipelineReconciler>();
 
         services.AddDocumentApiSecurity();
         services.AddOpenApi();

@@ -149,5 +149,12 @@ public sealed class PipelineOptions
     [Range(0, 1024)]
     public int MaxConcurrentCpuActivities { get; set; }
 
+    /// <summary>At start-up, schedule again every document in flight whose run the workflow runtime no longer has.</summary>
+    public bool ReconcileOnStart { get; set; } = true;
+
+    /// <summary>How many in-flight documents one reconciliation looks at (the rest wait for the next start).</summary>
+    [Range(1, 100_000)]
+    public int ReconcileMaxDocuments { get; set; } = 2000;
+
     public int EffectiveCpuConcurrency => MaxConcurrentCpuActivities > 0 ? MaxConcurrentCpuActivities : Environment.ProcessorCount;
 }

@@ -20,6 +20,7 @@ public sealed class BacklogTrackingCatalog(StateStoreCatalog inner, PipelineBack
         if (record.Status != DocumentStatus.Processing)
         {
             backlog.Close(record.DocumentId);
+            await inner.ForgetInFlightAsync(record.DocumentId, cancellationToken);
         }
     }
 
@@ -43,4 +44,10 @@ public sealed class BacklogTrackingCatalog(StateStoreCatalog inner, PipelineBack
     public Task SaveAcceptedAsync(AcceptedDocument accepted, CancellationToken cancellationToken) => inner.SaveAcceptedAsync(accepted, cancellationToken);
 
     public Task<AcceptedDocument?> GetAcceptedAsync(string documentId, CancellationToken cancellationToken) => inner.GetAcceptedAsync(documentId, cancellationToken);
+
+    public Task NoteInFlightAsync(DocumentIntake intake, CancellationToken cancellationToken) => inner.NoteInFlightAsync(intake, cancellationToken);
+
+    public Task<IReadOnlyList<DocumentIntake>> ListInFlightAsync(int max, CancellationToken cancellationToken) => inner.ListInFlightAsync(max, cancellationToken);
+
+    public Task ForgetInFlightAsync(string documentId, CancellationToken cancellationToken) => inner.ForgetInFlightAsync(documentId, cancellationToken);
 }

@@ -48,4 +48,16 @@ public interface ICatalog
     Task SaveAcceptedAsync(AcceptedDocument accepted, CancellationToken cancellationToken);
 
     Task<AcceptedDocument?> GetAcceptedAsync(string documentId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Notes that the document's own run is being scheduled, with what it starts from, until its record is final:
+    /// what the start-up reconciliation schedules again when the workflow runtime lost the run.
+    /// </summary>
+    Task NoteInFlightAsync(DocumentIntake intake, CancellationToken cancellationToken);
+
+    /// <summary>At most <paramref name="max"/> documents noted in flight, with their intakes.</summary>
+    Task<IReadOnlyList<DocumentIntake>> ListInFlightAsync(int max, CancellationToken cancellationToken);
+
+    /// <summary>The document's record is final: it is no longer in flight.</summary>
+    Task ForgetInFlightAsync(string documentId, CancellationToken cancellationToken);
 }

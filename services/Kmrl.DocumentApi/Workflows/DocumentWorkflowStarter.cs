@@ -25,7 +25,18 @@ public sealed partial class DocumentWorkflowStarter(ICatalog catalog, IDocumentW
         backlog.Open(intake.DocumentId);
         // A run that is there (under way, or ended without a final record, which a person reprocesses) is left alone.
         var state = await workflows.GetStateAsync(instanceId, cancellationToken);
-        if (state.Exists || !await workflows.TryScheduleAsync(instanceId, intake, cancellationToken))
+        if (state.Exists)
+        {
+            LogAlreadyStarted(logger, instanceId);
+            return false;
+        }
+        if (instanceId == intake.DocumentId)
+        {
+            // Before the run exists: a runtime that loses it (restart of a local runtime, a purge, a lost actor store)
+            // leaves this note for PipelineReconciler, once the pub/sub delivery that brought it is acknowledged.
+            await catalog.NoteInFlightAsync(intake, cancellationToken);
+        }
+        if (!await workflows.TryScheduleAsync(instanceId, intake, cancellationToken))
         {
             LogAlreadyStarted(logger, instanceId);
             return false;
