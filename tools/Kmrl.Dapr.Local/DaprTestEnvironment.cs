@@ -89,7 +89,7 @@ public sealed class DaprTestEnvironment : IAsyncDisposable
         }
         // A loaded 2-core machine can take longer than the client's 5 s default to complete the first handshake.
         var connection = await ConnectionMultiplexer.ConnectAsync(redisEndpoint + ",allowAdmin=true,connectTimeout=20000,connectRetry=5");
-        if (!options.InPlace)
+        if (!options.InPlace && !options.KeepRedisData)
         {
             // An environment is a fresh deployment: state, streams and locks of an earlier test must not leak into it.
             // One environment at a time per Redis server (xunit runs the tests of a class or collection one by one).

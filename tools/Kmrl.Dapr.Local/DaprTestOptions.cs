@@ -83,6 +83,12 @@ public sealed class DaprTestOptions
     /// </summary>
     public bool InPlace { get; set; }
 
+    /// <summary>
+    /// Start on what Redis already holds (no flush): a test that stops a whole environment (the workflow engine with
+    /// it) and starts another on the same data, as the local runtime restarts. Implied by <see cref="InPlace"/>.
+    /// </summary>
+    public bool KeepRedisData { get; set; }
+
     /// <summary>Cron bindings fire on their own schedule (as daprd does) when true; by default only <c>FireCronAsync</c> fires them.</summary>
     public bool CronRealTime { get; set; }
 
