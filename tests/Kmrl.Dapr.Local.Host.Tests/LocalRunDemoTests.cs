@@ -59,7 +59,7 @@ public sealed class LocalRunDemoTests(ITestOutputHelper output)
 
     private static async Task<List<JsonObject>> ListAsync(HttpClient http)
     {
-        var page = await http.GetFromJsonAsync<JsonObject>("/documents?pageSize=200");
+        var page = await http.GetFromJsonAsync<JsonObject>("/documents?pageSize=100");
         return page!["items"]!.AsArray().Select(item => item!.AsObject()).ToList();
     }
 

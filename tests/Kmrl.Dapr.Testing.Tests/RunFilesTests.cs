@@ -10,6 +10,22 @@ namespace Kmrl.Dapr.Testing.Tests;
 public sealed class RunFilesTests(RedisServer redis)
 {
     [Fact]
+    public void Opened_in_place_the_run_file_gives_each_app_its_own_folder_ports_command_and_env_as_the_cli_reads_them()
+    {
+        var layout = RunLayout.Open(RepositoryPaths.RunFile);
+
+        var api = layout.App("document-api");
+        Assert.Equal(RepositoryPaths.Root, layout.Root);
+        Assert.Equal(Path.Combine(RepositoryPaths.Root, "services", "Kmrl.DocumentApi") + Path.DirectorySeparatorChar, api.AppDirPath);
+        Assert.Equal([RepositoryPaths.Components], api.ResourcesPaths);
+        Assert.Equal(Path.Combine(RepositoryPaths.Root, "dapr-config.yaml"), api.ConfigFilePath);
+        Assert.Equal((5100, 3500, 50001), (api.Settings.AppPort, api.Settings.DaprHttpPort, api.Settings.DaprGrpcPort));
+        Assert.Equal(["dotnet", "run", "--no-build"], api.Settings.Command.Take(3));
+        Assert.Equal("Development", api.Settings.Env["ASPNETCORE_ENVIRONMENT"]);
+        Assert.Equal(5, layout.Apps.Select(a => a.Settings.AppPort).Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_secrets_file_relative_to_the_repository_root_stops_the_sidecar_as_daprd_exits()
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
