@@ -30,7 +30,8 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
     private FakeCloudApi? _cloud;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
     private Task? _arrivals;
-    private int _sequence;
+    // Numbers in the arrivals' names and contents, different on every start (minutes since the epoch, modulo).
+    private int _sequence = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 % 9000);
     private bool _seeded;
 
     private string SeededMarker => Path.Combine(options.DataDirectory, "demo", "seeded");
@@ -53,6 +54,8 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
         _cloud = await FakeCloudApi.StartAsync();
         Processes = [("dovecot", _imap.Pid), ("pure-ftpd", _ftp.Pid)];
         log.Info($"demo: WhatsApp Cloud API fake on {_cloud.BaseUrl}");
+        // The connector takes app-only tokens from Entra ID over HTTPS (Azure.Identity), which no local fake serves yet.
+        log.Info("demo: SharePoint is not wired in the demo; sharepoint-connector runs with its appsettings and reports the missing secret");
         log.Info($"demo: Dovecot IMAP on {_imap.Host}:{_imap.Port} (user {MailUser}), pure-ftpd on {_ftp.Host}:{_ftp.Port} (folder /{ExportFolder})");
         ApiKey = await WriteSecretsAsync(cancellationToken);
         // The sample once per data folder: a second start keeps what the first catalogued, and arrivals go on.

@@ -117,7 +117,7 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
         if (_demo is not null)
         {
             log.Info($"  demo API key                 {_demo.ApiKey}   (in {_demo.SecretsFile})");
-            log.Info($"  try: curl -H 'Authorization: Bearer {_demo.ApiKey}' -F file=@README.md {urls["API"]}/documents");
+            log.Info($"  try: curl -H 'Authorization: Bearer {_demo.ApiKey}' -F 'file=@README.md;type=text/plain' {urls["API"]}/documents");
             _demo.ApiBase = new Uri(urls["API"] + "/");
             _demo.WhatsAppBase = new Uri(urls[DaprNames.AppIds.WhatsAppConnector + " status"].Replace("/connector/status", "/", StringComparison.Ordinal));
             await _demo.SeedUploadsAsync(stopping);
