@@ -52,6 +52,11 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
     {
         var layout = RunLayout.Open(Path.Combine(options.Root, "dapr.yaml"));
         CheckPortsFree(layout);
+        if (!options.Demo && !File.Exists(Path.Combine(options.Root, "secrets.json")))
+        {
+            throw new InvalidOperationException(
+                $"{Path.Combine(options.Root, "secrets.json")} is missing: the secret store reads it, as under `dapr run -f .`. Copy secrets.example.json to secrets.json and fill it in, or try ./build.sh run --demo.");
+        }
 
         var redisPort = FreePort.Next();
         var redisData = Directory.CreateDirectory(Path.Combine(options.DataDirectory, "redis")).FullName;
@@ -74,11 +79,6 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
             var prepared = await _demo.StartAsync(stopping);
             secretsFile = prepared.SecretsFile;
             appSettings = prepared.AppSettings;
-        }
-        else if (!File.Exists(secretsFile))
-        {
-            throw new InvalidOperationException(
-                $"{secretsFile} is missing: the secret store reads it, as under `dapr run -f .`. Copy secrets.example.json to secrets.json and fill it in, or try ./build.sh run --demo.");
         }
 
         _environment = await DaprTestEnvironment.StartAsync($"127.0.0.1:{redisPort}", o =>
