@@ -146,7 +146,10 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
             await _redis.StopAsync(TimeSpan.FromSeconds(20));
             await _redis.DisposeAsync();
         }
-        File.Delete(StateFile);
+        if (File.Exists(StateFile))
+        {
+            File.Delete(StateFile);
+        }
         log.Info("Stopped; nothing left running.");
     }
 
