@@ -68,6 +68,13 @@ public sealed class OcrOptions
     [Range(72, 600)]
     public int Dpi { get; set; } = 300;
 
+    /// <summary>
+    /// Most pixels an image, or a PDF page at <see cref="Dpi"/>, may have before OCR: read from the image header or
+    /// pdfinfo's page size, before anything is decoded or rendered. 150 million fits an A0 drawing at 300 dpi.
+    /// </summary>
+    [Range(1_000_000, 2_000_000_000)]
+    public long MaxPixels { get; set; } = 150_000_000;
+
     [Range(1, 3600)]
     public int TimeoutSeconds { get; set; } = 180;
 }
