@@ -31,7 +31,7 @@ public sealed class PixelLimitTests : IDisposable
     [Fact]
     public async Task A_small_png_declaring_900_million_pixels_is_image_too_large_without_being_decoded()
     {
-        var png = HostileImages.HugePng(30_000, 30_000);
+        var png = HostileFiles.HugePng(30_000, 30_000);
         var path = File("bomb.png", png);
         var inner = new ScriptedOcrEngine("never");
 
@@ -46,7 +46,7 @@ public sealed class PixelLimitTests : IDisposable
     [Fact]
     public async Task The_pixel_bomb_png_uploaded_as_an_image_is_rejected_as_image_too_large()
     {
-        var path = File("bomb.png", HostileImages.HugePng(30_000, 30_000));
+        var path = File("bomb.png", HostileFiles.HugePng(30_000, 30_000));
         var extractor = ExtractTextActivityTests.Extractor(Limited(ExtractTextActivityTests.RealOcr()), new DocumentProcessingOptions());
 
         var refused = await Assert.ThrowsAsync<DocumentUnreadableException>(() => extractor.ExtractAsync(path, DocumentKind.Png, CancellationToken.None));
@@ -69,7 +69,7 @@ public sealed class PixelLimitTests : IDisposable
     [Fact]
     public async Task A_tiny_pdf_with_a_200_inch_page_records_the_page_failed_without_rendering_it()
     {
-        var pdf = HostileImages.HugePagePdf();
+        var pdf = HostileFiles.HugePagePdf();
         var path = File("huge-page.pdf", pdf);
         var inner = new ScriptedOcrEngine("never");
         var extractor = ExtractTextActivityTests.Extractor(Limited(inner), new DocumentProcessingOptions());
@@ -84,7 +84,7 @@ public sealed class PixelLimitTests : IDisposable
     [Fact]
     public async Task An_a4_page_at_300_dpi_is_rendered()
     {
-        var path = File("a4.pdf", HostileImages.HugePagePdf(points: 842));
+        var path = File("a4.pdf", HostileFiles.HugePagePdf(points: 842));
         var inner = new ScriptedOcrEngine("page text long enough to count");
 
         await Limited(inner).RecognisePdfPageAsync(path, 1, CancellationToken.None);
@@ -95,7 +95,7 @@ public sealed class PixelLimitTests : IDisposable
     [Fact]
     public void A_png_header_gives_its_dimensions()
     {
-        Assert.Equal(new ImageDimensions.Size(30_000, 20), ImageDimensions.Read(new MemoryStream(HostileImages.HugePng(30_000, 20))));
+        Assert.Equal(new ImageDimensions.Size(30_000, 20), ImageDimensions.Read(new MemoryStream(HostileFiles.HugePng(30_000, 20))));
     }
 
     [Fact]

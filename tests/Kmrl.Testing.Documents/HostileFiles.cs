@@ -1,14 +1,15 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 
 namespace Kmrl.Testing.Documents;
 
 /// <summary>
-/// Issue 18's pixel bombs: files of a few hundred bytes or kilobytes that declare an enormous raster, made cheaply and
-/// exactly (no image library writes them).
+/// Issue 18's resource bombs: files of a few hundred bytes or kilobytes that declare an enormous raster, and a Word
+/// file small enough to pass the zip caps whose DOM needs gigabytes; made cheaply and exactly.
 /// </summary>
-public static class HostileImages
+public static class HostileFiles
 {
     /// <summary>
     /// A valid PNG, 1-bit grayscale, every pixel white: <paramref name="width"/> × <paramref name="height"/> compress to
@@ -49,6 +50,42 @@ public static class HostileImages
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         $"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {points} {points}] >>",
     ]);
+
+    /// <summary>
+    /// A .docx of <paramref name="paragraphs"/> one-line paragraphs, every twentieth numbered so that the part
+    /// compresses about 150:1, under the zip-bomb ratio cap (200): 1.5 million paragraphs are ~80 MB of XML in a
+    /// ~550 KB file, and an SDK DOM of well over a gigabyte (issue 18: a 1.29 MB .docx needed a 1.7 GiB heap).
+    /// </summary>
+    public static byte[] ManyParagraphsDocx(int paragraphs)
+    {
+        var random = new Random(18);
+        var body = new StringBuilder(paragraphs * 56);
+        for (var i = 0; i < paragraphs; i++)
+        {
+            body.Append(i % 20 == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"<w:p><w:r><w:t>Track circuit fault {random.Next(1_000)}</w:t></w:r></w:p>")
+                : "<w:p><w:r><w:t>Track circuit fault</w:t></w:r></w:p>");
+        }
+        using var memory = new MemoryStream();
+        memory.Write(TestCorpus.Docx("placeholder"));
+        using (var zip = new ZipArchive(memory, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = zip.GetEntry("word/document.xml") ?? throw new InvalidOperationException("The generated .docx has no word/document.xml.");
+            string xml;
+            using (var reader = new StreamReader(entry.Open()))
+            {
+                xml = reader.ReadToEnd();
+            }
+            var from = xml.IndexOf("<w:body>", StringComparison.Ordinal) + "<w:body>".Length;
+            var to = xml.IndexOf("</w:body>", StringComparison.Ordinal);
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("word/document.xml", CompressionLevel.SmallestSize).Open(), new UTF8Encoding(false));
+            writer.Write(xml[..from]);
+            writer.Write(body);
+            writer.Write(xml[to..]);
+        }
+        return memory.ToArray();
+    }
 
     private static void Chunk(Stream png, string type, byte[] data)
     {
