@@ -1,5 +1,9 @@
 using Kmrl.DocumentApi.Apis;
 using Kmrl.DocumentApi.Extensions;
+using Kmrl.DocumentApi.Processing.Isolation;
+
+// The same binary is the extraction worker the service starts per document (see ExtractionIsolationOptions).
+if (ExtractionWorker.IsInvoked(args)) return await ExtractionWorker.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +16,7 @@ app.MapDefaultEndpoints();
 app.MapDocumentsApi();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point; public so the API tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -87,19 +87,19 @@ public sealed partial class ExportFolderSource(
         };
         if (MifHeader.AppliesTo(file.Name) && file.Size > 0)
         {
-            // The header is on line 1: read only the first few KB (the transfer is abandoned after that).
-            var head = await WithSessionAsync(async session =>
+            // The header is on line 1: read only the first few KB (the transfer is abandoned after that). Best effort:
+            // a file whose first bytes cannot be read is still listed, and its download then fails as that one item
+            // (dead-lettered by the host), instead of failing the listing and holding the folder for good.
+            byte[] head;
+            try
             {
-                await using var stream = await session.OpenReadAsync(file.Path, 0, cancellationToken);
-                var buffer = new byte[(int)Math.Min(MifHeader.PeekLength, file.Size)];
-                var filled = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-                if (filled == file.Size)
-                {
-                    // The whole (small) file is in: reading the end lets FTP confirm the transfer and keep the session.
-                    _ = await stream.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false, cancellationToken);
-                }
-                return buffer[..filled];
-            }, cancellationToken);
+                head = await PeekAsync(file, cancellationToken);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogPeekFailed(logger, exception, file.Path);
+                return metadata;
+            }
             foreach (var (key, value) in MifHeader.Parse(file.Name, head))
             {
                 metadata[key] = value;
@@ -107,6 +107,20 @@ public sealed partial class ExportFolderSource(
         }
         return metadata;
     }
+
+    private Task<byte[]> PeekAsync(RemoteEntry file, CancellationToken cancellationToken) =>
+        WithSessionAsync(async session =>
+        {
+            await using var stream = await session.OpenReadAsync(file.Path, 0, cancellationToken);
+            var buffer = new byte[(int)Math.Min(MifHeader.PeekLength, file.Size)];
+            var filled = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+            if (filled == file.Size)
+            {
+                // The whole (small) file is in: reading the end lets FTP confirm the transfer and keep the session.
+                _ = await stream.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false, cancellationToken);
+            }
+            return buffer[..filled];
+        }, cancellationToken);
 
     /// <summary>
     /// A handed file still in the folder had its checkpoint stored but its move cut short (a crash, or the run's
@@ -193,6 +207,9 @@ public sealed partial class ExportFolderSource(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Moving {Path}, handed on earlier, into the archive failed again; next poll retries")]
     private static partial void LogArchiveRetryFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the header of {Path} failed; listed without its header metadata")]
+    private static partial void LogPeekFailed(ILogger logger, Exception exception, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Archived {Path} into {ArchiveFolder}")]
     private static partial void LogArchived(ILogger logger, string path, string archiveFolder);

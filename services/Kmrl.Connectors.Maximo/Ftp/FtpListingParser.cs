@@ -15,6 +15,10 @@ public static class FtpListingParser
             return null;
         }
         var name = line[(space + 1)..];
+        if (!IsPlainName(name))
+        {
+            return null;
+        }
         string? type = null;
         long size = 0;
         var modified = DateTimeOffset.MinValue;
@@ -89,7 +93,7 @@ public static class FtpListingParser
             return null;
         }
         var name = line[(position + 1)..];
-        if (name is "." or "..")
+        if (!IsPlainName(name))
         {
             return null;
         }
@@ -113,12 +117,24 @@ public static class FtpListingParser
             return null;
         }
         var result = new DateTimeOffset(parsed, TimeSpan.Zero);
-        if (dot >= 0 && double.TryParse("0" + text[dot..], NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction))
+        // Digits only (no exponent), so the fraction stays below a second; and never past the last representable tick
+        // (fuzzing found 99991231235959.9999 throwing).
+        if (dot >= 0 && double.TryParse("0" + text[dot..], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var fraction))
         {
-            result = result.AddTicks((long)(fraction * TimeSpan.TicksPerSecond));
+            var ticks = (long)(fraction * TimeSpan.TicksPerSecond);
+            if (DateTimeOffset.MaxValue.Ticks - result.Ticks >= ticks)
+            {
+                result = result.AddTicks(ticks);
+            }
         }
         return result;
     }
+
+    /// <summary>
+    /// One path segment: not empty, no '/', not "." or "..". A listing that names "../x" or "a/b" (a hostile or broken
+    /// server) would otherwise point the download and the archive move outside the folder (found by fuzzing).
+    /// </summary>
+    private static bool IsPlainName(string name) => name.Length > 0 && name is not ("." or "..") && !name.Contains('/');
 
     public static string Combine(string folder, string name) =>
         folder.EndsWith('/') ? folder + name : folder + "/" + name;
@@ -131,15 +147,22 @@ public static class FtpListingParser
         {
             return DateTimeOffset.MinValue;
         }
+        // A date that does not exist (Feb 31, 25:61, year 0) is an unknown time, not an exception: one odd line must
+        // not fail the listing of the whole folder (found by fuzzing).
         var colon = yearOrTime.IndexOf(':');
         if (colon < 0)
         {
             return int.TryParse(yearOrTime, NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+                && year is >= 1 and <= 9999 && dayNumber >= 1 && dayNumber <= DateTime.DaysInMonth(year, monthNumber)
                 ? new DateTimeOffset(year, monthNumber, dayNumber, 0, 0, 0, TimeSpan.Zero)
                 : DateTimeOffset.MinValue;
         }
-        var hour = int.Parse(yearOrTime[..colon], CultureInfo.InvariantCulture);
-        var minute = int.Parse(yearOrTime[(colon + 1)..], CultureInfo.InvariantCulture);
+        if (!int.TryParse(yearOrTime.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var hour) || hour > 23
+            || !int.TryParse(yearOrTime.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var minute) || minute > 59
+            || dayNumber < 1 || dayNumber > DateTime.DaysInMonth(now.Year, monthNumber))
+        {
+            return DateTimeOffset.MinValue;
+        }
         var candidate = new DateTimeOffset(now.Year, monthNumber, dayNumber, hour, minute, 0, TimeSpan.Zero);
         // "Recent" means within six months back; a date later than tomorrow belongs to last year.
         return candidate > now.AddDays(1) ? candidate.AddYears(-1) : candidate;

@@ -15,7 +15,7 @@ public sealed record FtpReply(int Code, IReadOnlyList<string> Lines)
 
 /// <summary>The server answered with a code the operation does not accept.</summary>
 public sealed class FtpCommandException(string command, FtpReply reply)
-    : IOException($"FTP command '{command}' failed: {reply}")
+    : IOException($"FTP command '{command}' failed: {reply}"), ISourceFailureKind
 {
     public FtpReply Reply { get; } = reply;
 

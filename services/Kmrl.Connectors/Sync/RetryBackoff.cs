@@ -50,6 +50,10 @@ public static class TransientErrors
 {
     public static bool IsTransient(Exception exception, CancellationToken cancellationToken)
     {
+        if (SourceFailures.IsPermanent(exception))
+        {
+            return false;
+        }
         for (var current = exception; current is not null; current = current.InnerException)
         {
             switch (current)

@@ -325,7 +325,8 @@ public sealed class SyncRunner(
                 catch (Exception exception) when (!token.IsCancellationRequested)
                 {
                     failure = exception;
-                    if (attempt >= host._options.MaxDocumentAttempts)
+                    // A refusal for good (FTP 5xx) is not asked again: the same reply would come N times.
+                    if (attempt >= host._options.MaxDocumentAttempts || (exception is SourceContentException && SourceFailures.IsPermanent(exception)))
                     {
                         break;
                     }

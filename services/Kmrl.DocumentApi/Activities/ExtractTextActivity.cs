@@ -16,7 +16,7 @@ namespace Kmrl.DocumentApi.Activities;
 /// which the workflow turns into a rejection at the extract stage. Waiting for a slot in a backlog is not counted.
 /// </summary>
 public sealed class ExtractTextActivity(
-    IDocumentContentStore store, TextExtractor extractor, CpuWorkLimiter cpu, TimeProvider time, IOptions<DocumentProcessingOptions> options)
+    IDocumentContentStore store, ITextExtraction extractor, CpuWorkLimiter cpu, TimeProvider time, IOptions<DocumentProcessingOptions> options)
     : WorkflowActivity<ExtractInput, ExtractionResult>
 {
     public override async Task<ExtractionResult> RunAsync(WorkflowActivityContext context, ExtractInput input)

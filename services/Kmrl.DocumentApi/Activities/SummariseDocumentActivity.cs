@@ -13,7 +13,9 @@ public sealed class SummariseDocumentActivity(IDocumentContentStore store, IOpti
 {
     public override async Task<SummaryResult> RunAsync(WorkflowActivityContext context, SummariseInput input)
     {
-        var text = await TextBlobs.ReadAsync(store, input.Text, CancellationToken.None);
+        // Only the beginning is analysed (MaxAnalysedChars): a summary and key fields need no 100 MiB of text, and the
+        // summariser's word counts and sentence lists grow with what they are given.
+        var text = await TextBlobs.ReadPrefixAsync(store, input.Text, options.Value.MaxAnalysedChars, CancellationToken.None);
         if (text.Length == 0)
         {
             return new SummaryResult(string.Empty, KeyFields.None);

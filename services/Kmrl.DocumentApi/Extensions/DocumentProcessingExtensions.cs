@@ -31,12 +31,8 @@ public static class DocumentProcessingExtensions
 
         services.AddSingleton(sp => new ContentSniffer(sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
         services.AddOptions<PdfToolOptions>().BindConfiguration(PdfToolOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new TextExtractor(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<PdfTextReader>(),
-            sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
-        services.AddSingleton(sp => new PdfTextReader(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<IPdfTools>(),
-            sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
-        services.AddSingleton<IPdfTools, PopplerQpdfTools>();
-        services.AddSingleton<IOcrEngine, TesseractOcrEngine>();
+        services.AddOptions<ExtractionIsolationOptions>().BindConfiguration(ExtractionIsolationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddTextExtractors();
         services.AddSingleton<IClassificationRules, YamlClassificationRules>();
         services.AddSingleton<IStateStore, DaprStateStore>();
         services.AddSingleton<StateStoreCatalog>();

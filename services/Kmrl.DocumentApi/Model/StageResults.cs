@@ -38,6 +38,14 @@ public static class RejectionReasons
     public const string TooDeeplyNested = "too-deeply-nested";
     /// <summary>An activity ran past its time budget (a runaway parse or OCR); the document is refused, not held.</summary>
     public const string TimeBudgetExceeded = "time-budget-exceeded";
+    /// <summary>The isolated extraction worker ended without an answer (a crash, a signal); the service lives on.</summary>
+    public const string ExtractorCrashed = "extractor-crashed";
+    /// <summary>The extraction worker ran out of its memory limit.</summary>
+    public const string MemoryLimit = "memory-limit";
+    /// <summary>The extraction worker used up its CPU-seconds limit.</summary>
+    public const string TimeLimit = "time-limit";
+    /// <summary>An image or PDF page whose pixels at the OCR resolution would pass the pixel cap, refused before rendering.</summary>
+    public const string ImageTooLarge = "image-too-large";
 }
 
 /// <summary>Stage names used in rejections and events.</summary>

@@ -25,13 +25,14 @@ public sealed class ToolNotInstalledException(string tool)
     {
         "pdftotext" or "pdftoppm" or "pdfinfo" => "Debian poppler-utils",
         "qpdf" => "Debian qpdf",
+        "prlimit" => "Debian util-linux",
         "tesseract" => "Debian tesseract-ocr",
         _ => "see the document-api README",
     };
 }
 
 /// <summary>A command-line tool ran and refused the input (a nonzero exit that is about the file, not the machine).</summary>
-public sealed class ToolFailedException(string tool, int exitCode, string message)
+public class ToolFailedException(string tool, int exitCode, string message)
     : Exception($"{tool} exited with {exitCode}: {message}")
 {
     public string Tool { get; } = tool;

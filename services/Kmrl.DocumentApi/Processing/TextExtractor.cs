@@ -30,7 +30,7 @@ public sealed record ExtractedText(
 /// PowerPoint with the Open XML SDK, plain text, e-mail bodies with MimeKit, images by OCR. A file that cannot be
 /// read is a <see cref="DocumentUnreadableException"/> with a named reason, never a parser's own exception.
 /// </summary>
-public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentProcessingOptions options)
+public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentProcessingOptions options) : ITextExtraction
 {
     public const string PropertySender = "sender";
     public const string PropertySubject = "subject";

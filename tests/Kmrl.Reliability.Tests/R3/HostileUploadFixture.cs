@@ -21,6 +21,7 @@ public sealed class HostileUploadFixture : IAsyncLifetime
     private static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(90);
 
     private readonly Dictionary<string, string> _outcomes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _goodAfter = new(StringComparer.Ordinal);
     private RedisServer? _redis;
     private DaprTestEnvironment? _environment;
     private ServiceProcess? _service;
@@ -33,6 +34,9 @@ public sealed class HostileUploadFixture : IAsyncLifetime
     public bool ServiceAliveAfter { get; private set; }
 
     public string OutcomeOf(string caseName) => _outcomes[caseName];
+
+    /// <summary>The outcome of the good document sent right after <paramref name="caseName"/>.</summary>
+    public string GoodDocumentAfterCase(string caseName) => _goodAfter[caseName];
 
     public async Task InitializeAsync()
     {
@@ -56,6 +60,9 @@ public sealed class HostileUploadFixture : IAsyncLifetime
         {
             using var request = item.Request!();
             _outcomes[item.Name] = await RunAsync(request);
+            // Its own text, so that it is not a duplicate of the one before.
+            using var next = new MultipartBody().File("good-after-" + item.Name + ".pdf", UploadCases.Pdf("good document after " + item.Name)).ToRequest();
+            _goodAfter[item.Name] = await RunAsync(next);
         }
         using var good = new MultipartBody().File("good-after-hostile.pdf", UploadCases.Pdf("good document after the hostile ones")).ToRequest();
         GoodDocumentAfter = await RunAsync(good);
@@ -90,7 +97,7 @@ public sealed class HostileUploadFixture : IAsyncLifetime
                 if (poll.IsSuccessStatusCode && await poll.Content.ReadFromJsonAsync<JsonObject>() is { } record
                     && record["status"]?.GetValue<string>() is "processed" or "rejected" or "duplicate")
                 {
-                    return await UploadCorpusFixture.DescribeAsync(http, id, record, reportName: false);
+                    return Detailed(record, await UploadCorpusFixture.DescribeAsync(http, id, record, reportName: false));
                 }
                 await Task.Delay(250);
             }
@@ -100,6 +107,21 @@ public sealed class HostileUploadFixture : IAsyncLifetime
         {
             return "service-died:exit-" + ExitCode();
         }
+    }
+
+    /// <summary>The extract stage's own reason (the isolation outcomes are named there) and any failed pages.</summary>
+    private static string Detailed(JsonObject record, string outcome)
+    {
+        if (outcome.StartsWith("rejected:extract-failed", StringComparison.Ordinal))
+        {
+            var reason = record["rejection"]!["reason"]!.GetValue<string>().Split(':')[0];
+            return "rejected:extract:" + reason + outcome["rejected:extract-failed".Length..];
+        }
+        if (record["failedPages"] is JsonArray { Count: > 0 } failed)
+        {
+            return outcome + ":failed-pages=" + string.Join(',', failed.Select(p => p!.ToString()));
+        }
+        return outcome;
     }
 
     private string ExitCode() => _service!.ExitCode.ToString(CultureInfo.InvariantCulture);

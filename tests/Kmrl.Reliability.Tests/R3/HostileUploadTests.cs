@@ -24,6 +24,16 @@ public sealed class HostileUploadTests(HostileUploadFixture fixture, ITestOutput
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [MemberData(nameof(HostileUploadCases.Names), MemberType = typeof(HostileUploadCases))]
+    public void The_good_document_right_after_each_hostile_upload_is_processed(string caseName)
+    {
+        var actual = fixture.GoodDocumentAfterCase(caseName);
+
+        ReliabilityReport.Record("R3", "document-api (child process): good document after " + caseName, actual, "processed");
+        Assert.Equal("processed", actual);
+    }
+
     [Fact]
     public void After_the_hostile_uploads_the_service_is_alive_and_processes_a_good_document()
     {

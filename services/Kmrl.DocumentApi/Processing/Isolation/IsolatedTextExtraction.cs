@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Kmrl.DocumentApi.Adapters;
+using Kmrl.DocumentApi.Extensions;
+using Kmrl.DocumentApi.Model;
+using Kmrl.DocumentApi.Ports;
+using Microsoft.Extensions.Options;
+
+namespace Kmrl.DocumentApi.Processing.Isolation;
+
+/// <summary>
+/// Extraction in a worker process per document, the way Apache Tika's forked mode isolates its parsers: this binary
+/// started again as <see cref="ExtractionWorker"/> under prlimit (CPU seconds, address space, no core files) with a
+/// managed-heap cap, its tools under caps of their own. The worker's end is read from its exit code: an answer, a
+/// named unreadable file, or <c>memory-limit</c>, <c>time-limit</c> and <c>extractor-crashed</c> for the ways a
+/// hostile file can end it. Each of those is this one document's rejection; the service never shares the fate.
+/// </summary>
+public sealed partial class IsolatedTextExtraction(
+    IOptions<ExtractionIsolationOptions> isolation,
+    IOptions<DocumentProcessingOptions> processing,
+    IOptions<OcrOptions> ocr,
+    IOptions<PdfToolOptions> pdfTools,
+    ILogger<IsolatedTextExtraction> logger) : ITextExtraction
+{
+    private const long MiB = 1024 * 1024;
+
+    public async Task<ExtractedText> ExtractAsync(string path, DocumentKind kind, CancellationToken cancellationToken)
+    {
+        var options = isolation.Value;
+        var folder = Directory.CreateTempSubdirectory("kmrl-extract-");
+        try
+        {
+            var requestPath = Path.Combine(folder.FullName, "request.json");
+            var resultPath = Path.Combine(folder.FullName, "result.json");
+            var request = new ExtractionWorkerRequest(Path.GetFullPath(path), kind, processing.Value, ocr.Value, pdfTools.Value);
+            await File.WriteAllBytesAsync(requestPath, JsonSerializer.SerializeToUtf8Bytes(request, ExtractionWorkerExit.Json), cancellationToken);
+
+            var environment = new Dictionary<string, string?>
+            {
+                ["DOTNET_GCHeapHardLimit"] = (options.WorkerHeapMiB * MiB).ToString("X", CultureInfo.InvariantCulture),
+                // One heap, no background GC thread per core: the worker is one job on one CPU slot.
+                ["DOTNET_gcServer"] = "0",
+            };
+            new ToolLimits(options.ToolAddressSpaceMiB * MiB, options.ToolCpuSeconds, options.PrlimitPath).AddTo(environment);
+            var limits = new ToolLimits(options.WorkerAddressSpaceMiB * MiB, options.WorkerCpuSeconds, options.PrlimitPath);
+
+            // The activity's deadline (ExtractTimeBudget) is the wall-clock limit; ToolProcess kills the worker's
+            // whole process tree when it passes.
+            var run = await ToolProcess.RunAsync(DotnetHost(options), [WorkerAssembly, ExtractionWorker.Role, requestPath, resultPath],
+                Timeout.InfiniteTimeSpan, cancellationToken, limits, environment);
+            return await AnswerAsync(run, resultPath, options, cancellationToken);
+        }
+        finally
+        {
+            try
+            {
+                folder.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder is harmless; the OS temp cleaner takes it.
+            }
+        }
+    }
+
+    private async Task<ExtractedText> AnswerAsync(ToolRun run, string resultPath, ExtractionIsolationOptions options, CancellationToken cancellationToken)
+    {
+        switch (run.ExitCode)
+        {
+            case ExtractionWorkerExit.Extracted:
+                return (await ReadAsync(resultPath, cancellationToken)).Text
+                    ?? throw new InvalidOperationException("The extraction worker exited 0 without text.");
+            case ExtractionWorkerExit.Unreadable:
+                var answer = await ReadAsync(resultPath, cancellationToken);
+                throw new DocumentUnreadableException(answer.Reason ?? RejectionReasons.ExtractorCrashed, answer.Detail ?? string.Empty);
+            case ExtractionWorkerExit.Failed:
+                // An exception the extractors did not name: as in-process, the activity fails and is retried.
+                throw new InvalidOperationException("The extraction worker failed: " + ToolProcess.FirstLine(run.Stderr));
+        }
+        var (reason, detail) = run.ExitCode switch
+        {
+            ExtractionWorkerExit.OutOfMemory => (RejectionReasons.MemoryLimit,
+                $"Extraction needed more than the worker's {options.WorkerHeapMiB} MiB heap."),
+            // An OutOfMemoryException outside the worker's own catch, or the runtime refused its reservation (E_OUTOFMEMORY).
+            _ when run.Stderr.Contains("OutOfMemoryException", StringComparison.Ordinal) || run.Stderr.Contains("0x8007000E", StringComparison.Ordinal) => (RejectionReasons.MemoryLimit,
+                $"Extraction needed more than the worker's {options.WorkerHeapMiB} MiB heap."),
+            ToolRun.KilledBySigxcpu => (RejectionReasons.TimeLimit,
+                $"Extraction used more than the worker's {options.WorkerCpuSeconds} CPU seconds."),
+            // SIGKILL (the kernel's OOM killer for the pod, or an operator), SIGSEGV, SIGABRT (a stack overflow): no
+            // answer, and no telling more than the exit code.
+            _ => (RejectionReasons.ExtractorCrashed,
+                $"The extraction worker ended with exit code {run.ExitCode}: {ToolProcess.FirstLine(run.Stderr)}"),
+        };
+        LogWorkerEnded(logger, run.ExitCode, reason, ToolProcess.FirstLine(run.Stderr));
+        throw new DocumentUnreadableException(reason, detail);
+    }
+
+    private static async Task<ExtractionWorkerResponse> ReadAsync(string resultPath, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(resultPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+        return await JsonSerializer.DeserializeAsync<ExtractionWorkerResponse>(file, ExtractionWorkerExit.Json, cancellationToken)
+            ?? throw new InvalidOperationException("The extraction worker's answer is empty.");
+    }
+
+    /// <summary>This assembly: the worker is the service's own binary in another role, so it is always the same build.</summary>
+    private static string WorkerAssembly => typeof(ExtractionWorker).Assembly.Location;
+
+    /// <summary>The configured host, else the dotnet running this process (a test host's too), else the one this runtime came with.</summary>
+    internal static string DotnetHost(ExtractionIsolationOptions options)
+    {
+        if (options.DotnetPath is { Length: > 0 } configured) return configured;
+        if (Environment.ProcessPath is { } current && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
+        // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        return Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The extraction worker ended with exit code {ExitCode}, rejected as {Reason}: {Errors}")]
+    private static partial void LogWorkerEnded(ILogger logger, int exitCode, string reason, string errors);
+}
