@@ -17,7 +17,10 @@ public sealed record ExtractedText(
     IReadOnlyList<string> Pages,
     IReadOnlyList<int> OcrPages,
     IReadOnlyDictionary<string, string> Properties,
-    IReadOnlyList<int>? FailedPages = null)
+    IReadOnlyList<int>? FailedPages = null,
+    IReadOnlyList<PageSource>? PageSources = null,
+    IReadOnlyDictionary<string, string>? FormFields = null,
+    IReadOnlyList<string>? ActiveContent = null)
 {
     /// <summary>Pages are joined with form feeds in the stored text blob, so later stages can split them again.</summary>
     public const char PageSeparator = '\f';
