@@ -32,14 +32,23 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
         try
         {
             var image = imagePath;
-            if (frame > 0)
+            List<string> missing = [];
+            if (frame > 0 || IsTiff(imagePath))
             {
                 // tesseract reads every frame of a TIFF at once; one frame is taken out so each page gets its own
                 // orientation, languages and confidence.
                 image = Path.Combine(folder.FullName, "frame.png");
-                await RunAsync(_options.ConvertPath, [$"{imagePath}[{frame.ToString(CultureInfo.InvariantCulture)}]", image], cancellationToken);
+                try
+                {
+                    await RunAsync(_options.ConvertPath, [$"{imagePath}[{frame.ToString(CultureInfo.InvariantCulture)}]", image], cancellationToken);
+                }
+                catch (ToolNotInstalledException) when (frame == 0)
+                {
+                    image = imagePath;
+                    missing.Add("imagemagick");
+                }
             }
-            return await ReadPageImageAsync(image, folder.FullName, cancellationToken);
+            return await ReadPageImageAsync(image, folder.FullName, missing, cancellationToken);
         }
         finally
         {
@@ -57,7 +66,7 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
             await RunAsync(_options.PdftoppmPath,
                 ["-f", page, "-l", page, "-r", _options.Dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", pdfPath, imageBase],
                 cancellationToken);
-            return await ReadPageImageAsync(imageBase + ".png", folder.FullName, cancellationToken);
+            return await ReadPageImageAsync(imageBase + ".png", folder.FullName, [], cancellationToken);
         }
         finally
         {
@@ -65,10 +74,16 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
         }
     }
 
-    private async Task<OcrPage> ReadPageImageAsync(string image, string folder, CancellationToken cancellationToken)
+    private static bool IsTiff(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.Read(magic) == 4 && (magic.SequenceEqual("II*\0"u8) || magic.SequenceEqual("MM\0*"u8));
+    }
+
+    private async Task<OcrPage> ReadPageImageAsync(string image, string folder, List<string> missing, CancellationToken cancellationToken)
     {
         var installed = await InstalledAsync(cancellationToken);
-        var missing = new List<string>();
         var osd = installed.Contains("osd") ? await DetectOrientationAsync(image, cancellationToken) : null;
         if (osd is null && !installed.Contains("osd")) missing.Add("tesseract-ocr-osd");
 
@@ -144,7 +159,7 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
     {
         var outputBase = Path.Combine(folder, "out");
         await RunAsync(_options.TesseractPath,
-            [image, outputBase, "-l", string.Join('+', languages), "--dpi", _options.Dpi.ToString(CultureInfo.InvariantCulture), "txt", "tsv"],
+            [image, outputBase, .. TessdataArguments(), "-l", string.Join('+', languages), "--dpi", _options.Dpi.ToString(CultureInfo.InvariantCulture), "txt", "tsv"],
             cancellationToken);
         var text = await File.ReadAllTextAsync(outputBase + ".txt", cancellationToken);
         var tsv = outputBase + ".tsv";
@@ -172,7 +187,7 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
     /// <summary>tesseract --psm 0; null when it cannot tell (too few characters) or fails.</summary>
     private async Task<Orientation?> DetectOrientationAsync(string image, CancellationToken cancellationToken)
     {
-        var run = await ToolProcess.RunAsync(_options.TesseractPath, [image, "-", "--psm", "0"], Timeout, cancellationToken);
+        var run = await ToolProcess.RunAsync(_options.TesseractPath, [image, "-", .. TessdataArguments(), "--psm", "0"], Timeout, cancellationToken);
         return run.ExitCode == 0 ? ParseOsd(run.Stdout) : null;
     }
 
@@ -188,10 +203,12 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
 
     private async Task<HashSet<string>> ListLanguagesAsync(CancellationToken cancellationToken)
     {
-        var run = await ToolProcess.RunAsync(_options.TesseractPath, ["--list-langs"], Timeout, cancellationToken);
+        var run = await ToolProcess.RunAsync(_options.TesseractPath, [.. TessdataArguments(), "--list-langs"], Timeout, cancellationToken);
         // The first line is the header ("List of available languages in ..."); the rest are the packs.
         return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Skip(1).ToHashSet(StringComparer.Ordinal);
     }
+
+    private string[] TessdataArguments() => _options.TessdataPath is { Length: > 0 } path ? ["--tessdata-dir", path] : [];
 
     private TimeSpan Timeout => TimeSpan.FromSeconds(_options.TimeoutSeconds);
 

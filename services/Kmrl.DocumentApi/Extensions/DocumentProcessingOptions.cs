@@ -63,15 +63,19 @@ public sealed class OcrOptions
     public string PdftoppmPath { get; set; } = "pdftoppm";
 
     /// <summary>
-    /// Languages for a page whose script orientation detection cannot tell (too little text). A page whose script
-    /// is known is read with that script's pack and English instead.
+    /// Languages of the first pass over a page whose script orientation detection cannot tell (too little text):
+    /// the script of what it reads then picks the pack for a second pass (eng alone for Latin). A page whose script
+    /// OSD knows is read once, with that script's pack and English.
     /// </summary>
     [Required]
-    public string Languages { get; set; } = "eng+mal";
+    public string Languages { get; set; } = "eng+hin+tam+mal";
 
     /// <summary>The traineddata OCR may choose from by a page's script (tesseract names, '+'-separated).</summary>
     [Required]
     public string AllowedLanguages { get; set; } = "eng+hin+ben+pan+guj+ori+tam+tel+kan+mal";
+
+    /// <summary>Where the traineddata are (tesseract's --tessdata-dir); unset, tesseract's own default.</summary>
+    public string? TessdataPath { get; set; }
 
     /// <summary>ImageMagick's convert: turns and deskews pages, takes frames out of a multi-page TIFF.</summary>
     [Required]
