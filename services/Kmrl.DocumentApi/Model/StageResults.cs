@@ -95,6 +95,7 @@ public sealed record ExtractionResult(
 /// <param name="OcrLanguages">The traineddata OCR used ("hin+eng").</param>
 /// <param name="Rotation">Degrees the page was turned before OCR.</param>
 /// <param name="Missing">What the page needed and the machine lacks (a language pack, a tool).</param>
+/// <param name="Skew">Degrees the page was straightened by before OCR.</param>
 public sealed record PageSource(
     int Page,
     string Source,
@@ -102,7 +103,12 @@ public sealed record PageSource(
     double? OcrConfidence = null,
     string? OcrLanguages = null,
     int Rotation = 0,
-    IReadOnlyList<string>? Missing = null);
+    IReadOnlyList<string>? Missing = null,
+    double Skew = 0)
+{
+    public static PageSource FromOcr(int page, string source, string reason, Ports.OcrPage read) =>
+        new(page, source, reason, read.Confidence, read.Languages, read.Rotation, read.Missing is { Count: > 0 } ? read.Missing : null, read.Skew);
+}
 
 /// <summary>
 /// Language codes (ISO 639-1 by script: en, hi, bn, pa, gu, or, ta, te, kn, ml), mixed (no script writes 80 % of the

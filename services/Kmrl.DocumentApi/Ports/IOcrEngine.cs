@@ -6,13 +6,15 @@ namespace Kmrl.DocumentApi.Ports;
 /// <param name="Rotation">Degrees the page was turned clockwise before OCR (orientation detection), 0 if none.</param>
 /// <param name="Script">The script orientation detection saw (tesseract's name: Latin, Malayalam...), null if it could not tell.</param>
 /// <param name="Missing">What this page needed and the machine lacks (a language pack, the rotation tool).</param>
+/// <param name="Skew">Degrees the page was straightened by after turning (deskew), 0 if none.</param>
 public sealed record OcrPage(
     string Text,
     double? Confidence = null,
     string? Languages = null,
     int Rotation = 0,
     string? Script = null,
-    IReadOnlyList<string>? Missing = null);
+    IReadOnlyList<string>? Missing = null,
+    double Skew = 0);
 
 /// <summary>Reads text from pixels: an image file, or one page of a PDF that has no text layer.</summary>
 public interface IOcrEngine

@@ -80,7 +80,7 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
                 ocrPages.Add(number);
             }
             var reason = recognised.Length == 0 && verdict.Source != PageSources.TextLayer ? verdict.Reason + "; OCR found no text" : verdict.Reason;
-            sources.Add(new PageSource(number, verdict.Source, reason, read.Confidence, read.Languages, read.Rotation, read.Missing is { Count: > 0 } ? read.Missing : null));
+            sources.Add(PageSource.FromOcr(number, verdict.Source, reason, read));
         }
         return new ExtractedText(ExtractionOutcome.Extracted, ocrPages.Count > 0 ? extractor + "+ocr" : extractor, pages, ocrPages,
             new Dictionary<string, string>(), failedPages, sources, findings.FormFields, findings.ActiveContent);

@@ -77,7 +77,7 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
                 var page = await ocr.ReadImageAsync(path, frame, cancellationToken);
                 pages.Add(page.Text.Trim());
                 read.Add(frame + 1);
-                sources.Add(new PageSource(frame + 1, PageSources.Ocr, "image", page.Confidence, page.Languages, page.Rotation, page.Missing is { Count: > 0 } ? page.Missing : null));
+                sources.Add(PageSource.FromOcr(frame + 1, PageSources.Ocr, "image", page));
             }
             catch (ToolFailedException failure) when (frames > 1)
             {

@@ -17,9 +17,10 @@ public static class PageSources
 
 /// <summary>What a page's text layer looks like, measured before anything is trusted.</summary>
 /// <param name="Letters">Letters in a known script (Latin, Indic).</param>
+/// <param name="TextCharacters">Letters and digits of any script: what <c>MinTextCharsPerPage</c> counts.</param>
 /// <param name="BadShare">Share of the non-space characters that are C0/C1 controls, U+FFFD or private use.</param>
 /// <param name="BrokenSyllableShare">Share of the Indic dependent signs (vowel signs, virama, anusvara...) that follow no letter they can attach to.</param>
-public sealed record TextLayerMetrics(int Characters, int Letters, double BadShare, double BrokenSyllableShare);
+public sealed record TextLayerMetrics(int Characters, int Letters, double BadShare, double BrokenSyllableShare, int TextCharacters = 0);
 
 /// <summary>The decision for one page: which source, and why in words a reader of the record understands.</summary>
 public sealed record TextLayerVerdict(string Source, string Reason, bool NeedsOcr, bool VerifyWithOcr);
@@ -47,12 +48,13 @@ public static class TextLayerQuality
 
     public static TextLayerMetrics Measure(ReadOnlySpan<char> text)
     {
-        int characters = 0, letters = 0, bad = 0, signs = 0, broken = 0;
+        int characters = 0, letters = 0, bad = 0, signs = 0, broken = 0, textCharacters = 0;
         var previous = '\0';
         foreach (var c in text)
         {
             if (c is ' ' or '\n' or '\t' or '\r') { previous = c; continue; }
             characters++;
+            if (char.IsLetterOrDigit(c)) textCharacters++;
             if (c < ' ' || c is >= '\u007F' and <= '\u009F' || c == '\uFFFD' || c is >= '\uE000' and <= '\uF8FF' || char.IsSurrogate(c))
             {
                 // Surrogates here are almost always planes 15/16 (supplementary private use) in broken layers.
@@ -71,10 +73,10 @@ public static class TextLayerQuality
         }
         return new TextLayerMetrics(characters, letters,
             characters == 0 ? 0 : (double)bad / characters,
-            signs == 0 ? 0 : (double)broken / signs);
+            signs == 0 ? 0 : (double)broken / signs, textCharacters);
     }
 
-    /// <param name="minLetters">Fewer letters than this is a page without (enough of) a text layer.</param>
+    /// <param name="minLetters">Fewer letters and digits than this is a page without (enough of) a text layer.</param>
     /// <param name="unmappedFonts">Fonts on the page that pdffonts lists without a ToUnicode map (embedded, not standard).</param>
     public static TextLayerVerdict Judge(string text, int minLetters, IReadOnlyCollection<string> unmappedFonts)
     {
@@ -87,13 +89,13 @@ public static class TextLayerQuality
         {
             return new TextLayerVerdict(PageSources.Ocr, Append($"broken text layer: {Percent(metrics.BrokenSyllableShare)} of the Indic signs attach to no letter", unmappedFonts), true, false);
         }
-        if (metrics.Letters == 0)
+        if (metrics.TextCharacters == 0)
         {
             return new TextLayerVerdict(PageSources.Ocr, "no text layer", true, false);
         }
-        if (metrics.Letters < minLetters)
+        if (metrics.TextCharacters < minLetters)
         {
-            return new TextLayerVerdict(PageSources.Both, $"short text layer ({metrics.Letters} letters): OCR adds to it", true, false);
+            return new TextLayerVerdict(PageSources.Both, $"short text layer ({metrics.TextCharacters} letters and digits): OCR adds to it", true, false);
         }
         if (unmappedFonts.Count > 0)
         {

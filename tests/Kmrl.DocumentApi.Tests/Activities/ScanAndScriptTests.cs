@@ -101,7 +101,9 @@ public sealed class ScanAndScriptTests
 
         var (result, pages) = await ExtractAsync(pdf, "skewed.pdf", DocumentKind.Pdf);
 
-        Assert.Equal(0, Assert.Single(result.PageSources!).Rotation);
+        var source = Assert.Single(result.PageSources!);
+        Assert.Equal(0, source.Rotation);
+        Assert.InRange(source.Skew, -7, -5);
         Assert.InRange(Overlap(Notice, pages[0]), 0.9, 1);
     }
 
