@@ -87,9 +87,10 @@ public static class ScanCases
     }
 
     /// <summary>A scanned page (PNG, 300 dpi, bi-level) of <paramref name="text"/> turned by <paramref name="degrees"/> clockwise.</summary>
-    public static async Task<byte[]> TurnedScanPngAsync(string text, string font, double degrees)
+    /// <remarks>1500 × 700 pixels by default: enough for orientation detection, small enough for a quick test.</remarks>
+    public static async Task<byte[]> TurnedScanPngAsync(string text, string font, double degrees, int width = 1500, int height = 700)
     {
-        var tiff = await TestCorpus.RenderScanTiffAsync(text, font);
+        var tiff = await TestCorpus.RenderScanTiffAsync(text, font, width, height);
         return await ConvertAsync(tiff, "tif", "png", "-background", "white", "-rotate", degrees.ToString(CultureInfo.InvariantCulture), "-threshold", "50%",
             // PdfPig's PNG reader takes 8-bit grey, not the 1-bit a bi-level scan would be.
             "-type", "Grayscale", "-depth", "8", "-define", "png:color-type=0", "-define", "png:bit-depth=8");
@@ -137,7 +138,7 @@ public static class ScanCases
             for (var i = 0; i < pages.Length; i++)
             {
                 var path = Path.Combine(folder.FullName, $"p{i}.tif");
-                await File.WriteAllBytesAsync(path, await TestCorpus.RenderScanTiffAsync(pages[i], font));
+                await File.WriteAllBytesAsync(path, await TestCorpus.RenderScanTiffAsync(pages[i], font, 1500, 500));
                 inputs.Add(path + "[0]");
             }
             var output = Path.Combine(folder.FullName, "multi.tif");

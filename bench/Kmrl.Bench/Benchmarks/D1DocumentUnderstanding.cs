@@ -92,7 +92,8 @@ public sealed class D1DocumentUnderstanding : IBenchmark
 
         var rows = new List<BenchResult>
         {
-            Row("documents poppler reads that we read", Share(weRead, popplerRead), 1.0, $"{weRead}/{popplerRead}", $"{popplerRead}/{popplerRead} (poppler)", "= 100 %", weRead == popplerRead),
+            Row("documents poppler reads that we read", Share(weRead, popplerRead), 1.0, $"{weRead}/{popplerRead}", $"{popplerRead}/{popplerRead} (poppler)", "= 100 %", weRead == popplerRead,
+                notes: string.Create(CultureInfo.InvariantCulture, $"{cases.Count} documents: {string.Join(", ", cases.Select(c => c.Name))}. Word overlap is with the text each case was made from; the legacy-font page is drawn unshaped (PdfPig does not reorder vowel signs), so even a perfect OCR of what it shows misses some words.")),
             Row("median word overlap with the source text", Median(ourOverlap), Median(theirOverlap), null, null, "≥ 99 %", Median(ourOverlap) >= 0.99),
             Row("documents under 80 % overlap", Share(ourOverlap.Count(o => o < 0.8), cases.Count), Share(theirOverlap.Count(o => o < 0.8), cases.Count),
                 null, null, "< 3 %", Share(ourOverlap.Count(o => o < 0.8), cases.Count) < 0.03, lowerIsBetter: true),
@@ -111,15 +112,14 @@ public sealed class D1DocumentUnderstanding : IBenchmark
             "Ours runs OSD (orientation and script), a quarter-size deskew measurement, a turn when needed and OCR with the script's pack; the baseline one tesseract eng+mal pass. Measured under whatever else runs on the machine."));
         return rows;
 
-        BenchResult Row(string measure, double ours, double baseline, string? oursText, string? baselineText, string target, bool met, bool lowerIsBetter = false)
+        BenchResult Row(string measure, double ours, double baseline, string? oursText, string? baselineText, string target, bool met, bool lowerIsBetter = false, string notes = "")
         {
             var ratio = lowerIsBetter ? (ours == 0 ? "0.00" : baseline == 0 ? "n/a" : (ours / baseline).ToString("F2", CultureInfo.InvariantCulture))
                 : baseline == 0 ? "n/a" : (ours / baseline).ToString("F2", CultureInfo.InvariantCulture);
             return new BenchResult(Id, measure,
                 oursText ?? ours.ToString("P1", CultureInfo.InvariantCulture),
                 baselineText ?? baseline.ToString("P1", CultureInfo.InvariantCulture),
-                ratio, target, met,
-                string.Create(CultureInfo.InvariantCulture, $"{cases.Count} documents: {string.Join(", ", cases.Select(c => c.Name))}."));
+                ratio, target, met, notes);
         }
     }
 
@@ -145,10 +145,10 @@ public sealed class D1DocumentUnderstanding : IBenchmark
         const string permission = "Government circular on metro fares";
         await AddAsync("permission-only.pdf", PdfCases.PermissionOnlyEncrypted(permission), DocumentKind.Pdf, permission, "en", false);
         string[] malayalam = ["കൊച്ചി മെട്രോ റെയിൽ ലിമിറ്റഡ്", "ബോർഡ് യോഗം ആലുവ ഡിപ്പോ ടെണ്ടർ"];
-        await AddAsync("legacy-font-ml.pdf", ScanCases.LegacyFontMalayalamPdf("Circular 42", malayalam), DocumentKind.Pdf, string.Join('\n', malayalam), "ml", false);
+        await AddAsync("legacy-font-ml.pdf", ScanCases.LegacyFontMalayalamPdf("Circular No 42 of 2026 from the KMRL office", malayalam), DocumentKind.Pdf, string.Join('\n', malayalam), "ml", false);
 
         const string notice = "KOCHI METRO RAIL LIMITED\nNotice to all station controllers\nThe fire alarm panels at Aluva, Kalamassery and Vyttila\nmust be checked every morning before the first train.\nReport faults to the operations control centre.";
-        foreach (var degrees in quick ? [90] : new[] { 0, 90, 180, 6 })
+        foreach (var degrees in quick ? [90, 180] : new[] { 0, 90, 180, 6 })
         {
             await AddAsync($"scan-en-{degrees}.pdf", await ScanCases.TurnedScanPdfAsync(notice, "Noto Sans", degrees), DocumentKind.Pdf, notice, "en", true);
         }

@@ -199,12 +199,18 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
         return confidences.Count == 0 ? null : Math.Round(confidences.Average(), 1);
     }
 
+    /// <summary>
+    /// OSD gives up under 50 characters by default ("Too few characters"): a two-line Hindi or Tamil page then had no
+    /// script. At 10 it named the script of every two-line sample in the corpus; a turn still needs RotateConfidence.
+    /// </summary>
+    private const string OsdMinCharacters = "10";
+
     internal sealed record Orientation(int Rotate, double Confidence, string? Script);
 
     /// <summary>tesseract --psm 0; null when it cannot tell (too few characters) or fails.</summary>
     private async Task<Orientation?> DetectOrientationAsync(string image, CancellationToken cancellationToken)
     {
-        var run = await ToolProcess.RunAsync(_options.TesseractPath, [image, "-", .. TessdataArguments(), "--psm", "0"], Timeout, cancellationToken);
+        var run = await ToolProcess.RunAsync(_options.TesseractPath, [image, "-", .. TessdataArguments(), "--psm", "0", "-c", "min_characters_to_try=" + OsdMinCharacters], Timeout, cancellationToken);
         return run.ExitCode == 0 ? ParseOsd(run.Stdout) : null;
     }
 
