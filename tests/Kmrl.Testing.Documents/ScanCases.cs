@@ -87,8 +87,8 @@ public static class ScanCases
     }
 
     /// <summary>A scanned page (PNG, 300 dpi, bi-level) of <paramref name="text"/> turned by <paramref name="degrees"/> clockwise.</summary>
-    /// <remarks>1500 × 700 pixels by default: enough for orientation detection, small enough for a quick test.</remarks>
-    public static async Task<byte[]> TurnedScanPngAsync(string text, string font, double degrees, int width = 1500, int height = 700)
+    /// <remarks>2000 × 900 pixels by default: five lines for orientation detection, small enough for a quick test.</remarks>
+    public static async Task<byte[]> TurnedScanPngAsync(string text, string font, double degrees, int width = 2000, int height = 900)
     {
         var tiff = await TestCorpus.RenderScanTiffAsync(text, font, width, height);
         return await ConvertAsync(tiff, "tif", "png", "-background", "white", "-rotate", degrees.ToString(CultureInfo.InvariantCulture), "-threshold", "50%",
