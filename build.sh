@@ -8,9 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Real servers and tools the tests start: Redis, Dovecot IMAP, pure-ftpd, OpenSSH, tesseract (eng+mal), poppler, qpdf.
+# Real servers and tools the tests start: Redis, Dovecot IMAP, pure-ftpd, OpenSSH, tesseract (osd, English and the
+# Indic packs), ImageMagick (turning and deskewing scans), poppler, qpdf.
 TEST_PACKAGES=(redis-server dovecot-core dovecot-imapd pure-ftpd openssh-server openssh-client openssl
-  tesseract-ocr tesseract-ocr-eng tesseract-ocr-mal poppler-utils qpdf fonts-noto-core)
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-mal poppler-utils qpdf fonts-noto-core
+  tesseract-ocr-osd tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-pan tesseract-ocr-guj tesseract-ocr-ori
+  tesseract-ocr-tam tesseract-ocr-tel tesseract-ocr-kan imagemagick)
 
 install_test_packages() {
   local missing=()

@@ -265,7 +265,7 @@ public static class TestCorpus
     }
 
     /// <summary>Renders text as a scanned page (bi-level TIFF, 300 dpi) with a real font, through text2image.</summary>
-    public static async Task<byte[]> RenderScanTiffAsync(string text, string font)
+    public static async Task<byte[]> RenderScanTiffAsync(string text, string font, int width = 2480, int height = 1200)
     {
         var folder = Directory.CreateTempSubdirectory("kmrl-corpus-");
         try
@@ -273,7 +273,7 @@ public static class TestCorpus
             var input = Path.Combine(folder.FullName, "text.txt");
             await File.WriteAllTextAsync(input, text);
             await RunAsync("text2image", "--text", input, "--outputbase", Path.Combine(folder.FullName, "scan"), "--font", font,
-                "--fonts_dir", "/usr/share/fonts", "--ptsize", "14", "--xsize", "2480", "--ysize", "1200", "--margin", "100",
+                "--fonts_dir", "/usr/share/fonts", "--ptsize", "14", "--xsize", width.ToString(CultureInfo.InvariantCulture), "--ysize", height.ToString(CultureInfo.InvariantCulture), "--margin", "100",
                 "--leading", "24", "--char_spacing", "0.0", "--exposure", "0", "--ligatures", "false");
             return await File.ReadAllBytesAsync(Path.Combine(folder.FullName, "scan.tif"));
         }

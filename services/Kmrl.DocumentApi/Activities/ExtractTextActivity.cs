@@ -57,6 +57,6 @@ public sealed class ExtractTextActivity(
         // Same key on every attempt: a retried activity overwrites rather than adding a second text blob.
         var blob = await TextBlobs.WriteAsync(store, input.Intake.DocumentId, text, CancellationToken.None);
         return new ExtractionResult(extracted.Outcome, extracted.Extractor, blob, extracted.Pages.Count, extracted.OcrPages, extracted.Properties,
-            FailedPages: extracted.FailedPages);
+            FailedPages: extracted.FailedPages, PageSources: extracted.PageSources, FormFields: extracted.FormFields, ActiveContent: extracted.ActiveContent);
     }
 }

@@ -81,6 +81,40 @@ public sealed partial class PopplerQpdfTools(IOptions<PdfToolOptions> options, I
         };
     }
 
+    public async Task<IReadOnlyList<string>> UnmappedFontsAsync(string pdfPath, int? page, CancellationToken cancellationToken)
+    {
+        List<string> arguments = [];
+        if (page is { } number)
+        {
+            var text = number.ToString(CultureInfo.InvariantCulture);
+            arguments.AddRange(["-f", text, "-l", text]);
+        }
+        arguments.Add(pdfPath);
+        var run = await ToolProcess.RunAsync(_options.PdffontsPath, arguments, Timeout, cancellationToken);
+        if (run.ExitCode != 0)
+        {
+            LogToolRefused(logger, _options.PdffontsPath, run.ExitCode, ToolProcess.FirstLine(run.Stderr));
+            return [];
+        }
+        return ParseUnmappedFonts(run.Stdout);
+    }
+
+    /// <summary>
+    /// pdffonts' table, read from the right (the type "Type 1C" and "CID TrueType" hold spaces): emb, sub, uni, object
+    /// number, generation. A font that is not embedded is a standard one the reader decodes by name.
+    /// </summary>
+    internal static IReadOnlyList<string> ParseUnmappedFonts(string table)
+    {
+        var fonts = new List<string>();
+        foreach (var line in table.Split('\n').Skip(2))
+        {
+            var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (columns.Length < 6) continue;
+            if (columns[^5] == "yes" && columns[^3] == "no" && !fonts.Contains(columns[0])) fonts.Add(columns[0]);
+        }
+        return fonts;
+    }
+
     public async Task<bool> DecryptAsync(string pdfPath, string outputPath, CancellationToken cancellationToken)
     {
         var run = await ToolProcess.RunAsync(_options.QpdfPath, ["--decrypt", pdfPath, outputPath], Timeout, cancellationToken);

@@ -1,27 +1,54 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.DocumentApi.Processing;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Adapters;
 
 /// <summary>
-/// OCR with the tesseract CLI (<c>tesseract in out -l eng+mal</c>); PDF pages are rasterised first with pdftoppm.
+/// OCR with the tesseract CLI; PDF pages are rasterised first with pdftoppm. Before recognition each page goes
+/// through tesseract's orientation and script detection (<c>--psm 0</c>, the <c>osd</c> traineddata): a page turned
+/// 90° or 180° is turned back and deskewed with ImageMagick, and the page is read with the languages its script
+/// needs (<c>hin+eng</c> for a Devanagari page, <c>eng</c> alone for a Latin one, so no Malayalam is invented on
+/// English pages) out of <see cref="OcrOptions.AllowedLanguages"/>. A pack that is not installed is named on the page.
 /// Each call works in its own temp folder, so concurrent activities do not collide.
 /// </summary>
 public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILogger<TesseractOcrEngine> logger) : IOcrEngine
 {
     private readonly OcrOptions _options = options.Value;
+    private Task<HashSet<string>>? _installed;
 
-    public async Task<string> RecogniseImageAsync(string imagePath, CancellationToken cancellationToken)
+    public async Task<string> RecogniseImageAsync(string imagePath, CancellationToken cancellationToken) =>
+        (await ReadImageAsync(imagePath, 0, cancellationToken)).Text;
+
+    public async Task<string> RecognisePdfPageAsync(string pdfPath, int pageNumber, CancellationToken cancellationToken) =>
+        (await ReadPdfPageAsync(pdfPath, pageNumber, cancellationToken)).Text;
+
+    public async Task<OcrPage> ReadImageAsync(string imagePath, int frame, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("kmrl-ocr-");
         try
         {
-            var outputBase = Path.Combine(folder.FullName, "out");
-            await RunAsync(_options.TesseractPath,
-                [imagePath, outputBase, "-l", _options.Languages, "--dpi", _options.Dpi.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                cancellationToken);
-            return await File.ReadAllTextAsync(outputBase + ".txt", cancellationToken);
+            var image = imagePath;
+            List<string> missing = [];
+            if (frame > 0 || IsTiff(imagePath))
+            {
+                // tesseract reads every frame of a TIFF at once; one frame is taken out so each page gets its own
+                // orientation, languages and confidence.
+                image = Path.Combine(folder.FullName, "frame.png");
+                try
+                {
+                    await RunAsync(_options.ConvertPath, [$"{imagePath}[{frame.ToString(CultureInfo.InvariantCulture)}]", image], cancellationToken);
+                }
+                catch (ToolNotInstalledException) when (frame == 0)
+                {
+                    image = imagePath;
+                    missing.Add("imagemagick");
+                }
+            }
+            return await ReadPageImageAsync(image, folder.FullName, missing, cancellationToken);
         }
         finally
         {
@@ -29,33 +56,203 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
         }
     }
 
-    public async Task<string> RecognisePdfPageAsync(string pdfPath, int pageNumber, CancellationToken cancellationToken)
+    public async Task<OcrPage> ReadPdfPageAsync(string pdfPath, int pageNumber, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("kmrl-ocr-");
         try
         {
-            var page = pageNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var page = pageNumber.ToString(CultureInfo.InvariantCulture);
             var imageBase = Path.Combine(folder.FullName, "page");
             await RunAsync(_options.PdftoppmPath,
-                ["-f", page, "-l", page, "-r", _options.Dpi.ToString(System.Globalization.CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", pdfPath, imageBase],
+                ["-f", page, "-l", page, "-r", _options.Dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", pdfPath, imageBase],
                 cancellationToken);
-            return await RecogniseImageAsync(imageBase + ".png", cancellationToken);
+            return await ReadPageImageAsync(imageBase + ".png", folder.FullName, [], cancellationToken);
         }
         finally
         {
             folder.Delete(recursive: true);
         }
     }
+
+    private static bool IsTiff(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.Read(magic) == 4 && (magic.SequenceEqual("II*\0"u8) || magic.SequenceEqual("MM\0*"u8));
+    }
+
+    private async Task<OcrPage> ReadPageImageAsync(string image, string folder, List<string> missing, CancellationToken cancellationToken)
+    {
+        var installed = await InstalledAsync(cancellationToken);
+        var osd = installed.Contains("osd") ? await DetectOrientationAsync(image, cancellationToken) : null;
+        if (osd is null && !installed.Contains("osd")) missing.Add("tesseract-ocr-osd");
+
+        var rotation = osd is { Rotate: not 0 } && osd.Confidence >= _options.RotateConfidence ? osd.Rotate : 0;
+        var skew = 0.0;
+        try
+        {
+            if (_options.Deskew) skew = await MeasureSkewAsync(image, rotation, cancellationToken);
+            if (rotation != 0 || Math.Abs(skew) >= MinSkewDegrees)
+            {
+                // One turn at full resolution: the orientation OSD found and the skew measured after it.
+                var straightened = Path.Combine(folder, "straight.png");
+                await RunAsync(_options.ConvertPath,
+                    [image, "-background", "white", "-rotate", rotation.ToString(CultureInfo.InvariantCulture), "-rotate", skew.ToString("0.##", CultureInfo.InvariantCulture), straightened],
+                    cancellationToken);
+                image = straightened;
+            }
+        }
+        catch (ToolNotInstalledException)
+        {
+            // Without ImageMagick the page is read as it is; the record says what would have turned it.
+            if (rotation != 0) missing.Add("imagemagick");
+            rotation = 0;
+            skew = 0;
+        }
+
+        var script = osd?.Script is { } name ? Scripts.ByOsdName(name) : null;
+        var languages = script is null ? Fallback(installed) : For(script, installed, missing);
+        var (text, confidence) = await RecogniseAsync(image, folder, languages, cancellationToken);
+        if (script is null)
+        {
+            // No script hint (too little text for OSD): judge by what the first pass read, and read again only when
+            // it is in a script the languages used do not fit.
+            var counts = Scripts.Count(text);
+            if (counts.Count > 0)
+            {
+                var seen = counts.MaxBy(p => p.Value).Key;
+                var fitting = For(seen, installed, missing);
+                if (!fitting.SequenceEqual(languages))
+                {
+                    (text, confidence) = await RecogniseAsync(image, folder, fitting, cancellationToken);
+                    languages = fitting;
+                }
+            }
+        }
+        return new OcrPage(text, confidence, string.Join('+', languages), rotation, osd?.Script, missing.Distinct().ToList(), Math.Round(skew, 1));
+    }
+
+    /// <summary>Smaller skews are left to tesseract, which reads a line a degree off well; turning costs a full-page pass.</summary>
+    private const double MinSkewDegrees = 0.5;
+
+    /// <summary>
+    /// ImageMagick's deskew angle, measured on a quarter-size copy already turned upright: deskew on the full page
+    /// took longer than the OCR itself, and the angle is the same at a quarter of the pixels.
+    /// </summary>
+    private async Task<double> MeasureSkewAsync(string image, int rotation, CancellationToken cancellationToken)
+    {
+        var run = await ToolProcess.RunAsync(_options.ConvertPath,
+            [image, "-rotate", rotation.ToString(CultureInfo.InvariantCulture), "-resize", "25%", "-deskew", "40%", "-format", "%[deskew:angle]", "info:"],
+            Timeout, cancellationToken);
+        return run.ExitCode == 0 && double.TryParse(run.Stdout.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var angle) && Math.Abs(angle) <= 45 ? angle : 0;
+    }
+
+    /// <summary>The script's traineddata and English (Indian documents mix them), as far as allowed and installed.</summary>
+    private List<string> For(Script script, HashSet<string> installed, List<string> missing)
+    {
+        var allowed = Allowed();
+        List<string> wanted = script == Scripts.Latin ? ["eng"] : [script.Traineddata, "eng"];
+        var languages = new List<string>();
+        foreach (var language in wanted)
+        {
+            if (!allowed.Contains(language)) continue;
+            if (installed.Contains(language)) languages.Add(language);
+            else missing.Add("tesseract-ocr-" + language);
+        }
+        return languages.Count > 0 ? languages : Fallback(installed);
+    }
+
+    private List<string> Fallback(HashSet<string> installed)
+    {
+        var languages = _options.Languages.Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(installed.Contains).ToList();
+        // Nothing configured is installed: let tesseract say so (the page is recorded as failed).
+        return languages.Count > 0 ? languages : [.. _options.Languages.Split('+')];
+    }
+
+    private HashSet<string> Allowed() =>
+        _options.AllowedLanguages.Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+
+    private async Task<(string Text, double? Confidence)> RecogniseAsync(string image, string folder, List<string> languages, CancellationToken cancellationToken)
+    {
+        var outputBase = Path.Combine(folder, "out");
+        await RunAsync(_options.TesseractPath,
+            [image, outputBase, .. TessdataArguments(), "-l", string.Join('+', languages), "--dpi", _options.Dpi.ToString(CultureInfo.InvariantCulture), "txt", "tsv"],
+            cancellationToken);
+        var text = await File.ReadAllTextAsync(outputBase + ".txt", cancellationToken);
+        var tsv = outputBase + ".tsv";
+        return (text, File.Exists(tsv) ? MeanConfidence(await File.ReadAllLinesAsync(tsv, cancellationToken)) : null);
+    }
+
+    /// <summary>Mean of the word confidences in tesseract's TSV (level 5 rows with text; -1 marks non-words).</summary>
+    internal static double? MeanConfidence(IEnumerable<string> tsvLines)
+    {
+        var confidences = new List<double>();
+        foreach (var line in tsvLines.Skip(1))
+        {
+            var columns = line.Split('\t');
+            if (columns.Length < 12 || columns[0] != "5" || columns[11].Trim().Length == 0) continue;
+            if (double.TryParse(columns[10], NumberStyles.Float, CultureInfo.InvariantCulture, out var confidence) && confidence >= 0)
+            {
+                confidences.Add(confidence);
+            }
+        }
+        return confidences.Count == 0 ? null : Math.Round(confidences.Average(), 1);
+    }
+
+    /// <summary>
+    /// OSD gives up under 50 characters by default ("Too few characters"): a two-line Hindi or Tamil page then had no
+    /// script. At 10 it named the script of every two-line sample in the corpus; a turn still needs RotateConfidence.
+    /// </summary>
+    private const string OsdMinCharacters = "10";
+
+    internal sealed record Orientation(int Rotate, double Confidence, string? Script);
+
+    /// <summary>tesseract --psm 0; null when it cannot tell (too few characters) or fails.</summary>
+    private async Task<Orientation?> DetectOrientationAsync(string image, CancellationToken cancellationToken)
+    {
+        var run = await ToolProcess.RunAsync(_options.TesseractPath, [image, "-", .. TessdataArguments(), "--psm", "0", "-c", "min_characters_to_try=" + OsdMinCharacters], Timeout, cancellationToken);
+        return run.ExitCode == 0 ? ParseOsd(run.Stdout) : null;
+    }
+
+    internal static Orientation? ParseOsd(string osd)
+    {
+        if (RotateLine().Match(osd) is not { Success: true } rotate) return null;
+        var confidence = OrientationConfidenceLine().Match(osd) is { Success: true } c ? double.Parse(c.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        var script = ScriptLine().Match(osd) is { Success: true } s ? s.Groups[1].Value.Trim() : null;
+        return new Orientation(int.Parse(rotate.Groups[1].Value, CultureInfo.InvariantCulture), confidence, script);
+    }
+
+    private Task<HashSet<string>> InstalledAsync(CancellationToken cancellationToken) => _installed ??= ListLanguagesAsync(cancellationToken);
+
+    private async Task<HashSet<string>> ListLanguagesAsync(CancellationToken cancellationToken)
+    {
+        var run = await ToolProcess.RunAsync(_options.TesseractPath, [.. TessdataArguments(), "--list-langs"], Timeout, cancellationToken);
+        // The first line is the header ("List of available languages in ..."); the rest are the packs.
+        return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Skip(1).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private string[] TessdataArguments() => _options.TessdataPath is { Length: > 0 } path ? ["--tessdata-dir", path] : [];
+
+    private TimeSpan Timeout => TimeSpan.FromSeconds(_options.TimeoutSeconds);
 
     private async Task RunAsync(string fileName, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var run = await ToolProcess.RunAsync(fileName, arguments, TimeSpan.FromSeconds(_options.TimeoutSeconds), cancellationToken);
+        var run = await ToolProcess.RunAsync(fileName, arguments, Timeout, cancellationToken);
         if (run.ExitCode != 0)
         {
             LogToolFailed(logger, fileName, run.ExitCode, run.Stderr);
             throw new ToolFailedException(Path.GetFileName(fileName), run.ExitCode, ToolProcess.FirstLine(run.Stderr));
         }
     }
+
+    [GeneratedRegex(@"^Rotate:\s*(\d+)", RegexOptions.Multiline)]
+    private static partial Regex RotateLine();
+
+    [GeneratedRegex(@"^Orientation confidence:\s*([\d.]+)", RegexOptions.Multiline)]
+    private static partial Regex OrientationConfidenceLine();
+
+    [GeneratedRegex(@"^Script:\s*(\S+)", RegexOptions.Multiline)]
+    private static partial Regex ScriptLine();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OCR tool {Tool} exited with {ExitCode}: {Errors}")]
     private static partial void LogToolFailed(ILogger logger, string tool, int exitCode, string errors);

@@ -69,8 +69,34 @@ public sealed class OcrOptions
     [Required]
     public string PdftoppmPath { get; set; } = "pdftoppm";
 
+    /// <summary>
+    /// Languages of the first pass over a page whose script orientation detection cannot tell (too little text):
+    /// the script of what it reads then picks the pack for a second pass (eng alone for Latin). A page whose script
+    /// OSD knows is read once, with that script's pack and English.
+    /// </summary>
     [Required]
-    public string Languages { get; set; } = "eng+mal";
+    public string Languages { get; set; } = "eng+hin+tam+mal";
+
+    /// <summary>The traineddata OCR may choose from by a page's script (tesseract names, '+'-separated).</summary>
+    [Required]
+    public string AllowedLanguages { get; set; } = "eng+hin+ben+pan+guj+ori+tam+tel+kan+mal";
+
+    /// <summary>Where the traineddata are (tesseract's --tessdata-dir); unset, tesseract's own default.</summary>
+    public string? TessdataPath { get; set; }
+
+    /// <summary>ImageMagick's convert: turns and deskews pages, takes frames out of a multi-page TIFF.</summary>
+    [Required]
+    public string ConvertPath { get; set; } = "convert";
+
+    /// <summary>
+    /// Least OSD orientation confidence at which a page is turned. Measured on generated 90°/180° scans: 17; a page
+    /// the right way up reported Rotate: 0. OCRmyPDF's default of 14 left a real 90° scan (10.8) unturned.
+    /// </summary>
+    [Range(0, 100)]
+    public double RotateConfidence { get; set; } = 3;
+
+    /// <summary>Straighten a skewed page (ImageMagick -deskew) before OCR.</summary>
+    public bool Deskew { get; set; } = true;
 
     [Range(72, 600)]
     public int Dpi { get; set; } = 300;
@@ -99,6 +125,9 @@ public sealed class PdfToolOptions
 
     [Required]
     public string QpdfPath { get; set; } = "qpdf";
+
+    [Required]
+    public string PdffontsPath { get; set; } = "pdffonts";
 
     [Range(1, 3600)]
     public int TimeoutSeconds { get; set; } = 120;

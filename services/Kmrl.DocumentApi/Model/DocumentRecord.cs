@@ -48,6 +48,12 @@ public sealed record DocumentRecord
     public IReadOnlyList<int> OcrPages { get; init; } = [];
     /// <summary>Pages that could not be read (OCR or rasterising failed); the rest of the document is catalogued.</summary>
     public IReadOnlyList<int> FailedPages { get; init; } = [];
+    /// <summary>Per page: text layer, OCR or both, and why (the text-layer check's verdict, OCR confidence, rotation).</summary>
+    public IReadOnlyList<PageSource> PageSources { get; init; } = [];
+    /// <summary>Filled form fields (AcroForm) by their full name.</summary>
+    public IReadOnlyDictionary<string, string> FormFields { get; init; } = new Dictionary<string, string>();
+    /// <summary>Active content found in the file (javascript, launch, submit-form...): flagged, never run.</summary>
+    public IReadOnlyList<string> ActiveContent { get; init; } = [];
     public string? Language { get; init; }
     public IReadOnlyList<PageLanguage> PageLanguages { get; init; } = [];
     public string? DocumentType { get; init; }

@@ -89,26 +89,56 @@ public sealed record ExtractionResult(
     IReadOnlyDictionary<string, string> Properties,
     string? RejectionReason = null,
     string? RejectionDetail = null,
-    IReadOnlyList<int>? FailedPages = null)
+    IReadOnlyList<int>? FailedPages = null,
+    IReadOnlyList<PageSource>? PageSources = null,
+    IReadOnlyDictionary<string, string>? FormFields = null,
+    IReadOnlyList<string>? ActiveContent = null)
 {
     public static ExtractionResult Reject(string reason, string detail) =>
         new(ExtractionOutcome.Rejected, "none", null, 0, [], new Dictionary<string, string>(), reason, detail);
 }
 
-/// <summary>Language codes: en, ml, mixed, und (no letters to judge by).</summary>
+/// <summary>How one page's text was obtained (<c>Processing.PageSources</c>: text, ocr, text+ocr, failed) and why.</summary>
+/// <param name="OcrConfidence">Tesseract's mean word confidence on the page (0–100), when OCR ran.</param>
+/// <param name="OcrLanguages">The traineddata OCR used ("hin+eng").</param>
+/// <param name="Rotation">Degrees the page was turned before OCR.</param>
+/// <param name="Missing">What the page needed and the machine lacks (a language pack, a tool).</param>
+/// <param name="Skew">Degrees the page was straightened by before OCR.</param>
+public sealed record PageSource(
+    int Page,
+    string Source,
+    string Reason,
+    double? OcrConfidence = null,
+    string? OcrLanguages = null,
+    int Rotation = 0,
+    IReadOnlyList<string>? Missing = null,
+    double Skew = 0)
+{
+    public static PageSource FromOcr(int page, string source, string reason, Ports.OcrPage read) =>
+        new(page, source, reason, read.Confidence, read.Languages, read.Rotation, read.Missing is { Count: > 0 } ? read.Missing : null, read.Skew);
+}
+
+/// <summary>
+/// Language codes (ISO 639-1 by script: en, hi, bn, pa, gu, or, ta, te, kn, ml), mixed (no script writes 80 % of the
+/// letters), und (no letters to judge by).
+/// </summary>
 public static class Languages
 {
     public const string English = "en";
     public const string Malayalam = "ml";
+    public const string Hindi = "hi";
+    public const string Tamil = "ta";
     public const string Mixed = "mixed";
     public const string Undetermined = "und";
 }
 
-public sealed record PageLanguage(int Page, string Language, double MalayalamRatio);
+/// <param name="Script">ISO 15924 code of the script most letters are in (Latn, Deva, Mlym...); null when undetermined.</param>
+/// <param name="Languages">Every language with at least a tenth of the letters, most first (a mixed page names its parts).</param>
+public sealed record PageLanguage(int Page, string Language, double MalayalamRatio, string? Script = null, IReadOnlyList<string>? Languages = null);
 
 public sealed record LanguageInput(string DocumentId, BlobReference? Text);
 
-public sealed record LanguageResult(string Language, double MalayalamRatio, IReadOnlyList<PageLanguage> Pages);
+public sealed record LanguageResult(string Language, double MalayalamRatio, IReadOnlyList<PageLanguage> Pages, IReadOnlyList<string>? Languages = null);
 
 public sealed record ClassifyInput(DocumentIntake Intake, BlobReference? Text, IReadOnlyDictionary<string, string> Properties);
 

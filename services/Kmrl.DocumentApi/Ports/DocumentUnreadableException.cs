@@ -23,7 +23,8 @@ public sealed class ToolNotInstalledException(string tool)
 
     private static string PackageOf(string tool) => tool switch
     {
-        "pdftotext" or "pdftoppm" or "pdfinfo" => "Debian poppler-utils",
+        "pdftotext" or "pdftoppm" or "pdfinfo" or "pdffonts" => "Debian poppler-utils",
+        "convert" => "Debian imagemagick",
         "qpdf" => "Debian qpdf",
         "prlimit" => "Debian util-linux",
         "tesseract" => "Debian tesseract-ocr",

@@ -25,6 +25,12 @@ public interface IPdfTools
 
     Task<PdfPasswordNeed> PasswordNeedAsync(string pdfPath, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Embedded fonts without a ToUnicode map (pdffonts' "uni no") on one page, or in the whole file when
+    /// <paramref name="page"/> is null: their text layer may be glyph codes, not Unicode (legacy Indic fonts).
+    /// </summary>
+    Task<IReadOnlyList<string>> UnmappedFontsAsync(string pdfPath, int? page, CancellationToken cancellationToken);
+
     /// <summary>Writes a copy without encryption; false when that needs a password or the file is unreadable.</summary>
     Task<bool> DecryptAsync(string pdfPath, string outputPath, CancellationToken cancellationToken);
 }

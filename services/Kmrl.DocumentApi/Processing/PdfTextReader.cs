@@ -9,41 +9,105 @@ namespace Kmrl.DocumentApi.Processing;
 
 /// <summary>
 /// A PDF's text, page by page: PdfPig first; when PdfPig cannot parse the file, qpdf's decrypted copy (an encryption
-/// PdfPig does not handle) and then poppler (which reconstructs a broken xref). Pages with too little text go to
-/// OCR; a page whose OCR fails is recorded as failed and the others are kept. Every way it can end without text is a
+/// PdfPig does not handle) and then poppler (which reconstructs a broken xref). Each page's text layer is judged
+/// (<see cref="TextLayerQuality"/>, with pdffonts' fonts without ToUnicode): a missing or broken layer is replaced by
+/// OCR, a short clean one gets OCR added, a suspect one is checked against OCR; the record says which per page and
+/// why. A page whose OCR fails is recorded as failed and the others are kept. Filled form values are added to their
+/// page and active content is named. Every way it can end without text is a
 /// <see cref="DocumentUnreadableException"/> with a named reason.
 /// </summary>
 public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProcessingOptions options)
 {
     public async Task<ExtractedText> ReadAsync(string path, CancellationToken cancellationToken)
     {
-        var (extractor, pages) = await ReadTextLayerAsync(path, cancellationToken);
+        var (extractor, pages, findings) = await ReadTextLayerAsync(path, cancellationToken);
+        AddFormValues(pages, findings);
 
+        var unmappedInFile = await UnmappedFontsAsync(path, null, cancellationToken);
+        var sources = new List<PageSource>(pages.Count);
         var ocrPages = new List<int>();
         var failedPages = new List<int>();
-        var needOcr = Enumerable.Range(1, pages.Count).Where(n => pages[n - 1].Count(char.IsLetterOrDigit) < options.MinTextCharsPerPage);
-        foreach (var number in needOcr.Take(options.MaxOcrPages))
+        var ocrBudget = options.MaxOcrPages;
+        for (var number = 1; number <= pages.Count; number++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            string recognised;
+            var layer = pages[number - 1];
+            // pdffonts per page only when the file has an unmapped font at all, and only while OCR could still check.
+            var unmapped = unmappedInFile.Count == 0 || ocrBudget == 0 ? [] : await UnmappedFontsAsync(path, number, cancellationToken);
+            var verdict = TextLayerQuality.Judge(layer, options.MinTextCharsPerPage, unmapped);
+            if (!verdict.NeedsOcr && !verdict.VerifyWithOcr)
+            {
+                sources.Add(new PageSource(number, verdict.Source, verdict.Reason));
+                continue;
+            }
+            if (ocrBudget == 0)
+            {
+                sources.Add(new PageSource(number, PageSources.TextLayer, $"{verdict.Reason}; not OCR'd: past the cap of {options.MaxOcrPages} OCR pages"));
+                continue;
+            }
+            ocrBudget--;
+            OcrPage read;
             try
             {
-                recognised = (await ocr.RecognisePdfPageAsync(path, number, cancellationToken)).Trim();
+                read = await ocr.ReadPdfPageAsync(path, number, cancellationToken);
             }
             catch (Exception ex) when (ex is ToolFailedException or ToolNotInstalledException)
             {
-                // One page pdftoppm or tesseract cannot do does not cost the rest of the document.
-                failedPages.Add(number);
+                // One page pdftoppm or tesseract cannot do does not cost the rest of the document. A layer that was
+                // only being checked stays; a page that needed OCR is failed.
+                var why = ex is ToolFailedException failed ? $"{failed.Tool} failed: {failed.ToolMessage}" : ((ToolNotInstalledException)ex).Detail;
+                if (verdict.VerifyWithOcr)
+                {
+                    sources.Add(new PageSource(number, PageSources.TextLayer, $"{verdict.Reason}; not checked by OCR: {why}"));
+                }
+                else
+                {
+                    failedPages.Add(number);
+                    sources.Add(new PageSource(number, PageSources.Failed, $"{verdict.Reason}; OCR failed: {why}"));
+                }
                 continue;
             }
-            if (recognised.Length > 0)
+            var recognised = read.Text.Trim();
+            if (verdict.VerifyWithOcr) verdict = TextLayerQuality.Verified(verdict, TextLayerQuality.Agreement(layer, recognised));
+            if (verdict.Source == PageSources.Ocr && recognised.Length > 0)
             {
                 pages[number - 1] = recognised;
                 ocrPages.Add(number);
             }
+            else if (verdict.Source == PageSources.Both && recognised.Length > 0)
+            {
+                pages[number - 1] = TextLayerQuality.Combine(layer, recognised);
+                ocrPages.Add(number);
+            }
+            var reason = recognised.Length == 0 && verdict.Source != PageSources.TextLayer ? verdict.Reason + "; OCR found no text" : verdict.Reason;
+            sources.Add(PageSource.FromOcr(number, verdict.Source, reason, read));
         }
         return new ExtractedText(ExtractionOutcome.Extracted, ocrPages.Count > 0 ? extractor + "+ocr" : extractor, pages, ocrPages,
-            new Dictionary<string, string>(), failedPages);
+            new Dictionary<string, string>(), failedPages, sources, findings.FormFields, findings.ActiveContent);
+    }
+
+    /// <summary>Field values are in no text layer (they live in the form): each filled field is added to its page as "name: value".</summary>
+    private static void AddFormValues(List<string> pages, PdfFindings findings)
+    {
+        if (pages.Count == 0) return;
+        foreach (var (name, value) in findings.FormFields)
+        {
+            var index = findings.FieldPages.TryGetValue(name, out var page) && page >= 1 && page <= pages.Count ? page - 1 : 0;
+            pages[index] = (pages[index].Length == 0 ? "" : pages[index] + "\n") + name + ": " + value;
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> UnmappedFontsAsync(string path, int? page, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await tools.UnmappedFontsAsync(path, page, cancellationToken);
+        }
+        catch (ToolNotInstalledException)
+        {
+            // Without pdffonts the other checks still run; only the font hint is lost.
+            return [];
+        }
     }
 
     /// <summary>True only when opening the PDF needs a user password; permission-only encryption opens without one.</summary>
@@ -73,9 +137,9 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
         }
     }
 
-    private async Task<(string Extractor, List<string> Pages)> ReadTextLayerAsync(string path, CancellationToken cancellationToken)
+    private async Task<(string Extractor, List<string> Pages, PdfFindings Findings)> ReadTextLayerAsync(string path, CancellationToken cancellationToken)
     {
-        if (TryPdfPig(path, cancellationToken) is { } pages) return ("pdfpig", pages);
+        if (TryPdfPig(path, cancellationToken) is { } read) return ("pdfpig", read.Pages, read.Findings);
 
         var folder = Directory.CreateTempSubdirectory("kmrl-pdf-");
         try
@@ -83,7 +147,7 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
             var decrypted = Path.Combine(folder.FullName, "decrypted.pdf");
             if (await TryDecryptAsync(path, decrypted, cancellationToken) && TryPdfPig(decrypted, cancellationToken) is { } fromCopy)
             {
-                return ("qpdf+pdfpig", fromCopy);
+                return ("qpdf+pdfpig", fromCopy.Pages, fromCopy.Findings);
             }
         }
         finally
@@ -105,7 +169,7 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
         {
             throw new DocumentUnreadableException(RejectionReasons.CorruptPdf, "Neither PdfPig nor poppler could parse the PDF.");
         }
-        return ("poppler", poppler.Select(p => p.Trim()).ToList());
+        return ("poppler", poppler.Select(p => p.Trim()).ToList(), PdfFindings.None);
     }
 
     private async Task<bool> TryDecryptAsync(string path, string output, CancellationToken cancellationToken)
@@ -126,8 +190,8 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
         }
     }
 
-    /// <summary>The pages' text, or null when PdfPig cannot parse the file (wrong password included).</summary>
-    private static List<string>? TryPdfPig(string path, CancellationToken cancellationToken)
+    /// <summary>The pages' text and form/active content, or null when PdfPig cannot parse the file (wrong password included).</summary>
+    private static (List<string> Pages, PdfFindings Findings)? TryPdfPig(string path, CancellationToken cancellationToken)
     {
         try
         {
@@ -140,11 +204,24 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
                 cancellationToken.ThrowIfCancellationRequested();
                 pages.Add(ContentOrderTextExtractor.GetText(page).Trim());
             }
-            return pages;
+            return (pages, Findings(pdf));
         }
         catch (Exception ex) when (IsParseFailure(ex))
         {
             return null;
+        }
+    }
+
+    /// <summary>Form values and active content; a damaged form or action tree costs only these, not the text.</summary>
+    private static PdfFindings Findings(PdfDocument pdf)
+    {
+        try
+        {
+            return PdfFindings.Read(pdf);
+        }
+        catch (Exception ex) when (IsParseFailure(ex))
+        {
+            return PdfFindings.None;
         }
     }
 

@@ -17,7 +17,10 @@ public sealed record ExtractedText(
     IReadOnlyList<string> Pages,
     IReadOnlyList<int> OcrPages,
     IReadOnlyDictionary<string, string> Properties,
-    IReadOnlyList<int>? FailedPages = null)
+    IReadOnlyList<int>? FailedPages = null,
+    IReadOnlyList<PageSource>? PageSources = null,
+    IReadOnlyDictionary<string, string>? FormFields = null,
+    IReadOnlyList<string>? ActiveContent = null)
 {
     /// <summary>Pages are joined with form feeds in the stored text blob, so later stages can split them again.</summary>
     public const char PageSeparator = '\f';
@@ -43,8 +46,8 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         DocumentKind.Pptx => Many("openxml-presentation", OpenXml("PowerPoint", () => ExtractPresentation(path))),
         DocumentKind.Text => Single("text", await ReadTextAsync(path, cancellationToken)),
         DocumentKind.Email => await ExtractMailAsync(path, cancellationToken),
-        DocumentKind.Png or DocumentKind.Jpeg or DocumentKind.Tiff =>
-            new ExtractedText(ExtractionOutcome.Extracted, "ocr", [await RecogniseImageAsync(path, cancellationToken)], [1], Empty),
+        DocumentKind.Png or DocumentKind.Jpeg => await RecogniseImageAsync(path, 1, cancellationToken),
+        DocumentKind.Tiff => await RecogniseImageAsync(path, TiffFrames.Count(path), cancellationToken),
         DocumentKind.LegacyOffice => new ExtractedText(ExtractionOutcome.NoExtractor, "none", [], [], Empty),
         _ => throw new InvalidOperationException($"No extractor for {kind}; validation should have refused it."),
     };
@@ -55,16 +58,51 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
 
     private static ExtractedText Many(string extractor, IReadOnlyList<string> pages) => new(ExtractionOutcome.Extracted, extractor, pages, [], Empty);
 
-    private async Task<string> RecogniseImageAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every frame of an image OCR'd as its own page (a multi-page TIFF is a scanned document). A frame that cannot be
+    /// read is a failed page; an image of which no frame can be read is unreadable-image.
+    /// </summary>
+    private async Task<ExtractedText> RecogniseImageAsync(string path, int frames, CancellationToken cancellationToken)
     {
-        try
+        var pages = new List<string>();
+        var sources = new List<PageSource>();
+        var read = new List<int>();
+        var failed = new List<int>();
+        ToolFailedException? lastFailure = null;
+        for (var frame = 0; frame < Math.Min(frames, options.MaxOcrPages); frame++)
         {
-            return await ocr.RecogniseImageAsync(path, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var page = await ocr.ReadImageAsync(path, frame, cancellationToken);
+                pages.Add(page.Text.Trim());
+                read.Add(frame + 1);
+                sources.Add(PageSource.FromOcr(frame + 1, PageSources.Ocr, "image", page));
+            }
+            catch (ToolFailedException failure) when (frames > 1)
+            {
+                lastFailure = failure;
+                pages.Add(string.Empty);
+                failed.Add(frame + 1);
+                sources.Add(new PageSource(frame + 1, PageSources.Failed, $"{failure.Tool} failed: {failure.ToolMessage}"));
+            }
+            catch (ToolFailedException failure)
+            {
+                throw new DocumentUnreadableException(RejectionReasons.UnreadableImage, $"{failure.Tool} could not read the image: {failure.ToolMessage}");
+            }
         }
-        catch (ToolFailedException failed)
+        if (read.Count == 0 && lastFailure is not null)
         {
-            throw new DocumentUnreadableException(RejectionReasons.UnreadableImage, $"{failed.Tool} could not read the image: {failed.ToolMessage}");
+            throw new DocumentUnreadableException(RejectionReasons.UnreadableImage, $"{lastFailure.Tool} could not read any page of the image: {lastFailure.ToolMessage}");
         }
+        for (var frame = pages.Count; frame < frames; frame++)
+        {
+            // Past the OCR page cap: counted and said, not read.
+            pages.Add(string.Empty);
+            failed.Add(frame + 1);
+            sources.Add(new PageSource(frame + 1, PageSources.Failed, $"not OCR'd: past the cap of {options.MaxOcrPages} OCR pages"));
+        }
+        return new ExtractedText(ExtractionOutcome.Extracted, "ocr", pages, read, Empty, failed, sources);
     }
 
     /// <summary>A damaged package (bad zip, broken or DTD-bearing XML, missing parts) is corrupt-ooxml, not a retry.</summary>
