@@ -31,8 +31,10 @@ public static class DocumentProcessingExtensions
 
         services.AddSingleton(sp => new ContentSniffer(sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
         services.AddOptions<PdfToolOptions>().BindConfiguration(PdfToolOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OfficeToolOptions>().BindConfiguration(OfficeToolOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IOfficeConverter, LibreOfficeConverter>();
         services.AddSingleton(sp => new TextExtractor(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<PdfTextReader>(),
-            sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
+            sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value, sp.GetRequiredService<IOfficeConverter>()));
         services.AddSingleton(sp => new PdfTextReader(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<IPdfTools>(),
             sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
         services.AddSingleton<IPdfTools, PopplerQpdfTools>();

@@ -26,6 +26,8 @@ public sealed class ToolNotInstalledException(string tool)
         "pdftotext" or "pdftoppm" or "pdfinfo" => "Debian poppler-utils",
         "qpdf" => "Debian qpdf",
         "tesseract" => "Debian tesseract-ocr",
+        "soffice" => "Debian libreoffice-writer-nogui, libreoffice-calc-nogui, libreoffice-impress-nogui",
+        "msgconvert" => "Debian libemail-outlook-message-perl",
         _ => "see the document-api README",
     };
 }
