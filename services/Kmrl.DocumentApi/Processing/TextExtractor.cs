@@ -42,6 +42,10 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
     public const string PropertyUnreadAttachments = "unread-attachments";
     public const string PropertyMissingTool = "missing-tool";
 
+    // .NET has only the Unicode and Latin encodings built in; MimeKit decodes ISO-2022-JP, Shift_JIS, windows-125x,
+    // KOI8-R ... bodies only once the code-page provider is registered (idempotent, process-wide).
+    static TextExtractor() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
     /// <summary>A mail inside a mail inside a mail is read; deeper ones are listed as unread.</summary>
     private const int MaxMailDepth = 3;
 
