@@ -5,6 +5,7 @@ using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 using MimeKit;
+using MimeKit.Text;
 using MimeKit.Tnef;
 
 namespace Kmrl.DocumentApi.Processing;
@@ -292,7 +293,7 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         {
             throw new DocumentUnreadableException(RejectionReasons.CorruptOffice, $"MimeKit could not parse the message: {ex.Message}");
         }
-        var body = message.TextBody ?? HtmlToText(message.HtmlBody) ?? string.Empty;
+        var body = BodyText(message, TextFormat.Plain) ?? HtmlToText(BodyText(message, TextFormat.Html)) ?? string.Empty;
         var properties = new Dictionary<string, string>();
         if (message.From.Mailboxes.FirstOrDefault() is { } from) properties[PropertySender] = from.Address;
         if (message.Subject is { } subject) properties[PropertySubject] = subject;
@@ -328,6 +329,26 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         if (read.Count > 0) properties[PropertyAttachments] = string.Join(", ", read);
         if (unread.Count > 0) properties[PropertyUnreadAttachments] = string.Join(", ", unread);
         return new ExtractedText(ExtractionOutcome.Extracted, extractor, pages, ocrPages, properties, failedPages.Count > 0 ? failedPages : null);
+    }
+
+    /// <summary>
+    /// The message's body in <paramref name="format"/>, decoded with the charset it names through .NET's own encodings
+    /// (the code pages included): MimeKit resolves a charset once per process and keeps a miss, so a mail read before
+    /// the code-page provider was registered would stay undecoded for good.
+    /// </summary>
+    private static string? BodyText(MimeMessage message, TextFormat format)
+    {
+        if (message.GetTextBody(format) is not { } text) return null;
+        var part = message.BodyParts.OfType<TextPart>().FirstOrDefault(p => !p.IsAttachment && (format == TextFormat.Html ? p.IsHtml : p.IsPlain));
+        if (part?.ContentType.Charset is not { } charset) return text;
+        try
+        {
+            return part.GetText(Encoding.GetEncoding(charset));
+        }
+        catch (ArgumentException)
+        {
+            return text; // a charset .NET does not know: MimeKit's own fallback (UTF-8, then Latin-1)
+        }
     }
 
     private async Task<(ExtractedText? Text, string Reason)> ExtractAttachmentAsync(
