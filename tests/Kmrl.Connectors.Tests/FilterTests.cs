@@ -72,4 +72,49 @@ public sealed class FilterTests
         Assert.All(published, e => Assert.Equal(DocumentSources.MaximoExport, e.Source));
         Assert.Equal("4", Assert.Single(ports.Skipped.Rejected).SourceId);
     }
+
+    [Fact]
+    public async Task Zero_byte_documents_are_recorded_as_rejected_not_published_whether_announced_or_found_on_reading()
+    {
+        var ports = new TestPorts(Clock);
+        var source = new TestSource("inbox",
+        [
+            Item("announced", "empty.pdf", "application/pdf", size: 0, bytes: 0),
+            Item("found", "encoded.pdf", "application/pdf", size: null, bytes: 0),
+            Item("ok", "report.pdf", "application/pdf"),
+        ]);
+        await using var host = new TestHost(ports, Clock, new Dictionary<string, string?>(), source);
+
+        var result = await host.Runner.RunAsync(source, CancellationToken.None);
+
+        Assert.Equal(["inbox/ok"], ports.Publisher.Events<DocumentDiscovered>().Select(e => e.SourceId));
+        var reasons = ports.Skipped.Rejected.ToDictionary(r => r.SourceId, r => r.Reason);
+        Assert.Equal(["announced", "found"], reasons.Keys);
+        Assert.All(reasons.Values, reason => Assert.StartsWith("empty-file:", reason));
+        Assert.Equal(2, result.Counts.Rejected);
+    }
+
+    [Theory]
+    [InlineData("photo.jpeg", "image/jpeg")]
+    [InlineData("fax.tif", "image/tiff")]
+    [InlineData("notice.rtf", "application/rtf")]
+    [InlineData("minutes.odt", "application/vnd.oasis.opendocument.text")]
+    [InlineData("stock.ods", "application/vnd.oasis.opendocument.spreadsheet")]
+    [InlineData("board.odp", "application/vnd.oasis.opendocument.presentation")]
+    [InlineData("mail.msg", "application/vnd.ms-outlook")]
+    [InlineData("old.doc", "application/msword")]
+    [InlineData("old.xls", "application/vnd.ms-excel")]
+    [InlineData("old.ppt", "application/vnd.ms-powerpoint")]
+    [InlineData("fwd.eml", "message/rfc822")]
+    public async Task The_default_filter_passes_every_format_the_pipeline_reads(string fileName, string contentType)
+    {
+        var ports = new TestPorts(Clock);
+        var source = new TestSource("inbox", [Item("1", fileName, contentType), Item("2", fileName, "application/octet-stream")]);
+        await using var host = new TestHost(ports, Clock, new Dictionary<string, string?>(), source);
+
+        await host.Runner.RunAsync(source, CancellationToken.None);
+
+        Assert.Empty(ports.Skipped.Rejected);
+        Assert.All(ports.Publisher.Events<DocumentDiscovered>(), e => Assert.Equal(contentType, e.ContentType));
+    }
 }

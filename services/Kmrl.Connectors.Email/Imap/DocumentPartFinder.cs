@@ -3,10 +3,25 @@ using MimeKit;
 
 namespace Kmrl.Connectors.Email.Imap;
 
+/// <summary>What a found part is: a document, a container whose documents are inside it, or a part whose name only its own MIME header can tell.</summary>
+public enum PartKind
+{
+    Document,
+    /// <summary>Outlook's TNEF (winmail.dat): the documents are attachments inside it.</summary>
+    Tnef,
+    /// <summary>Opaque S/MIME (application/pkcs7-mime, smime.p7m): the signed or encrypted content holds the documents.</summary>
+    SecureMime,
+    /// <summary>
+    /// A Content-Type without a subtype (<c>application-x-gzip; name=…</c>): the server cannot parse it and drops
+    /// its parameters from BODYSTRUCTURE, so the name must be read from the part's MIME header.
+    /// </summary>
+    UnparsedType,
+}
+
 /// <summary>A document inside a message, located from its BODYSTRUCTURE without downloading anything.</summary>
 /// <param name="Section">IMAP section to fetch (<c>BODY[section]</c>) for the part's encoded content.</param>
 /// <param name="EnclosingMessage">The forwarded message the part sits in, when it is nested in message/rfc822.</param>
-public sealed record DocumentPart(BodyPartBasic Part, string Section, string FileName, BodyPartMessage? EnclosingMessage);
+public sealed record DocumentPart(BodyPartBasic Part, string Section, string FileName, BodyPartMessage? EnclosingMessage, PartKind Kind = PartKind.Document);
 
 /// <summary>
 /// Walks a BODYSTRUCTURE for the parts that are documents: attachments, inline parts that carry a file name
@@ -51,10 +66,22 @@ public static class DocumentPartFinder
                 Walk(message.Body, nestedSection, message, found);
                 return;
             case BodyPartBasic basic:
-                if (IsDocument(basic))
+                var at = section ?? SectionOf(basic);
+                if (MimeContainers.IsOpaqueSecureMime(basic.ContentType))
                 {
-                    var at = section ?? SectionOf(basic);
+                    found.Add(new DocumentPart(basic, at, FileNameOf(basic, at), enclosing, PartKind.SecureMime));
+                }
+                else if (MimeContainers.IsTnef(basic.ContentType, basic.FileName))
+                {
+                    found.Add(new DocumentPart(basic, at, FileNameOf(basic, at), enclosing, PartKind.Tnef));
+                }
+                else if (IsDocument(basic))
+                {
                     found.Add(new DocumentPart(basic, at, FileNameOf(basic, at), enclosing));
+                }
+                else if (string.IsNullOrEmpty(basic.ContentType.MediaSubtype))
+                {
+                    found.Add(new DocumentPart(basic, at, FileNameOf(basic, at), enclosing, PartKind.UnparsedType));
                 }
                 return;
         }

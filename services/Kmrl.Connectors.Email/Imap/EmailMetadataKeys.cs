@@ -21,4 +21,6 @@ public static class EmailMetadataKeys
     public const string ForwardedFrom = "forwardedFrom";
     public const string ForwardedSubject = "forwardedSubject";
     public const string ForwardedMessageId = "forwardedMessageId";
+    /// <summary>Set on a document unwrapped from a container part: "tnef" (winmail.dat) or "smime" (opaque-signed .p7m).</summary>
+    public const string Container = "container";
 }

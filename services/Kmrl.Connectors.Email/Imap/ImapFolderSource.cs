@@ -79,7 +79,7 @@ public sealed partial class ImapFolderSource(
             {
                 if (item.Summary is { } summary)
                 {
-                    foreach (var change in Describe(summary, uidValidity, session))
+                    await foreach (var change in DescribeAsync(summary, uidValidity, session, cancellationToken))
                     {
                         yield return change;
                     }
@@ -161,7 +161,8 @@ public sealed partial class ImapFolderSource(
         return found.Where(uid => uid.Id > lastUid).OrderBy(uid => uid.Id).ToList();
     }
 
-    private IEnumerable<SourceChange> Describe(IMessageSummary summary, uint uidValidity, ImapFolderSession session)
+    private async IAsyncEnumerable<SourceChange> DescribeAsync(IMessageSummary summary, uint uidValidity, ImapFolderSession session,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var uid = summary.UniqueId;
         var envelope = summary.Envelope ?? new Envelope();
@@ -173,7 +174,7 @@ public sealed partial class ImapFolderSource(
         }
         else
         {
-            parts = DocumentPartFinder.Find(summary.Body);
+            parts = await NameUnparsedPartsAsync(session, uid, DocumentPartFinder.Find(summary.Body), cancellationToken);
         }
 
         var messageKey = MessageKey(envelope, summary.Size);
@@ -193,14 +194,23 @@ public sealed partial class ImapFolderSource(
                 metadata[EmailMetadataKeys.ForwardedMessageId] = forwarded.MessageId ?? string.Empty;
             }
             var encoding = TransferEncodingOf(part.Part);
+            if (part.Kind is PartKind.Tnef or PartKind.SecureMime)
+            {
+                foreach (var change in await UnwrapAsync(session, uid, part, encoding, messageKey, metadata, cancellationToken))
+                {
+                    yield return change;
+                }
+                continue;
+            }
             yield return new SourceDocument(
                 // The host prefixes the source name ("mailbox/folder"); UID and UIDVALIDITY stay out so a rescan
                 // after a UIDVALIDITY change yields the same ids (and idempotency keys) for the same mail.
                 SourceId: $"{messageKey}/{part.Section}",
                 FileName: part.FileName,
                 DeclaredContentType: part.Part.ContentType.MimeType,
-                // Octets is the encoded size; it is the document's size only when nothing is encoded.
-                Size: encoding is ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary
+                // Octets is the encoded size; it is the document's size only when nothing is encoded, or when it is 0
+                // (nothing decodes to nothing), so the host refuses an empty attachment before reading it.
+                Size: part.Part.Octets == 0 || encoding is ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary
                     ? part.Part.Octets
                     : null,
                 Metadata: metadata,
@@ -211,6 +221,85 @@ public sealed partial class ImapFolderSource(
             ? token => session.RunAsync((client, imapFolder, innerToken) => PostProcessor.ApplyAsync(client, imapFolder, uid, mailbox, logger, innerToken), token)
             : null;
         yield return new SourceCheckpoint(new ImapCheckpoint(uidValidity, uid.Id).Serialize(), afterCommit);
+    }
+
+    /// <summary>
+    /// Parts whose Content-Type the server could not parse (no subtype) lose their parameters in BODYSTRUCTURE: their
+    /// MIME header is fetched (a few hundred bytes) and a name in it makes the part a document; unnamed, it is a body.
+    /// </summary>
+    private static async Task<IReadOnlyList<DocumentPart>> NameUnparsedPartsAsync(ImapFolderSession session, UniqueId uid, IReadOnlyList<DocumentPart> parts,
+        CancellationToken cancellationToken)
+    {
+        if (parts.All(p => p.Kind != PartKind.UnparsedType)) return parts;
+        var named = new List<DocumentPart>(parts.Count);
+        foreach (var part in parts)
+        {
+            if (part.Kind != PartKind.UnparsedType)
+            {
+                named.Add(part);
+                continue;
+            }
+            var headers = await session.RunAsync((_, imapFolder, token) => imapFolder.GetHeadersAsync(uid, part.Part, token), cancellationToken);
+            if (NameFromHeaders(headers) is { } name)
+            {
+                named.Add(part with { FileName = name, Kind = PartKind.Document });
+            }
+        }
+        return named;
+    }
+
+    /// <summary>The file name in a part's Content-Disposition or Content-Type parameters, read past a type without a subtype.</summary>
+    internal static string? NameFromHeaders(HeaderList headers)
+    {
+        if (headers[HeaderId.ContentDisposition] is { } disposition && ContentDisposition.TryParse(disposition, out var parsed) && parsed.FileName is { Length: > 0 } fileName)
+        {
+            return Path.GetFileName(fileName.Replace('\\', '/'));
+        }
+        if (headers[HeaderId.ContentType] is not { } type) return null;
+        // The parameters follow the broken type; read them as the parameters of a well-formed one.
+        var parameters = type.IndexOf(';', StringComparison.Ordinal);
+        return parameters >= 0 && ContentType.TryParse("application/octet-stream" + type[parameters..], out var repaired) && repaired.Name is { Length: > 0 } name
+            ? Path.GetFileName(name.Replace('\\', '/'))
+            : null;
+    }
+
+    /// <summary>Largest container part (winmail.dat, smime.p7m) read into memory to open it.</summary>
+    private const int MaxContainerBytes = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Downloads a TNEF or opaque S/MIME part and yields the documents inside it (source id <c>&lt;key&gt;/&lt;section&gt;/tnef/n</c>
+    /// or <c>…/smime/n</c>). One that cannot be opened (encrypted, damaged, too large) is yielded as unreadable with its
+    /// reason, so the host records it instead of it vanishing.
+    /// </summary>
+    private async Task<IReadOnlyList<SourceChange>> UnwrapAsync(ImapFolderSession session, UniqueId uid, DocumentPart part, ContentEncoding encoding,
+        string messageKey, Dictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var container = part.Kind == PartKind.Tnef ? "tnef" : "smime";
+        var sourceId = $"{messageKey}/{part.Section}";
+        if (part.Part.Octets > MaxContainerBytes * 4L / 3 + 1024)
+        {
+            return [new SourceUnreadable(sourceId, $"container-too-large: the {container} part has {part.Part.Octets} encoded bytes (cap {MaxContainerBytes} decoded).", 1, metadata)];
+        }
+        byte[] content;
+        await using (var stream = OpenPart(session, uid, part.Section, encoding))
+        using (var memory = new MemoryStream())
+        {
+            await stream.CopyToAsync(memory, cancellationToken);
+            content = memory.ToArray();
+        }
+        var (documents, unreadable) = MimeContainers.Open(part.Kind == PartKind.Tnef, part.Part.ContentType, content);
+        if (unreadable is not null)
+        {
+            LogContainerUnreadable(logger, Name, uid.Id, part.Section, unreadable);
+            return [new SourceUnreadable(sourceId, unreadable, 1, metadata)];
+        }
+        return documents.Select((document, index) => (SourceChange)new SourceDocument(
+            SourceId: $"{sourceId}/{container}/{index + 1}",
+            FileName: document.FileName,
+            DeclaredContentType: document.ContentType,
+            Size: document.Content.Length,
+            Metadata: new Dictionary<string, string>(metadata) { [EmailMetadataKeys.Container] = container },
+            OpenContentAsync: _ => Task.FromResult<Stream>(new MemoryStream(document.Content, writable: false)))).ToList();
     }
 
     private Stream OpenPart(ImapFolderSession session, UniqueId uid, string section, ContentEncoding encoding)
@@ -288,6 +377,9 @@ public sealed partial class ImapFolderSource(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Source {Source}: message {Uid} cannot be read after {Attempts} attempts and is dead-lettered: {Reason}")]
     private static partial void LogPoisonMessage(ILogger logger, string source, uint uid, int attempts, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source}: message {Uid} part {Section} cannot be opened: {Reason}")]
+    private static partial void LogContainerUnreadable(ILogger logger, string source, uint uid, string section, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source}: message {Uid} skipped, sender not allowed")]
     private static partial void LogSenderSkipped(ILogger logger, string source, uint uid);

@@ -89,7 +89,8 @@ public sealed class RateLimitOptions
 public sealed class DocumentFilterOptions
 {
     public static readonly IReadOnlyList<string> DefaultExtensions =
-        [".pdf", ".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".jpg", ".png", ".tiff", ".txt", ".csv", ".eml"];
+        [".pdf", ".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".txt", ".csv", ".eml",
+         ".msg", ".rtf", ".odt", ".ods", ".odp"];
 
     public static readonly IReadOnlyList<string> DefaultContentTypes =
     [
@@ -106,6 +107,12 @@ public sealed class DocumentFilterOptions
         "text/plain",
         "text/csv",
         "message/rfc822",
+        "application/vnd.ms-outlook",
+        "application/rtf",
+        "text/rtf",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
     ];
 
     public List<string>? AllowedExtensions { get; set; }

@@ -26,6 +26,11 @@ public sealed class DocumentFilter(IOptions<ConnectorHostOptions> options)
         [".txt"] = "text/plain",
         [".csv"] = "text/csv",
         [".eml"] = "message/rfc822",
+        [".msg"] = "application/vnd.ms-outlook",
+        [".rtf"] = "application/rtf",
+        [".odt"] = "application/vnd.oasis.opendocument.text",
+        [".ods"] = "application/vnd.oasis.opendocument.spreadsheet",
+        [".odp"] = "application/vnd.oasis.opendocument.presentation",
         [".xml"] = "application/xml",
     };
 
@@ -54,8 +59,11 @@ public sealed class DocumentFilter(IOptions<ConnectorHostOptions> options)
         {
             return TooLarge(size, rules.MaxSizeBytes);
         }
-        return null;
+        return document.Size == 0 ? Empty : null;
     }
+
+    /// <summary>A document with no bytes: nothing to catalogue, so it is recorded as rejected rather than published.</summary>
+    public const string Empty = "empty-file: the document has no bytes.";
 
     public long MaxSizeBytes(string sourceName) => RulesFor(sourceName).MaxSizeBytes;
 

@@ -79,3 +79,6 @@ internal sealed class DocumentTooLargeException(long bytesRead, long maxBytes)
 {
     public long BytesRead { get; } = bytesRead;
 }
+
+/// <summary>The content turned out to have no bytes at all.</summary>
+internal sealed class DocumentEmptyException() : Exception(DocumentFilter.Empty);

@@ -315,9 +315,9 @@ public sealed class SyncRunner(
                     activity?.SetTag(ConnectorTelemetry.OutcomeTag, "discovered");
                     return;
                 }
-                catch (DocumentTooLargeException tooLarge)
+                catch (Exception rejected) when (rejected is DocumentTooLargeException or DocumentEmptyException)
                 {
-                    await RejectAsync(document, tooLarge.Message);
+                    await RejectAsync(document, rejected.Message);
                     _handled.Add(handledKey);
                     activity?.SetTag(ConnectorTelemetry.OutcomeTag, "rejected");
                     return;
@@ -383,6 +383,12 @@ public sealed class SyncRunner(
                 }
                 write?.SetTag("kmrl.bytes", blob.Size);
                 write?.SetTag("kmrl.chunks", blob.ChunkCount);
+            }
+            if (blob.Size == 0)
+            {
+                // Sources that cannot tell the size before reading (an encoded mail part) learn it here.
+                await DeletePartialAsync(key, 0);
+                throw new DocumentEmptyException();
             }
 
             var discovered = new DocumentDiscovered(

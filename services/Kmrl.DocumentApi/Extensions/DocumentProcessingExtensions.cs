@@ -32,6 +32,7 @@ public static class DocumentProcessingExtensions
         services.AddSingleton(sp => new ContentSniffer(sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
         services.AddOptions<PdfToolOptions>().BindConfiguration(PdfToolOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExtractionIsolationOptions>().BindConfiguration(ExtractionIsolationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OfficeToolOptions>().BindConfiguration(OfficeToolOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddTextExtractors();
         services.AddSingleton<IClassificationRules, YamlClassificationRules>();
         services.AddSingleton<IStateStore, DaprStateStore>();

@@ -133,6 +133,22 @@ public sealed class PdfToolOptions
     public int TimeoutSeconds { get; set; } = 120;
 }
 
+/// <summary>LibreOffice (legacy Office, OpenDocument, RTF) and msgconvert (Outlook .msg); both optional.</summary>
+public sealed class OfficeToolOptions
+{
+    public const string Section = "DocumentProcessing:OfficeTools";
+
+    [Required]
+    public string SofficePath { get; set; } = "soffice";
+
+    [Required]
+    public string MsgconvertPath { get; set; } = "msgconvert";
+
+    /// <summary>Longest one conversion may run; a start of LibreOffice with a fresh profile takes a few seconds.</summary>
+    [Range(5, 3600)]
+    public int TimeoutSeconds { get; set; } = 120;
+}
+
 public sealed class UploadOptions
 {
     public const string Section = "DocumentApi:Upload";
@@ -160,6 +176,12 @@ public sealed class UploadOptions
         "text/plain",
         "text/csv",
         "message/rfc822",
+        "application/vnd.ms-outlook",
+        "application/rtf",
+        "text/rtf",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
         "application/octet-stream",
     ];
 }

@@ -15,7 +15,8 @@ public static class TextExtractionExtensions
     public static IServiceCollection AddTextExtractors(this IServiceCollection services)
     {
         services.AddSingleton(sp => new TextExtractor(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<PdfTextReader>(),
-            sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
+            sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value, sp.GetRequiredService<IOfficeConverter>()));
+        services.AddSingleton<IOfficeConverter, LibreOfficeConverter>();
         services.AddSingleton(sp => new PdfTextReader(sp.GetRequiredService<IOcrEngine>(), sp.GetRequiredService<IPdfTools>(),
             sp.GetRequiredService<IOptions<DocumentProcessingOptions>>().Value));
         services.AddSingleton<IPdfTools, PopplerQpdfTools>();

@@ -16,6 +16,14 @@ public enum DocumentKind
     Tiff,
     Text,
     Email,
+    /// <summary>Rich Text Format (<c>{\rtf</c>), read through LibreOffice.</summary>
+    Rtf,
+    /// <summary>OpenDocument text, spreadsheet and presentation (a zip whose first entry <c>mimetype</c> names it).</summary>
+    Odt,
+    Ods,
+    Odp,
+    /// <summary>An Outlook <c>.msg</c> (an OLE compound file holding MAPI property streams).</summary>
+    OutlookMessage,
 }
 
 /// <summary>Named reasons a document is refused at validation.</summary>
@@ -31,6 +39,8 @@ public static class RejectionReasons
     // Found while reading the text: deterministic, so rejected at once rather than retried.
     public const string CorruptPdf = "corrupt-pdf";
     public const string CorruptOoxml = "corrupt-ooxml";
+    /// <summary>A legacy Office, OpenDocument or RTF file LibreOffice opens and cannot convert (or an unreadable .msg).</summary>
+    public const string CorruptOffice = "corrupt-office";
     public const string UnreadableImage = "unreadable-image";
     /// <summary>A tool the document needs (poppler, qpdf, tesseract) is not installed; the detail names it.</summary>
     public const string ToolMissing = "tool-missing";

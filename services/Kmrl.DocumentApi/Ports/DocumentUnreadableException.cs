@@ -28,6 +28,8 @@ public sealed class ToolNotInstalledException(string tool)
         "qpdf" => "Debian qpdf",
         "prlimit" => "Debian util-linux",
         "tesseract" => "Debian tesseract-ocr",
+        "soffice" => "Debian libreoffice-writer-nogui, libreoffice-calc-nogui, libreoffice-impress-nogui",
+        "msgconvert" => "Debian libemail-outlook-message-perl",
         _ => "see the document-api README",
     };
 }

@@ -19,9 +19,22 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
     private static readonly byte[] JpegMagic = [0xFF, 0xD8, 0xFF];
     private static readonly byte[] TiffLittle = [0x49, 0x49, 0x2A, 0x00];
     private static readonly byte[] TiffBig = [0x4D, 0x4D, 0x00, 0x2A];
+    private static readonly byte[] RtfMagic = "{\\rtf"u8.ToArray();
+    private static readonly byte[] Utf16LittleBom = [0xFF, 0xFE];
+    private static readonly byte[] Utf16BigBom = [0xFE, 0xFF];
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
     private static readonly byte[] EncryptToken = "/Encrypt"u8.ToArray();
     // Stream names inside an OLE container are UTF-16LE; Office puts encrypted OOXML in "EncryptedPackage".
     private static readonly byte[] EncryptedPackageName = Encoding.Unicode.GetBytes("EncryptedPackage");
+    private static readonly byte[] MapiPropertyName = Encoding.Unicode.GetBytes("__substg1.0_");
+
+    /// <summary>OpenDocument packages name their type in a first, stored entry called <c>mimetype</c>.</summary>
+    private static readonly Dictionary<string, DocumentKind> OpenDocumentTypes = new(StringComparer.Ordinal)
+    {
+        ["application/vnd.oasis.opendocument.text"] = DocumentKind.Odt,
+        ["application/vnd.oasis.opendocument.spreadsheet"] = DocumentKind.Ods,
+        ["application/vnd.oasis.opendocument.presentation"] = DocumentKind.Odp,
+    };
 
     private static readonly string[] MailHeaders =
         ["from:", "to:", "subject:", "date:", "received:", "return-path:", "message-id:", "mime-version:", "delivered-to:", "reply-to:"];
@@ -47,19 +60,23 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
         {
             DocumentKind.Pdf => CheckPdf(content),
             DocumentKind.Unknown when head.AsSpan().StartsWith(ZipMagic) => CheckZip(content, out kind),
-            DocumentKind.LegacyOffice => CheckOle(content),
+            DocumentKind.LegacyOffice => CheckOle(content, out kind),
             _ => null,
         };
         if (unsafeReason is not null)
         {
             return ValidationResult.Reject(kind, unsafeReason.Value.Reason, unsafeReason.Value.Detail);
         }
+        var expected = ExpectedKinds(declaredContentType, fileName);
         if (kind == DocumentKind.Unknown)
         {
-            return ValidationResult.Reject(kind, RejectionReasons.UnsupportedType, "The content matches no supported type.");
+            // An executable or noise under a declared type is that type's impostor; only an undeclared one is merely unsupported.
+            return expected.Count > 0
+                ? ValidationResult.Reject(kind, RejectionReasons.TypeMismatch,
+                    $"Declared as {declaredContentType} ({Path.GetExtension(fileName)}) but the content matches no supported type.")
+                : ValidationResult.Reject(kind, RejectionReasons.UnsupportedType, "The content matches no supported type.");
         }
 
-        var expected = ExpectedKinds(declaredContentType, fileName);
         if (expected.Count > 0 && !expected.Contains(kind))
         {
             return ValidationResult.Reject(kind, RejectionReasons.TypeMismatch,
@@ -77,7 +94,15 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
         // Some writers put a few bytes of junk before the header; readers accept it within the first KB.
         if (head[..Math.Min(head.Length, 1024)].IndexOf(PdfMagic) >= 0) return DocumentKind.Pdf;
         if (head.StartsWith(ZipMagic)) return DocumentKind.Unknown; // decided by CheckZip from the entries
-        return LooksLikeText(head) ? (LooksLikeMail(head) ? DocumentKind.Email : DocumentKind.Text) : DocumentKind.Unknown;
+        var body = head.StartsWith(Utf8Bom) ? head[Utf8Bom.Length..] : head;
+        if (body.StartsWith(RtfMagic)) return DocumentKind.Rtf;
+        if (head.StartsWith(Utf16LittleBom) || head.StartsWith(Utf16BigBom))
+        {
+            return LooksLikeUtf16Text(head) ? DocumentKind.Text : DocumentKind.Unknown;
+        }
+        // Mail before text: an 8-bit header or an ISO-2022-JP body (escape sequences) is no reason to refuse a message.
+        if (MailHeaderBlock.LooksLikeMail(body, truncated: head.Length == 8192)) return DocumentKind.Email;
+        return LooksLikeText(head) ? DocumentKind.Text : DocumentKind.Unknown;
     }
 
     /// <summary>Kinds the declared content type or the file extension allow; empty when they say nothing.</summary>
@@ -101,6 +126,11 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
             "image/jpeg" or "image/jpg" => [DocumentKind.Jpeg],
             "image/tiff" => [DocumentKind.Tiff],
             "message/rfc822" => [DocumentKind.Email, DocumentKind.Text],
+            "application/vnd.ms-outlook" => [DocumentKind.OutlookMessage],
+            "application/rtf" or "text/rtf" => [DocumentKind.Rtf],
+            "application/vnd.oasis.opendocument.text" => [DocumentKind.Odt],
+            "application/vnd.oasis.opendocument.spreadsheet" => [DocumentKind.Ods],
+            "application/vnd.oasis.opendocument.presentation" => [DocumentKind.Odp],
             // A .csv or .txt may well look like mail headers; plain text accepts both.
             "text/plain" or "text/csv" => [DocumentKind.Text, DocumentKind.Email],
             _ => [],
@@ -118,6 +148,11 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
         ".jpg" or ".jpeg" => [DocumentKind.Jpeg],
         ".tif" or ".tiff" => [DocumentKind.Tiff],
         ".eml" => [DocumentKind.Email, DocumentKind.Text],
+        ".msg" => [DocumentKind.OutlookMessage],
+        ".rtf" => [DocumentKind.Rtf],
+        ".odt" => [DocumentKind.Odt],
+        ".ods" => [DocumentKind.Ods],
+        ".odp" => [DocumentKind.Odp],
         ".txt" or ".csv" => [DocumentKind.Text, DocumentKind.Email],
         _ => [],
     };
@@ -142,16 +177,12 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
         return false;
     }
 
-    private static bool LooksLikeMail(ReadOnlySpan<byte> head)
+    private static bool LooksLikeUtf16Text(ReadOnlySpan<byte> head)
     {
-        var text = Encoding.UTF8.GetString(head);
-        var headerBlock = text.Split(["\r\n\r\n", "\n\n"], 2, StringSplitOptions.None)[0];
-        var lines = headerBlock.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
-        if (lines.Count < 2) return false;
-        var known = lines.Count(l => MailHeaders.Any(h => l.StartsWith(h, StringComparison.OrdinalIgnoreCase)));
-        // Every line is a header or a folded continuation, and at least two known headers appear.
-        var wellFormed = lines.All(l => char.IsWhiteSpace(l[0]) || l.IndexOf(':') > 0);
-        return wellFormed && known >= 2;
+        var encoding = head[0] == 0xFF ? Encoding.Unicode : Encoding.BigEndianUnicode;
+        var text = encoding.GetString(head[2..(head.Length & ~1)]);
+        var control = text.Count(c => char.IsControl(c) && c is not ('\r' or '\n' or '\t' or '\f'));
+        return text.Length > 0 && control <= text.Length / 100;
     }
 
     private static (string Reason, string Detail)? CheckPdf(Stream content) =>
@@ -159,10 +190,21 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
             ? (RejectionReasons.EncryptedPdf, "The PDF has an /Encrypt dictionary (password or permissions encryption).")
             : null;
 
-    private static (string Reason, string Detail)? CheckOle(Stream content) =>
-        Contains(content, EncryptedPackageName)
+    /// <summary>
+    /// An OLE container is Word/Excel/PowerPoint 97, an Outlook message, or encrypted OOXML: its root directory says
+    /// which. One whose directory cannot be walked is judged by the stream names found anywhere in it.
+    /// </summary>
+    private static (string Reason, string Detail)? CheckOle(Stream content, out DocumentKind kind)
+    {
+        var names = CompoundFile.RootNames(content);
+        var encrypted = names?.Contains("EncryptedPackage") ?? Contains(content, EncryptedPackageName);
+        kind = (names is not null ? CompoundFile.IsOutlookMessage(names) : Contains(content, MapiPropertyName))
+            ? DocumentKind.OutlookMessage
+            : DocumentKind.LegacyOffice;
+        return encrypted
             ? (RejectionReasons.PasswordProtectedOffice, "The Office file is password protected (an OLE container with EncryptedPackage).")
             : null;
+    }
 
     private (string Reason, string Detail)? CheckZip(Stream content, out DocumentKind kind)
     {
@@ -176,16 +218,18 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
                 return (RejectionReasons.ZipBomb, $"The archive has {zip.Entries.Count} entries (cap {options.MaxZipEntries}).");
             }
             var names = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            if (names.Contains("[Content_Types].xml"))
-            {
-                kind = names.Contains("word/document.xml") ? DocumentKind.Docx
-                    : names.Contains("xl/workbook.xml") ? DocumentKind.Xlsx
-                    : names.Contains("ppt/presentation.xml") ? DocumentKind.Pptx
-                    : DocumentKind.Unknown;
-            }
+            kind = names.Contains("word/document.xml") ? DocumentKind.Docx
+                : names.Contains("xl/workbook.xml") ? DocumentKind.Xlsx
+                : names.Contains("ppt/presentation.xml") ? DocumentKind.Pptx
+                : OpenDocumentKind(zip);
             if (kind == DocumentKind.Unknown)
             {
-                return null; // a plain zip is not a supported document; reported as unsupported-type
+                return null; // a plain zip is not a supported document: unsupported-type, or type-mismatch when declared as one
+            }
+            if ((kind is DocumentKind.Docx or DocumentKind.Xlsx or DocumentKind.Pptx) && !names.Contains("[Content_Types].xml"))
+            {
+                // Every OOXML reader starts from [Content_Types].xml: without it the package is damaged, not another type.
+                return (RejectionReasons.CorruptOoxml, $"The {kind} package has no [Content_Types].xml.");
             }
             return MeasureExpansion(zip, content.Length) ?? MeasureNesting(zip);
         }
@@ -193,6 +237,13 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
         {
             return (RejectionReasons.CorruptArchive, ex.Message);
         }
+    }
+
+    private static DocumentKind OpenDocumentKind(ZipArchive zip)
+    {
+        if (zip.GetEntry("mimetype") is not { Length: > 0 and < 200 } entry) return DocumentKind.Unknown;
+        using var reader = new StreamReader(entry.Open(), Encoding.ASCII);
+        return OpenDocumentTypes.GetValueOrDefault(reader.ReadToEnd().Trim(), DocumentKind.Unknown);
     }
 
     /// <summary>

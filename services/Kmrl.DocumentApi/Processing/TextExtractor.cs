@@ -5,8 +5,8 @@ using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 using MimeKit;
-using Drawing = DocumentFormat.OpenXml.Drawing;
-using Wordprocessing = DocumentFormat.OpenXml.Wordprocessing;
+using MimeKit.Text;
+using MimeKit.Tnef;
 
 namespace Kmrl.DocumentApi.Processing;
 
@@ -30,25 +30,46 @@ public sealed record ExtractedText(
 
 /// <summary>
 /// Text from every supported kind: PDF per page with PdfPig (OCR for pages without a text layer), Word, Excel and
-/// PowerPoint with the Open XML SDK, plain text, e-mail bodies with MimeKit, images by OCR. A file that cannot be
-/// read is a <see cref="DocumentUnreadableException"/> with a named reason, never a parser's own exception.
+/// PowerPoint with the Open XML SDK, legacy Office, OpenDocument and RTF through LibreOffice's OOXML copy, plain text,
+/// e-mail (and Outlook .msg through msgconvert) with MimeKit, its attachments' text included, images by OCR. A file
+/// that cannot be read is a <see cref="DocumentUnreadableException"/> with a named reason, never a parser's own
+/// exception; a converter that is not installed leaves the document catalogued without text, marked
+/// <c>tool-missing:&lt;tool&gt;</c>.
 /// </summary>
-public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentProcessingOptions options) : ITextExtraction
+public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentProcessingOptions options, IOfficeConverter? office = null)
+    : ITextExtraction
 {
     public const string PropertySender = "sender";
     public const string PropertySubject = "subject";
+    /// <summary>Attachments of a mail whose text follows the body, as pages of their own.</summary>
+    public const string PropertyAttachments = "attachments";
+    /// <summary>Attachments that could not be read, each with its reason ("scan.zip (unsupported-type)").</summary>
+    public const string PropertyUnreadAttachments = "unread-attachments";
+    public const string PropertyMissingTool = "missing-tool";
 
-    public async Task<ExtractedText> ExtractAsync(string path, DocumentKind kind, CancellationToken cancellationToken) => kind switch
+    // .NET has only the Unicode and Latin encodings built in; MimeKit decodes ISO-2022-JP, Shift_JIS, windows-125x,
+    // KOI8-R ... bodies only once the code-page provider is registered (idempotent, process-wide).
+    static TextExtractor() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    /// <summary>A mail inside a mail inside a mail is read; deeper ones are listed as unread.</summary>
+    private const int MaxMailDepth = 3;
+
+    public Task<ExtractedText> ExtractAsync(string path, DocumentKind kind, CancellationToken cancellationToken) =>
+        ExtractAsync(path, kind, 0, cancellationToken);
+
+    private async Task<ExtractedText> ExtractAsync(string path, DocumentKind kind, int depth, CancellationToken cancellationToken) => kind switch
     {
         DocumentKind.Pdf => await pdf.ReadAsync(path, cancellationToken),
         DocumentKind.Docx => Single("openxml-word", OpenXml("Word", () => ExtractWord(path))),
         DocumentKind.Xlsx => Many("openxml-spreadsheet", OpenXml("Excel", () => ExtractSpreadsheet(path))),
         DocumentKind.Pptx => Many("openxml-presentation", OpenXml("PowerPoint", () => ExtractPresentation(path))),
         DocumentKind.Text => Single("text", await ReadTextAsync(path, cancellationToken)),
-        DocumentKind.Email => await ExtractMailAsync(path, cancellationToken),
+        DocumentKind.Email => await ExtractMailAsync(path, "mimekit", depth, cancellationToken),
+        DocumentKind.OutlookMessage => await ExtractOutlookAsync(path, depth, cancellationToken),
+        DocumentKind.Rtf or DocumentKind.Odt or DocumentKind.Ods or DocumentKind.Odp or DocumentKind.LegacyOffice =>
+            await ExtractConvertedAsync(path, kind, cancellationToken),
         DocumentKind.Png or DocumentKind.Jpeg => await RecogniseImageAsync(path, 1, cancellationToken),
         DocumentKind.Tiff => await RecogniseImageAsync(path, TiffFrames.Count(path), cancellationToken),
-        DocumentKind.LegacyOffice => new ExtractedText(ExtractionOutcome.NoExtractor, "none", [], [], Empty),
         _ => throw new InvalidOperationException($"No extractor for {kind}; validation should have refused it."),
     };
 
@@ -138,13 +159,7 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         using var document = WordprocessingDocument.Open(path, false);
         EnsureShallow(document.MainDocumentPart);
         var body = document.MainDocumentPart?.Document?.Body;
-        if (body is null) return string.Empty;
-        var builder = new StringBuilder();
-        foreach (var paragraph in body.Descendants<Wordprocessing.Paragraph>())
-        {
-            builder.AppendLine(string.Concat(paragraph.Descendants<Wordprocessing.Text>().Select(t => t.Text)));
-        }
-        return builder.ToString().Trim();
+        return body is null ? string.Empty : OpenXmlText.Word(body);
     }
 
     private List<string> ExtractSpreadsheet(string path)
@@ -154,7 +169,7 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         EnsureShallow(workbook);
         EnsureShallow(workbook?.SharedStringTablePart);
         if (workbook?.Workbook?.Sheets is null) return [];
-        var shared = workbook.SharedStringTablePart?.SharedStringTable?.Elements<SharedStringItem>().Select(i => i.InnerText).ToList() ?? [];
+        var shared = workbook.SharedStringTablePart?.SharedStringTable?.Elements<SharedStringItem>().Select(OpenXmlText.StringItem).ToList() ?? [];
         var pages = new List<string>();
         foreach (var sheet in workbook.Workbook.Sheets.Elements<Sheet>())
         {
@@ -174,7 +189,7 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
 
     private static string CellText(Cell cell, List<string> shared)
     {
-        var raw = cell.CellValue?.Text ?? cell.InlineString?.InnerText ?? string.Empty;
+        var raw = cell.CellValue?.Text ?? (cell.InlineString is { } inline ? OpenXmlText.StringItem(inline) : string.Empty);
         if (cell.DataType?.Value == CellValues.SharedString && int.TryParse(raw, out var index) && index >= 0 && index < shared.Count)
         {
             return shared[index];
@@ -193,10 +208,10 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         {
             if (slideId.RelationshipId?.Value is not { } rel || presentation!.GetPartById(rel) is not SlidePart slide) continue;
             EnsureShallow(slide);
-            var paragraphs = slide.Slide?.Descendants<Drawing.Paragraph>()
-                .Select(p => string.Concat(p.Descendants<Drawing.Text>().Select(t => t.Text)))
-                .Where(t => t.Length > 0) ?? [];
-            pages.Add(string.Join('\n', paragraphs));
+            EnsureShallow(slide.SlideLayoutPart);
+            EnsureShallow(slide.SlideLayoutPart?.SlideMasterPart);
+            foreach (var chart in slide.ChartParts) EnsureShallow(chart);
+            pages.Add(string.Join('\n', OpenXmlText.Slide(slide)));
         }
         return pages;
     }
@@ -207,15 +222,231 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         return (await reader.ReadToEndAsync(cancellationToken)).Replace(ExtractedText.PageSeparator, '\n');
     }
 
-    private static async Task<ExtractedText> ExtractMailAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Legacy Office, OpenDocument and RTF: LibreOffice writes the OOXML counterpart and the Open XML extractor reads
+    /// it, so one reader (text boxes, breaks, sheets as pages, slides as pages) serves both generations.
+    /// </summary>
+    private async Task<ExtractedText> ExtractConvertedAsync(string path, DocumentKind kind, CancellationToken cancellationToken)
     {
-        var message = await MimeMessage.LoadAsync(path, cancellationToken);
-        var body = message.TextBody ?? HtmlToText(message.HtmlBody) ?? string.Empty;
+        var (application, extension) = kind switch
+        {
+            DocumentKind.Rtf => (LegacyApplication.Writer, ".rtf"),
+            DocumentKind.Odt => (LegacyApplication.Writer, ".odt"),
+            DocumentKind.Ods => (LegacyApplication.Calc, ".ods"),
+            DocumentKind.Odp => (LegacyApplication.Impress, ".odp"),
+            _ => LegacyOfficeApplication(path),
+        };
+        if (extension.Length == 0)
+        {
+            // An OLE file of no Office application we know (Visio, Project, a bare container): nothing to read it with.
+            return new ExtractedText(ExtractionOutcome.NoExtractor, "none", [], [], Empty);
+        }
+        var folder = Directory.CreateTempSubdirectory("kmrl-office-");
+        try
+        {
+            string converted;
+            try
+            {
+                converted = await (office ?? throw new ToolNotInstalledException("soffice"))
+                    .ConvertToOpenXmlAsync(path, extension, application, folder.FullName, cancellationToken);
+            }
+            catch (ToolNotInstalledException missing)
+            {
+                return ToolMissing(missing);
+            }
+            var inner = application switch
+            {
+                LegacyApplication.Writer => Single("openxml-word", OpenXml("Word", () => ExtractWord(converted))),
+                LegacyApplication.Calc => Many("openxml-spreadsheet", OpenXml("Excel", () => ExtractSpreadsheet(converted))),
+                _ => Many("openxml-presentation", OpenXml("PowerPoint", () => ExtractPresentation(converted))),
+            };
+            return inner with { Extractor = "libreoffice+" + inner.Extractor };
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Which application a Word/Excel/PowerPoint 97 file is, from its root streams (or, when its directory cannot be walked, its name).</summary>
+    private static (LegacyApplication, string) LegacyOfficeApplication(string path)
+    {
+        var names = CompoundFile.RootNames(path);
+        var application = names is not null
+            ? CompoundFile.ApplicationOf(names)
+            : Path.GetExtension(path).ToLowerInvariant() switch
+            {
+                ".doc" => LegacyApplication.Writer,
+                ".xls" => LegacyApplication.Calc,
+                ".ppt" => LegacyApplication.Impress,
+                _ => (LegacyApplication?)null,
+            };
+        return application switch
+        {
+            LegacyApplication.Writer => (LegacyApplication.Writer, ".doc"),
+            LegacyApplication.Calc => (LegacyApplication.Calc, ".xls"),
+            LegacyApplication.Impress => (LegacyApplication.Impress, ".ppt"),
+            _ => (LegacyApplication.Writer, string.Empty),
+        };
+    }
+
+    private static ExtractedText ToolMissing(ToolNotInstalledException missing) =>
+        new(ExtractionOutcome.NoExtractor, "tool-missing:" + missing.Tool, [], [],
+            new Dictionary<string, string> { [PropertyMissingTool] = missing.Detail });
+
+    private async Task<ExtractedText> ExtractOutlookAsync(string path, int depth, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("kmrl-msg-");
+        try
+        {
+            string eml;
+            try
+            {
+                eml = await (office ?? throw new ToolNotInstalledException("msgconvert")).ConvertMessageAsync(path, folder.FullName, cancellationToken);
+            }
+            catch (ToolNotInstalledException missing)
+            {
+                return ToolMissing(missing);
+            }
+            return await ExtractMailAsync(eml, "msgconvert+mimekit", depth, cancellationToken);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The subject and body as the first page, then every attachment's pages (a TNEF winmail.dat's documents, a
+    /// forwarded message's text and its own attachments too). An attachment that cannot be read does not fail the
+    /// mail: it is listed with its reason in <see cref="PropertyUnreadAttachments"/>.
+    /// </summary>
+    private async Task<ExtractedText> ExtractMailAsync(string path, string extractor, int depth, CancellationToken cancellationToken)
+    {
+        MimeMessage message;
+        try
+        {
+            message = await MimeMessage.LoadAsync(path, cancellationToken);
+        }
+        catch (FormatException ex)
+        {
+            throw new DocumentUnreadableException(RejectionReasons.CorruptOffice, $"MimeKit could not parse the message: {ex.Message}");
+        }
+        var body = BodyText(message, TextFormat.Plain) ?? HtmlToText(BodyText(message, TextFormat.Html)) ?? string.Empty;
         var properties = new Dictionary<string, string>();
         if (message.From.Mailboxes.FirstOrDefault() is { } from) properties[PropertySender] = from.Address;
         if (message.Subject is { } subject) properties[PropertySubject] = subject;
-        var text = $"{message.Subject}\n\n{body}".Trim().Replace(ExtractedText.PageSeparator, '\n');
-        return new ExtractedText(ExtractionOutcome.Extracted, "mimekit", [text], [], properties);
+        var pages = new List<string> { $"{message.Subject}\n\n{body}".Trim().Replace(ExtractedText.PageSeparator, '\n') };
+        var ocrPages = new List<int>();
+        var failedPages = new List<int>();
+        var read = new List<string>();
+        var unread = new List<string>();
+        var folder = Directory.CreateTempSubdirectory("kmrl-mail-");
+        try
+        {
+            var index = 0;
+            foreach (var (name, contentType, entity) in MailAttachments(message))
+            {
+                var file = Path.Combine(folder.FullName, (index++).ToString(System.Globalization.CultureInfo.InvariantCulture) + SafeExtension(name));
+                var outcome = await ExtractAttachmentAsync(entity, file, name, contentType, depth, cancellationToken);
+                File.Delete(file);
+                if (outcome.Text is not { } text)
+                {
+                    unread.Add($"{name} ({outcome.Reason})");
+                    continue;
+                }
+                read.Add(name);
+                ocrPages.AddRange(text.OcrPages.Select(p => p + pages.Count));
+                failedPages.AddRange((text.FailedPages ?? []).Select(p => p + pages.Count));
+                pages.AddRange(text.Pages);
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+        if (read.Count > 0) properties[PropertyAttachments] = string.Join(", ", read);
+        if (unread.Count > 0) properties[PropertyUnreadAttachments] = string.Join(", ", unread);
+        return new ExtractedText(ExtractionOutcome.Extracted, extractor, pages, ocrPages, properties, failedPages.Count > 0 ? failedPages : null);
+    }
+
+    /// <summary>
+    /// The message's body in <paramref name="format"/>, decoded with the charset it names through .NET's own encodings
+    /// (the code pages included): MimeKit resolves a charset once per process and keeps a miss, so a mail read before
+    /// the code-page provider was registered would stay undecoded for good.
+    /// </summary>
+    private static string? BodyText(MimeMessage message, TextFormat format)
+    {
+        if (message.GetTextBody(format) is not { } text) return null;
+        var part = message.BodyParts.OfType<TextPart>().FirstOrDefault(p => !p.IsAttachment && (format == TextFormat.Html ? p.IsHtml : p.IsPlain));
+        if (part?.ContentType.Charset is not { } charset) return text;
+        try
+        {
+            return part.GetText(Encoding.GetEncoding(charset));
+        }
+        catch (ArgumentException)
+        {
+            return text; // a charset .NET does not know: MimeKit's own fallback (UTF-8, then Latin-1)
+        }
+    }
+
+    private async Task<(ExtractedText? Text, string Reason)> ExtractAttachmentAsync(
+        MimeEntity entity, string file, string name, string contentType, int depth, CancellationToken cancellationToken)
+    {
+        if (depth + 1 >= MaxMailDepth) return (null, "nested-too-deep");
+        await using (var target = File.Create(file))
+        {
+            if (entity is MessagePart { Message: { } forwarded }) await forwarded.WriteToAsync(target, cancellationToken);
+            else if (entity is MimePart part && part.Content is not null) await part.Content.DecodeToAsync(target, cancellationToken);
+        }
+        ValidationResult validation;
+        await using (var content = File.OpenRead(file))
+        {
+            validation = new ContentSniffer(options).Validate(content, contentType, name);
+        }
+        if (!validation.Accepted) return (null, validation.Reason ?? RejectionReasons.UnsupportedType);
+        try
+        {
+            var text = await ExtractAsync(file, validation.Kind, depth + 1, cancellationToken);
+            return text.Outcome == ExtractionOutcome.Extracted ? (text, string.Empty) : (null, text.Extractor);
+        }
+        catch (DocumentUnreadableException unreadable)
+        {
+            return (null, unreadable.Reason);
+        }
+    }
+
+    /// <summary>Attachments with their names; a TNEF part (winmail.dat) stands for the documents inside it.</summary>
+    private static IEnumerable<(string Name, string ContentType, MimeEntity Entity)> MailAttachments(MimeMessage message)
+    {
+        var index = 0;
+        foreach (var attachment in message.Attachments)
+        {
+            index++;
+            if (attachment is TnefPart tnef)
+            {
+                foreach (var inner in tnef.ExtractAttachments())
+                {
+                    yield return (NameOf(inner, index), inner.ContentType.MimeType, inner);
+                }
+                continue;
+            }
+            yield return (NameOf(attachment, index), attachment.ContentType.MimeType, attachment);
+        }
+    }
+
+    private static string NameOf(MimeEntity entity, int index) => entity switch
+    {
+        MimePart { FileName: { Length: > 0 } name } => SafeFileName.From(name),
+        MessagePart { Message.Subject: { Length: > 0 } subject } => SafeFileName.From(subject + ".eml"),
+        MessagePart => $"message-{index}.eml",
+        _ => $"attachment-{index}",
+    };
+
+    private static string SafeExtension(string name)
+    {
+        var extension = Path.GetExtension(name);
+        return extension.Length is > 1 and <= 6 && extension.Skip(1).All(char.IsAsciiLetterOrDigit) ? extension : string.Empty;
     }
 
     /// <summary>

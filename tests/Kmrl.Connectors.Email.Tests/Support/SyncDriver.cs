@@ -10,7 +10,7 @@ public sealed record ReadDocument(
     string SourceId, string FileName, string? ContentType, long? Size, IReadOnlyDictionary<string, string> Metadata,
     string Sha256, long Length);
 
-public sealed record SyncResult(IReadOnlyList<ReadDocument> Documents, string? Checkpoint, int CheckpointsSeen);
+public sealed record SyncResult(IReadOnlyList<ReadDocument> Documents, string? Checkpoint, int CheckpointsSeen, IReadOnlyList<SourceUnreadable>? Unreadable = null);
 
 /// <summary>
 /// Drives a source the way the connector host does: read each document's content to the end (here into a hashing,
@@ -21,6 +21,7 @@ public static class SyncDriver
     public static async Task<SyncResult> RunAsync(IDocumentSource source, string? checkpoint, Func<Stream, Task<(string Sha256, long Length)>>? sink = null)
     {
         var documents = new List<ReadDocument>();
+        var unreadable = new List<SourceUnreadable>();
         var seen = 0;
         await foreach (var change in source.ReadChangesAsync(checkpoint, CancellationToken.None))
         {
@@ -34,6 +35,9 @@ public static class SyncDriver
                             document.Size, document.Metadata, sha, length));
                     }
                     break;
+                case SourceUnreadable item:
+                    unreadable.Add(item);
+                    break;
                 case SourceCheckpoint marker:
                     checkpoint = marker.Value;
                     seen++;
@@ -44,7 +48,7 @@ public static class SyncDriver
                     break;
             }
         }
-        return new SyncResult(documents, checkpoint, seen);
+        return new SyncResult(documents, checkpoint, seen, unreadable);
     }
 
     public static async Task<(string Sha256, long Length)> HashAsync(Stream content)

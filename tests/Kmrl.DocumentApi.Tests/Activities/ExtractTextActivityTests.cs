@@ -53,8 +53,8 @@ public sealed class ExtractTextActivityTests
     internal static PopplerQpdfTools RealPdfTools(PdfToolOptions? options = null) =>
         new(Options.Create(options ?? new PdfToolOptions()), NullLogger<PopplerQpdfTools>.Instance);
 
-    internal static TextExtractor Extractor(IOcrEngine ocr, DocumentProcessingOptions options, IPdfTools? pdfTools = null) =>
-        new(ocr, new PdfTextReader(ocr, pdfTools ?? RealPdfTools(), options), options);
+    internal static TextExtractor Extractor(IOcrEngine ocr, DocumentProcessingOptions options, IPdfTools? pdfTools = null, IOfficeConverter? office = null) =>
+        new(ocr, new PdfTextReader(ocr, pdfTools ?? RealPdfTools(), options), options, office ?? ConvertedFormatTests.Converter());
 
     [Fact]
     public async Task A_pdf_with_a_text_layer_is_read_page_by_page_without_ocr()
@@ -125,11 +125,12 @@ public sealed class ExtractTextActivityTests
     }
 
     [Fact]
-    public async Task A_legacy_word_file_is_recorded_as_having_no_extractor_not_as_a_failure()
+    public async Task An_ole_file_of_no_known_office_application_is_recorded_as_having_no_extractor_not_as_a_failure()
     {
-        var (result, pages) = await ExtractAsync(TestCorpus.LegacyWord(), "old.doc", DocumentKind.LegacyOffice, new ScriptedOcrEngine(""));
+        var (result, pages) = await ExtractAsync(TestCorpus.LegacyWord(), "old.vsd", DocumentKind.LegacyOffice, new ScriptedOcrEngine(""));
 
         Assert.Equal(ExtractionOutcome.NoExtractor, result.Outcome);
+        Assert.Equal("none", result.Extractor);
         Assert.Null(result.Text);
         Assert.Empty(pages);
     }

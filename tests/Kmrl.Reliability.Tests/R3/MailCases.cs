@@ -6,8 +6,9 @@ namespace Kmrl.Reliability.Tests.R3;
 /// The MIME corpus for email-connector (delivered into real Dovecot). Outcomes: <c>discovered</c>,
 /// <c>ignored:no-document</c> (no part is a document: the checkpoint advances, nothing is published),
 /// <c>skipped:&lt;filter&gt;</c>, <c>dead-lettered:unreadable-message</c> (the client cannot read the message; the
-/// folder goes on past it). The connector does not judge content: a truncated or empty attachment is handed on
-/// and document-api's validate stage decides. MimeKit already drops a path from a name; control characters are handed
+/// folder goes on past it). The connector does not judge content: a truncated attachment is handed on and
+/// document-api's validate stage decides; an empty one has nothing to judge and the host records it as skipped
+/// (<c>skipped:empty-file</c>). MimeKit already drops a path from a name; control characters are handed
 /// on as the mail says, and document-api makes the name safe at intake (SafeFileName).
 /// </summary>
 public static class MailCases
@@ -37,7 +38,7 @@ public static class MailCases
         new("mime-executable-attachment", "skipped:extension-not-allowed", Attachment("mime-executable-attachment", "invoice.exe", "application/octet-stream", Convert.ToBase64String(new byte[300]))),
         new("mime-attachment-over-size-limit", "skipped:too-large", Attachment("mime-attachment-over-size-limit", "scan-huge.pdf", "application/pdf",
             Convert.ToBase64String(new byte[MaxSizeBytes + 1024]), lineLength: 76)),
-        new("mime-zero-byte-attachment", "discovered", Attachment("mime-zero-byte-attachment", "empty.pdf", "application/pdf", "")),
+        new("mime-zero-byte-attachment", "skipped:empty-file", Attachment("mime-zero-byte-attachment", "empty.pdf", "application/pdf", "")),
         new("mime-no-attachment", "ignored:no-document", Mail("mime-no-attachment", "text/plain; charset=utf-8", "Only a note, no document.\r\n")),
         // Over 4 KiB, Dovecot sends the Subject as a literal in ENVELOPE and MailKit refuses it (issue 18): the message
         // is dead-lettered and the folder goes on, so the good mail after it still arrives.

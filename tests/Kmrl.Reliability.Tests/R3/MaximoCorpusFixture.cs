@@ -33,7 +33,7 @@ public sealed class MaximoCorpusFixture : IAsyncLifetime
         new("maximo-executable-doclink", "skipped:extension-not-allowed", f => f.AddAndRunAsync("WO-R3-5", "macro.exe")),
         new("maximo-doclink-over-size-limit", "skipped:too-large", f => f.AddAndRunAsync("WO-R3-6", "huge-scan.pdf", size: MaxSizeBytes + 1)),
         // The connector does not judge content; document-api refuses it later as empty-file.
-        new("maximo-zero-byte-doclink", "discovered", f => f.AddAndRunAsync("WO-R3-7", "empty.pdf", size: 0)),
+        new("maximo-zero-byte-doclink", "skipped:empty-file", f => f.AddAndRunAsync("WO-R3-7", "empty.pdf", size: 0)),
     ];
 
     private const int MaxSizeBytes = 64 * 1024;

@@ -53,6 +53,7 @@ public sealed class SourceCorpusProbe(DaprTestEnvironment environment, DaprSidec
             : reason.Contains("above the limit", StringComparison.Ordinal) ? "too-large"
             : reason.Contains("Content type", StringComparison.Ordinal) ? "content-type-not-allowed"
             : reason.StartsWith("unreadable-message:", StringComparison.Ordinal) ? "unreadable-message"
+            : reason.StartsWith("empty-file:", StringComparison.Ordinal) ? "empty-file"
             : reason;
         return (item["kind"]!.GetValue<string>() == "rejected" ? "skipped:" : "dead-lettered:") + why;
     }

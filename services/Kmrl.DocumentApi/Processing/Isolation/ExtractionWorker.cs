@@ -58,6 +58,7 @@ public static class ExtractionWorker
         services.AddSingleton(Options.Create(request.Processing));
         services.AddSingleton(Options.Create(request.Ocr));
         services.AddSingleton(Options.Create(request.PdfTools));
+        services.AddSingleton(Options.Create(request.OfficeTools));
         services.AddTextExtractors();
         return services.BuildServiceProvider();
     }

@@ -6,7 +6,8 @@ namespace Kmrl.DocumentApi.Processing.Isolation;
 
 /// <summary>What the service hands the extraction worker: the local copy to read and the settings to read it with.</summary>
 public sealed record ExtractionWorkerRequest(
-    string ContentPath, DocumentKind Kind, DocumentProcessingOptions Processing, OcrOptions Ocr, PdfToolOptions PdfTools);
+    string ContentPath, DocumentKind Kind, DocumentProcessingOptions Processing, OcrOptions Ocr, PdfToolOptions PdfTools,
+    OfficeToolOptions OfficeTools);
 
 /// <summary>The worker's answer: the text, or the named reason the file cannot be read.</summary>
 public sealed record ExtractionWorkerResponse(ExtractedText? Text, string? Reason, string? Detail);

@@ -21,6 +21,7 @@ public sealed partial class IsolatedTextExtraction(
     IOptions<DocumentProcessingOptions> processing,
     IOptions<OcrOptions> ocr,
     IOptions<PdfToolOptions> pdfTools,
+    IOptions<OfficeToolOptions> officeTools,
     ILogger<IsolatedTextExtraction> logger) : ITextExtraction
 {
     private const long MiB = 1024 * 1024;
@@ -33,7 +34,7 @@ public sealed partial class IsolatedTextExtraction(
         {
             var requestPath = Path.Combine(folder.FullName, "request.json");
             var resultPath = Path.Combine(folder.FullName, "result.json");
-            var request = new ExtractionWorkerRequest(Path.GetFullPath(path), kind, processing.Value, ocr.Value, pdfTools.Value);
+            var request = new ExtractionWorkerRequest(Path.GetFullPath(path), kind, processing.Value, ocr.Value, pdfTools.Value, officeTools.Value);
             await File.WriteAllBytesAsync(requestPath, JsonSerializer.SerializeToUtf8Bytes(request, ExtractionWorkerExit.Json), cancellationToken);
 
             var environment = new Dictionary<string, string?>

@@ -1,0 +1,97 @@
+using System.Text;
+using Kmrl.Connectors.Email.Imap;
+using Kmrl.Connectors.Email.Tests.Support;
+using Kmrl.Testing.Documents;
+using Kmrl.Testing.Servers;
+
+namespace Kmrl.Connectors.Email.Tests;
+
+/// <summary>
+/// Documents a naive BODYSTRUCTURE walk never reaches or silently drops (issue 17), through real Dovecot: files
+/// inside Outlook's TNEF winmail.dat and inside opaque-signed S/MIME are unwrapped and discovered, an encrypted
+/// S/MIME message is recorded as unreadable with its reason, a zero-byte attachment announces its size 0 (the host
+/// rejects it with a reason), and a named part whose content type lacks a subtype is still discovered.
+/// </summary>
+public sealed class ContainerPartTests(DovecotImapServer dovecot) : IClassFixture<DovecotImapServer>
+{
+    private async Task<SyncResult> DeliverAndSyncAsync(string folder, params byte[][] messages)
+    {
+        var context = new ImapTestContext(dovecot);
+        foreach (var message in messages)
+        {
+            await dovecot.DeliverAsync(context.User, message, folder);
+        }
+        return await SyncDriver.RunAsync(context.Source(folder), checkpoint: null);
+    }
+
+    [Fact]
+    public async Task The_documents_inside_a_tnef_winmail_dat_are_discovered_not_the_wrapper()
+    {
+        var pdf = Encoding.ASCII.GetBytes("%PDF-1.4 circular from Exchange");
+        var sheet = Corpus.Bytes("tnef-sheet", 3_000);
+
+        var result = await DeliverAndSyncAsync("Tnef", MailCases.WithTnef("hr@kochimetro.org", "Leave circular", "See attached.",
+            ("circular.pdf", pdf), ("roster.xlsx", sheet)));
+
+        Assert.Equal(["circular.pdf", "roster.xlsx"], result.Documents.Select(d => d.FileName));
+        Assert.Equal([SyncDriver.Sha256(pdf), SyncDriver.Sha256(sheet)], result.Documents.Select(d => d.Sha256));
+        Assert.All(result.Documents, d => Assert.Equal("tnef", d.Metadata[EmailMetadataKeys.Container]));
+        Assert.Equal(["2/tnef/1", "2/tnef/2"], result.Documents.Select(d => d.SourceId[(d.SourceId.IndexOf('/') + 1)..]));
+        Assert.Equal(pdf.Length, result.Documents[0].Size);
+    }
+
+    [Fact]
+    public async Task The_attachments_of_an_opaque_signed_smime_message_are_discovered()
+    {
+        var pdf = Encoding.ASCII.GetBytes("%PDF-1.4 signed tender award");
+
+        var result = await DeliverAndSyncAsync("Signed", MailCases.OpaqueSigned("tenders@kochimetro.org", "Tender award", "Signed award letter.",
+            ("award.pdf", "application/pdf", pdf)));
+
+        var document = Assert.Single(result.Documents);
+        Assert.Equal("award.pdf", document.FileName);
+        Assert.Equal("application/pdf", document.ContentType);
+        Assert.Equal(SyncDriver.Sha256(pdf), document.Sha256);
+        Assert.Equal("smime", document.Metadata[EmailMetadataKeys.Container]);
+        Assert.Empty(result.Unreadable!);
+    }
+
+    [Fact]
+    public async Task An_encrypted_smime_message_is_recorded_as_unreadable_with_its_reason_and_the_folder_goes_on()
+    {
+        var result = await DeliverAndSyncAsync("Encrypted",
+            MailCases.Encrypted("finance@kochimetro.org", "Salary statement", "Confidential."),
+            MailCases.WithAttachments("ops@kochimetro.org", "After", "x", ("after.pdf", "application/pdf", "%PDF-1.4 after"u8.ToArray())));
+
+        var unreadable = Assert.Single(result.Unreadable!);
+        Assert.StartsWith("encrypted-smime:", unreadable.Reason);
+        Assert.Equal("after.pdf", Assert.Single(result.Documents).FileName);
+        Assert.Equal(2u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
+    }
+
+    [Fact]
+    public async Task A_zero_byte_base64_attachment_announces_size_zero_so_the_host_can_reject_it()
+    {
+        var result = await DeliverAndSyncAsync("Empty", MailCases.WithAttachments("ops@kochimetro.org", "Empty", "x", ("empty.pdf", "application/pdf", [])));
+
+        var document = Assert.Single(result.Documents);
+        Assert.Equal(0, document.Size);
+        Assert.Equal(0, document.Length);
+    }
+
+    [Fact]
+    public async Task A_named_part_whose_content_type_has_no_subtype_is_discovered()
+    {
+        var raw = Encoding.ASCII.GetBytes(
+            "From: ops@kochimetro.org\r\nTo: records@kochimetro.org\r\nSubject: logs\r\nMessage-ID: <noslash@kmrl.example>\r\nMIME-Version: 1.0\r\n" +
+            "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n" +
+            "--B\r\nContent-Type: text/plain\r\n\r\nlogs attached\r\n" +
+            "--B\r\nContent-Type: application-x-gzip; name=\"signal-logs.gz\"\r\nContent-Transfer-Encoding: base64\r\n\r\nH4sIAAAAAAAAA0tMSU0BAPg9PbQEAAAA\r\n" +
+            "--B--\r\n");
+
+        var result = await DeliverAndSyncAsync("NoSlash", raw);
+
+        var document = Assert.Single(result.Documents);
+        Assert.Equal("signal-logs.gz", document.FileName);
+    }
+}
