@@ -1,0 +1,48 @@
+using Lucene.Net.Analysis;
+using Lucene.Net.Analysis.En;
+using Lucene.Net.Analysis.Icu;
+using Lucene.Net.Analysis.Icu.Segmentation;
+using Lucene.Net.Util;
+
+namespace Kmrl.Search.Lucene;
+
+/// <summary>
+/// ICU word segmentation (UAX #29 with dictionary rules, so Malayalam and the other Indic scripts come out as whole
+/// words: vowel signs and viramas stay in their word), then NFKC case folding. The stemmed field adds English
+/// possessives and the Porter stemmer, which leaves non-Latin words as they are.
+/// </summary>
+public sealed class SearchAnalyzer : Analyzer
+{
+    public const string Body = "body";
+    public const string BodyEnglish = "body_en";
+
+    protected override TokenStreamComponents CreateComponents(string fieldName, TextReader reader)
+    {
+        var tokenizer = new ICUTokenizer(reader);
+        TokenStream stream = new ICUNormalizer2Filter(tokenizer);
+        if (fieldName == BodyEnglish)
+        {
+            stream = new EnglishPossessiveFilter(LuceneVersion.LUCENE_48, stream);
+            stream = new PorterStemFilter(stream);
+        }
+        return new TokenStreamComponents(tokenizer, stream);
+    }
+
+    /// <summary>A wide gap between the parts of a document, so a phrase never matches across file name and text.</summary>
+    public override int GetPositionIncrementGap(string fieldName) => 100;
+
+    /// <summary>The tokens of a text as the field indexes them.</summary>
+    public List<string> Tokens(string field, string text)
+    {
+        var tokens = new List<string>();
+        using var stream = GetTokenStream(field, text);
+        var term = stream.AddAttribute<global::Lucene.Net.Analysis.TokenAttributes.ICharTermAttribute>();
+        stream.Reset();
+        while (stream.IncrementToken())
+        {
+            tokens.Add(term.ToString());
+        }
+        stream.End();
+        return tokens;
+    }
+}
