@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Real servers and tools the tests start: Redis, Dovecot IMAP, pure-ftpd, OpenSSH, tesseract (eng+mal), poppler, qpdf.
+# Real servers and tools the tests start: Redis, Dovecot IMAP, pure-ftpd, OpenSSH, tesseract (eng+mal), poppler, qpdf,
+# PostgreSQL (the search index engine for several replicas; pg_trgm and fuzzystrmatch ship with it).
 TEST_PACKAGES=(redis-server dovecot-core dovecot-imapd pure-ftpd openssh-server openssh-client openssl
-  tesseract-ocr tesseract-ocr-eng tesseract-ocr-mal poppler-utils qpdf fonts-noto-core)
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-mal poppler-utils qpdf fonts-noto-core postgresql)
 
 install_test_packages() {
   local missing=()

@@ -16,6 +16,12 @@ public sealed class SearchAnalyzer : Analyzer
     public const string Body = "body";
     public const string BodyEnglish = "body_en";
 
+    // The chain depends on the field: components are reused per field, not shared between them.
+    public SearchAnalyzer()
+        : base(PER_FIELD_REUSE_STRATEGY)
+    {
+    }
+
     protected override TokenStreamComponents CreateComponents(string fieldName, TextReader reader)
     {
         var tokenizer = new ICUTokenizer(reader);
