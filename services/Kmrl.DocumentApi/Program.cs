@@ -5,11 +5,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddDocumentProcessing();
+builder.AddDocumentSearch();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapDocumentsApi();
+app.MapSearchApi();
 
 app.Run();
 

@@ -11,6 +11,8 @@ public sealed record SearchDocument
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     public required string Status { get; init; }
+    /// <summary>Whether the document is still at its sources (present, removed-at-some-sources, removed-at-all-sources).</summary>
+    public string SourceStatus { get; init; } = "present";
     public string? DocumentType { get; init; }
     public string? Language { get; init; }
     public string Summary { get; init; } = string.Empty;

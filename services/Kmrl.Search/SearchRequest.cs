@@ -56,6 +56,7 @@ public sealed record SearchHit(
     IReadOnlyList<string> Departments,
     string? Language,
     string Status,
+    string SourceStatus,
     DateTimeOffset CreatedAt,
     double Score,
     string Snippet);

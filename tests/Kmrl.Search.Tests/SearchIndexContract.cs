@@ -183,6 +183,16 @@ public abstract class SearchIndexContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_document_removed_at_its_source_is_still_found_and_says_so()
+    {
+        await Index.UpsertAsync(SearchCorpus.Tender with { SourceStatus = "removed-at-all-sources", UpdatedAt = SearchCorpus.Day.AddDays(20) }, CancellationToken.None);
+
+        var hit = Assert.Single((await SearchAsync(new SearchRequest { Query = SearchQuery.Parse("signalling") })).Hits);
+        Assert.Equal("removed-at-all-sources", hit.SourceStatus);
+        Assert.Equal("present", Assert.Single((await SearchAsync(new SearchRequest { Query = SearchQuery.Parse("escalator") })).Hits).SourceStatus);
+    }
+
+    [Fact]
     public async Task A_deleted_document_is_no_longer_found_or_counted()
     {
         await Index.DeleteAsync(SearchCorpus.JobCard.DocumentId, CancellationToken.None);

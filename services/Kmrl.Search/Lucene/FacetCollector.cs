@@ -90,6 +90,7 @@ internal static class LuceneFields
     public const string Type = "type";
     public const string Language = "language";
     public const string Status = "status";
+    public const string SourceStatus = "source_status";
 
     /// <summary>The indexed (filterable) field of a facet; its doc values live under <see cref="Facet"/>.</summary>
     public static string Filter(string facet) => "f_" + facet;

@@ -188,6 +188,7 @@ public sealed class LuceneSearchIndex : ISearchIndex, IDisposable
             new StoredField(LuceneFields.Summary, document.Summary),
             new StoredField(LuceneFields.Text, document.Text),
             new StoredField(LuceneFields.Status, document.Status),
+            new StoredField(LuceneFields.SourceStatus, document.SourceStatus),
         };
         foreach (var part in document.SearchableParts())
         {
@@ -403,6 +404,7 @@ public sealed class LuceneSearchIndex : ISearchIndex, IDisposable
             doc.GetValues(LuceneFields.Departments),
             doc.Get(LuceneFields.Language),
             doc.Get(LuceneFields.Status),
+            doc.Get(LuceneFields.SourceStatus) ?? "present",
             new DateTimeOffset(created, TimeSpan.Zero),
             float.IsNaN(score) ? 0 : score,
             snippet);

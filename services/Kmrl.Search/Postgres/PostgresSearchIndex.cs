@@ -163,9 +163,9 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
         await using (var page = sql.Command(
             $"""
             WITH page AS (
-                SELECT id, file_name, document_type, departments, language, status, created_at, summary, body, ({rankSql})::float8 AS score
+                SELECT id, file_name, document_type, departments, language, status, created_at, summary, body, source_status, ({rankSql})::float8 AS score
                 FROM {_table} WHERE {whereSql} ORDER BY {orderSql} LIMIT {request.PageSize} OFFSET {offset})
-            SELECT id, file_name, document_type, departments, language, status, created_at, score,
+            SELECT id, file_name, document_type, departments, language, status, created_at, score, source_status,
                    CASE WHEN ({headlineQuery}) IS NULL THEN NULL ELSE ts_headline('english',
                        replace(replace(replace(left(CASE WHEN body = '' THEN summary ELSE body END, {HeadlineInputLength}), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
                        {headlineQuery}, 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=30, MinWords=10, FragmentDelimiter=" … "') END,
@@ -176,13 +176,13 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var highlighted = reader.IsDBNull(8) ? null : reader.GetString(8);
+                var highlighted = reader.IsDBNull(9) ? null : reader.GetString(9);
                 var snippet = highlighted is not null && highlighted.Contains("<mark>", StringComparison.Ordinal)
                     ? highlighted
-                    : System.Net.WebUtility.HtmlEncode(reader.GetString(9));
+                    : System.Net.WebUtility.HtmlEncode(reader.GetString(10));
                 hits.Add(new SearchHit(
                     reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.GetFieldValue<string[]>(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5),
+                    reader.GetFieldValue<string[]>(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetString(8),
                     new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero), reader.GetDouble(7), snippet));
             }
         }
@@ -290,6 +290,7 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
                     document_type text,
                     language text,
                     status text NOT NULL,
+                    source_status text NOT NULL,
                     has_deadline boolean NOT NULL,
                     departments text[] NOT NULL,
                     readers text[] NOT NULL,
@@ -314,14 +315,14 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
     private const string UpsertSql =
         """
         INSERT INTO {0} AS t (id, updated_at, created_at, file_name, summary, body, words, document_type, language, status,
-                              has_deadline, departments, readers, sources, tsv_en, tsv_simple)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, to_tsvector('english', $15), to_tsvector('simple', $16))
+                              has_deadline, departments, readers, sources, tsv_en, tsv_simple, source_status)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, to_tsvector('english', $15), to_tsvector('simple', $16), $17)
         ON CONFLICT (id) DO UPDATE SET
             updated_at = EXCLUDED.updated_at, created_at = EXCLUDED.created_at, file_name = EXCLUDED.file_name,
             summary = EXCLUDED.summary, body = EXCLUDED.body, words = EXCLUDED.words, document_type = EXCLUDED.document_type,
             language = EXCLUDED.language, status = EXCLUDED.status, has_deadline = EXCLUDED.has_deadline,
             departments = EXCLUDED.departments, readers = EXCLUDED.readers, sources = EXCLUDED.sources,
-            tsv_en = EXCLUDED.tsv_en, tsv_simple = EXCLUDED.tsv_simple
+            tsv_en = EXCLUDED.tsv_en, tsv_simple = EXCLUDED.tsv_simple, source_status = EXCLUDED.source_status
         WHERE t.updated_at <= EXCLUDED.updated_at
         """;
 
@@ -362,6 +363,7 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
         yield return new NpgsqlParameter { Value = document.Sources.Distinct(StringComparer.Ordinal).ToArray() };
         yield return new NpgsqlParameter { Value = analysed };
         yield return new NpgsqlParameter { Value = analysed };
+        yield return new NpgsqlParameter { Value = document.SourceStatus };
     }
 
     /// <summary>A tsvector holds at most 1 MB; a longer text is indexed up to this length (positions stop at 16383 anyway).</summary>
