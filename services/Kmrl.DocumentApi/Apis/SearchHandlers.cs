@@ -4,6 +4,7 @@ using Kmrl.Contracts;
 using Kmrl.DocumentApi.Search;
 using Kmrl.Search;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Kmrl.DocumentApi.Apis;
 
@@ -11,20 +12,33 @@ namespace Kmrl.DocumentApi.Apis;
 public sealed record SearchParameters
 {
     /// <summary>Words (all must match), "phrases", prefix*, fuzzy~. Empty lists what the filters allow, newest first.</summary>
+    [FromQuery(Name = "q")]
     public string? Q { get; init; }
+    [FromQuery(Name = "department")]
     public string[]? Department { get; init; }
+    [FromQuery(Name = "type")]
     public string[]? Type { get; init; }
+    [FromQuery(Name = "source")]
     public string[]? Source { get; init; }
+    [FromQuery(Name = "language")]
     public string[]? Language { get; init; }
+    [FromQuery(Name = "status")]
     public string[]? Status { get; init; }
+    [FromQuery(Name = "hasDeadline")]
     public bool? HasDeadline { get; init; }
+    [FromQuery(Name = "from")]
     public DateOnly? From { get; init; }
+    [FromQuery(Name = "to")]
     public DateOnly? To { get; init; }
     /// <summary>Comma-separated: department, type, source, language, status, has-deadline.</summary>
+    [FromQuery(Name = "facets")]
     public string? Facets { get; init; }
     /// <summary>relevance (default), newest or oldest.</summary>
+    [FromQuery(Name = "sort")]
     public string? Sort { get; init; }
+    [FromQuery(Name = "page")]
     public int? Page { get; init; }
+    [FromQuery(Name = "pageSize")]
     public int? PageSize { get; init; }
 }
 
