@@ -162,7 +162,7 @@ public sealed class LuceneSearchIndex : ISearchIndex, IDisposable
 
     private long? StoredUpdatedAt(string documentId)
     {
-        _searchers.MaybeRefreshBlocking();
+        // Every write refreshes the reader under the write lock, so the reader already holds the last write.
         var searcher = _searchers.Acquire();
         try
         {
@@ -379,7 +379,8 @@ public sealed class LuceneSearchIndex : ISearchIndex, IDisposable
         return new Highlighter(new SimpleHTMLFormatter("<mark>", "</mark>"), new SimpleHTMLEncoder(), new QueryTermScorer(weighted))
         {
             TextFragmenter = new SimpleFragmenter(SnippetLength / 2),
-            MaxDocCharsToAnalyze = 200_000,
+            // The snippet is re-analysed per hit: the start of a long text is enough to find the best fragments.
+            MaxDocCharsToAnalyze = 20_000,
         };
     }
 
