@@ -9,8 +9,9 @@ namespace Kmrl.Search.Postgres;
 /// <summary>
 /// PostgreSQL full-text search, for deployments with several document-api replicas sharing one index. English is
 /// matched with the <c>english</c> configuration (stems), everything else with <c>simple</c>; Indic words across
-/// inflection, and fuzzy words, with pg_trgm's word similarity over the document's distinct words (a GIN trigram
-/// index). The words are cut by the same ICU analyser as the embedded engine, so both engines see the same words.
+/// inflection, and fuzzy words, as the embedded engine does: the query word is expanded into the indexed words like it
+/// (pg_trgm's word similarity on a vocabulary table with a GIN trigram index; fuzzy by levenshtein), and those are
+/// looked up in the <c>simple</c> tsvector. The words are cut by the embedded engine's analyser, so both see the same.
 /// </summary>
 public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
 {
@@ -18,6 +19,8 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
     private const int HeadlineInputLength = 20_000;
     private const double CandidateThreshold = 0.3;
     private const int MaxIndexedLength = 400_000;
+    private const int MaxExpansions = 64;
+    private const int MaxWordLength = 200;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly SearchAccessOptions _access;
@@ -41,8 +44,11 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = UpsertCommand(connection, document);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // One batch, one implicit transaction: the document and its words together.
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(UpsertBatchCommand(document));
+        batch.BatchCommands.Add(WordsBatchCommand(document));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task DeleteAsync(string documentId, CancellationToken cancellationToken)
@@ -59,7 +65,7 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // One transaction: readers on other replicas see the old index until the commit, never half a rebuild.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var clear = new NpgsqlCommand($"DELETE FROM {_table}", connection, transaction))
+        await using (var clear = new NpgsqlCommand($"DELETE FROM {_table}; DELETE FROM {_table}_words", connection, transaction))
         {
             await clear.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -68,8 +74,9 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
         await foreach (var document in documents.WithCancellation(cancellationToken))
         {
             batch.BatchCommands.Add(UpsertBatchCommand(document));
+            batch.BatchCommands.Add(WordsBatchCommand(document));
             count++;
-            if (batch.BatchCommands.Count == 200)
+            if (batch.BatchCommands.Count >= 400)
             {
                 await batch.ExecuteNonQueryAsync(cancellationToken);
                 await batch.DisposeAsync();
@@ -219,22 +226,24 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
             case ClauseKind.Fuzzy:
                 foreach (var word in words)
                 {
-                    // The trigram index finds candidates; the edit distance (as Lucene's FuzzyQuery counts it) decides.
+                    // The trigram index finds candidate words; the edit distance (as Lucene's FuzzyQuery counts it) decides.
                     var p = sql.Add(word);
                     var edits = word.Length >= 8 ? 2 : 1;
-                    where.Add($"({p} <% words AND EXISTS (SELECT 1 FROM unnest(string_to_array(words, ' ')) w " +
-                              $"WHERE left(w, 1) = left({p}, 1) AND levenshtein_less_equal(w, {p}, {edits}) <= {edits}))");
-                    rank.Add($"word_similarity({p}, words)");
-                    headline.Add($"plainto_tsquery('simple', {p})");
+                    var q = Expansion(p, $"left(word, 1) = left({p}, 1) AND levenshtein_less_equal(word, {p}, {edits}) <= {edits}");
+                    where.Add($"tsv_simple @@ {q}");
+                    rank.Add($"ts_rank(tsv_simple, {q})");
+                    headline.Add(q);
                 }
                 break;
             case ClauseKind.Word when words.Count == 1 && IndicText.IsIndic(words[0]) && words[0].Length >= IndicText.MinSimilarityLength:
             {
+                // The indexed words sharing the first two letters and enough of the padded trigrams, as in Lucene.
                 var p = sql.Add(words[0]);
                 var threshold = IndicText.SimilarityThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                where.Add($"(tsv_simple @@ plainto_tsquery('simple', {p}) OR ({p} <% words AND word_similarity({p}, words) >= {threshold}))");
-                rank.Add($"word_similarity({p}, words)");
-                headline.Add($"plainto_tsquery('simple', {p})");
+                var q = Expansion(p, $"left(word, 2) = left({p}, 2) AND word_similarity({p}, word) >= {threshold}");
+                where.Add($"tsv_simple @@ {q}");
+                rank.Add($"ts_rank(tsv_simple, {q})");
+                headline.Add(q);
                 break;
             }
             default:
@@ -251,6 +260,15 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A tsquery ORing the vocabulary's words that the trigram index offers for the word and the condition keeps (the
+    /// word itself when none): an uncorrelated subquery, so PostgreSQL runs it once per statement.
+    /// </summary>
+    private string Expansion(string word, string condition) =>
+        $"(SELECT to_tsquery('simple', coalesce(string_agg(quote_literal(c.word), ' | '), quote_literal({word}))) " +
+        $"FROM (SELECT word FROM {_table}_words WHERE {word} <% word AND {condition} " +
+        $"ORDER BY word_similarity({word}, word) DESC LIMIT {MaxExpansions}) c)";
 
     private static void AddFilters(SearchFilters filters, AccessScope scope, SqlBuilder sql, List<string> where)
     {
@@ -286,7 +304,6 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
                     file_name text NOT NULL,
                     summary text NOT NULL,
                     body text NOT NULL,
-                    words text NOT NULL,
                     document_type text,
                     language text,
                     status text NOT NULL,
@@ -299,7 +316,8 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
                     tsv_simple tsvector NOT NULL);
                 CREATE INDEX IF NOT EXISTS {_table}_tsv_en ON {_table} USING gin (tsv_en);
                 CREATE INDEX IF NOT EXISTS {_table}_tsv_simple ON {_table} USING gin (tsv_simple);
-                CREATE INDEX IF NOT EXISTS {_table}_words ON {_table} USING gin (words gin_trgm_ops);
+                CREATE TABLE IF NOT EXISTS {_table}_words (word text PRIMARY KEY);
+                CREATE INDEX IF NOT EXISTS {_table}_words_trgm ON {_table}_words USING gin (word gin_trgm_ops);
                 CREATE INDEX IF NOT EXISTS {_table}_readers ON {_table} USING gin (readers);
                 CREATE INDEX IF NOT EXISTS {_table}_created ON {_table} (created_at);
                 """);
@@ -314,22 +332,28 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
 
     private const string UpsertSql =
         """
-        INSERT INTO {0} AS t (id, updated_at, created_at, file_name, summary, body, words, document_type, language, status,
+        INSERT INTO {0} AS t (id, updated_at, created_at, file_name, summary, body, document_type, language, status,
                               has_deadline, departments, readers, sources, tsv_en, tsv_simple, source_status)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, to_tsvector('english', $15), to_tsvector('simple', $16), $17)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_tsvector('english', $14), to_tsvector('simple', $15), $16)
         ON CONFLICT (id) DO UPDATE SET
             updated_at = EXCLUDED.updated_at, created_at = EXCLUDED.created_at, file_name = EXCLUDED.file_name,
-            summary = EXCLUDED.summary, body = EXCLUDED.body, words = EXCLUDED.words, document_type = EXCLUDED.document_type,
+            summary = EXCLUDED.summary, body = EXCLUDED.body, document_type = EXCLUDED.document_type,
             language = EXCLUDED.language, status = EXCLUDED.status, has_deadline = EXCLUDED.has_deadline,
             departments = EXCLUDED.departments, readers = EXCLUDED.readers, sources = EXCLUDED.sources,
             tsv_en = EXCLUDED.tsv_en, tsv_simple = EXCLUDED.tsv_simple, source_status = EXCLUDED.source_status
         WHERE t.updated_at <= EXCLUDED.updated_at
         """;
 
-    private NpgsqlCommand UpsertCommand(NpgsqlConnection connection, SearchDocument document)
+    // The words of every document, for the trigram expansion of Indic and fuzzy words (never removed: a word no
+    // document has any more expands into a term that matches nothing).
+    private const string WordsSql = "INSERT INTO {0}_words (word) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING";
+
+    private NpgsqlBatchCommand WordsBatchCommand(SearchDocument document)
     {
-        var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, UpsertSql, _table), connection);
-        foreach (var parameter in UpsertParameters(document)) command.Parameters.Add(parameter);
+        var words = document.SearchableParts().SelectMany(part => _analyzer.Tokens(SearchAnalyzer.Body, part))
+            .Where(w => w.Length <= MaxWordLength).Distinct(StringComparer.Ordinal).ToArray();
+        var command = new NpgsqlBatchCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, WordsSql, _table));
+        command.Parameters.Add(new NpgsqlParameter { Value = words, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         return command;
     }
 
@@ -346,14 +370,12 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
         // "WO-2025-0042", "Documents/Circulars" and Malayalam the same way, and queries are cut the same way too.
         var tokens = document.SearchableParts().SelectMany(part => _analyzer.Tokens(SearchAnalyzer.Body, part)).ToList();
         var analysed = Capped(string.Join(' ', tokens));
-        var words = Capped(string.Join(' ', tokens.Distinct(StringComparer.Ordinal)));
         yield return new NpgsqlParameter { Value = document.DocumentId };
         yield return new NpgsqlParameter { Value = document.UpdatedAt.UtcDateTime };
         yield return new NpgsqlParameter { Value = document.CreatedAt.UtcDateTime };
         yield return new NpgsqlParameter { Value = document.FileName };
         yield return new NpgsqlParameter { Value = document.Summary };
         yield return new NpgsqlParameter { Value = document.Text };
-        yield return new NpgsqlParameter { Value = words };
         yield return new NpgsqlParameter { Value = (object?)document.DocumentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
         yield return new NpgsqlParameter { Value = (object?)document.Language ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
         yield return new NpgsqlParameter { Value = document.Status };
