@@ -366,7 +366,7 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
 
     private IEnumerable<NpgsqlParameter> UpsertParameters(SearchDocument document)
     {
-        // The tsvectors are built from the ICU analyser's words, not PostgreSQL's parser: both engines then cut
+        // The tsvectors are built from the shared analyser's words, not PostgreSQL's parser: both engines then cut
         // "WO-2025-0042", "Documents/Circulars" and Malayalam the same way, and queries are cut the same way too.
         var tokens = document.SearchableParts().SelectMany(part => _analyzer.Tokens(SearchAnalyzer.Body, part)).ToList();
         var analysed = Capped(string.Join(' ', tokens));
