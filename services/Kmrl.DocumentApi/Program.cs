@@ -9,11 +9,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddDocumentProcessing();
+builder.AddDocumentSearch();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapDocumentsApi();
+app.MapSearchApi();
 
 app.Run();
 return 0;

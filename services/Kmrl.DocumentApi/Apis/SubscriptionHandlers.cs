@@ -1,8 +1,10 @@
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.DocumentApi.Search;
 using Kmrl.DocumentApi.Workflows;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Kmrl.DocumentApi.Apis;
 
@@ -39,13 +41,19 @@ public static partial class SubscriptionHandlers
     }
 
     public static async Task<Ok<SubscriptionReply>> RemovedAtSourceAsync(
-        DocumentRemovedAtSource removed, ICatalog catalog, CancellationToken cancellationToken)
+        DocumentRemovedAtSource removed, ICatalog catalog, CancellationToken cancellationToken,
+        [FromServices] SearchIndexer? searchIndexer = null)
     {
         if (string.IsNullOrWhiteSpace(removed.Source) || string.IsNullOrWhiteSpace(removed.SourceId))
         {
             return TypedResults.Ok(SubscriptionReply.Drop);
         }
-        await catalog.MarkRemovedAtSourceAsync(removed.Source, removed.SourceId, removed.Reason, removed.RemovedAt, cancellationToken);
+        var touched = await catalog.MarkRemovedAtSourceAsync(removed.Source, removed.SourceId, removed.Reason, removed.RemovedAt, cancellationToken);
+        // The search index shows where a document still is; a redelivery re-indexes the same records, which changes nothing.
+        foreach (var record in touched)
+        {
+            if (searchIndexer is not null) await searchIndexer.IndexAsync(record, cancellationToken);
+        }
         return TypedResults.Ok(SubscriptionReply.Success);
     }
 

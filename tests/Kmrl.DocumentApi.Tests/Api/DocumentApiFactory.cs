@@ -27,6 +27,9 @@ public sealed class DocumentApiFactory : WebApplicationFactory<Program>
     public RecordingEvents Events { get; } = new();
     public FakeDocumentWorkflows Workflows { get; } = new();
 
+    /// <summary>Each factory's own search index (Lucene holds a write lock on its directory).</summary>
+    public string SearchIndexPath { get; } = Directory.CreateTempSubdirectory("kmrl-search-").FullName;
+
     private sealed class StaticSecrets : ISecretProvider
     {
         private static readonly Dictionary<string, Dictionary<string, string>> Secrets = new()
@@ -58,6 +61,7 @@ public sealed class DocumentApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("DocumentApi:Upload:MaxFileBytes", MaxFileBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("DocumentApi:Upload:MaxFiles", MaxFiles.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("ClaimCheck:ChunkSizeBytes", "16384");
+        builder.UseSetting("Search:Lucene:IndexPath", SearchIndexPath);
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<IStateStore>();
@@ -76,6 +80,12 @@ public sealed class DocumentApiFactory : WebApplicationFactory<Program>
                 services.Remove(worker);
             }
         });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(SearchIndexPath)) Directory.Delete(SearchIndexPath, recursive: true);
     }
 
     public HttpClient ClientWith(string? apiKey)
