@@ -24,7 +24,7 @@ public sealed class IsolatedTextExtractionTests : IDisposable
     internal static IsolatedTextExtraction Worker(ExtractionIsolationOptions? isolation = null, DocumentProcessingOptions? processing = null,
         OcrOptions? ocr = null) =>
         new(Options.Create(isolation ?? new ExtractionIsolationOptions()), Options.Create(processing ?? new DocumentProcessingOptions()),
-            Options.Create(ocr ?? new OcrOptions()), Options.Create(new PdfToolOptions()), NullLogger<IsolatedTextExtraction>.Instance);
+            Options.Create(ocr ?? new OcrOptions()), Options.Create(new PdfToolOptions()), Options.Create(new OfficeToolOptions()), NullLogger<IsolatedTextExtraction>.Instance);
 
     private string File(string name, byte[] content)
     {
@@ -45,6 +45,20 @@ public sealed class IsolatedTextExtractionTests : IDisposable
         Assert.Equal(inProcess.Extractor, isolated.Extractor);
         Assert.Equal(inProcess.Pages, isolated.Pages);
         Assert.Equal(ExtractionOutcome.Extracted, isolated.Outcome);
+    }
+
+    [Fact]
+    public async Task The_worker_converts_legacy_formats_with_LibreOffice_as_the_service_does()
+    {
+        // The worker builds its own extractors from the settings it is handed: without the office tools' settings
+        // every RTF, ODF, legacy Office and .msg document would end quietly as tool-missing.
+        var path = File("circular.rtf", OfficeCases.Rtf("Safety circular 12", "Platform screen doors at Edappally"));
+
+        var isolated = await Worker().ExtractAsync(path, DocumentKind.Rtf, CancellationToken.None);
+
+        Assert.Equal(ExtractionOutcome.Extracted, isolated.Outcome);
+        Assert.Equal("libreoffice+openxml-word", isolated.Extractor);
+        Assert.Contains("Platform screen doors at Edappally", string.Join('\n', isolated.Pages));
     }
 
     [Fact]
