@@ -44,6 +44,7 @@ public static class ConnectorHostExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectorHostOptions>, ConnectorHostOptionsValidator>());
 
         services.AddDaprClient(client => client.UseJsonSerializationOptions(KmrlJson.Options));
+        services.AddConnectorHostSecurity();
         services.AddDocumentContentStore(configuration);
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
