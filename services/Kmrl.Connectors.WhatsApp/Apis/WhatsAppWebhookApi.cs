@@ -14,22 +14,8 @@ public static class WhatsAppWebhookApi
 {
     public const string Route = "/webhooks/whatsapp";
 
-    public static WebApplication MapWhatsAppWebhookApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapWhatsAppWebhookApi(this IEndpointRouteBuilder app)
     {
-        if (app.Services.GetRequiredService<IOptions<WhatsAppOptions>>().Value.WebhookPort is { } webhookPort)
-        {
-            // By the port the connection came in on, never by the Host header a caller chooses.
-            app.Use((context, next) =>
-            {
-                var onWebhookPort = context.Connection.LocalPort == webhookPort;
-                if (onWebhookPort != context.Request.Path.StartsWithSegments(Route))
-                {
-                    context.Response.StatusCode = StatusCodes.Status404NotFound;
-                    return Task.CompletedTask;
-                }
-                return next(context);
-            });
-        }
         var group = app.MapGroup(Route).WithTags("WhatsApp webhook");
         group.MapGet("/", VerifyAsync).WithName("VerifyWhatsAppWebhook");
         group.MapPost("/", ReceiveAsync).WithName("ReceiveWhatsAppWebhook");
