@@ -54,6 +54,7 @@ public sealed class DaprSidecar : IAsyncDisposable
         AppId = appId;
         AppDirPath = app.AppDirPath;
         WorkflowLimits = WorkflowLimits.Read(app.ConfigFilePath);
+        SecretScopes = Runtime.SecretScopes.Read(app.ConfigFilePath);
         Components = components;
         if (environment.Options.Log is { } write)
         {
@@ -130,6 +131,9 @@ public sealed class DaprSidecar : IAsyncDisposable
 
     /// <summary>The workflow concurrency of the Configuration this sidecar started with (dapr.yaml configFilePath).</summary>
     public WorkflowLimits WorkflowLimits { get; }
+
+    /// <summary>The app's Configuration <c>spec.secrets.scopes</c>, enforced on GetSecret and GetBulkSecret.</summary>
+    public Runtime.SecretScopes SecretScopes { get; }
 
     public IReadOnlyList<Subscription> Subscriptions { get; private set; } = [];
 
