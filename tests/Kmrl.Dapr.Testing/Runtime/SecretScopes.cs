@@ -12,7 +12,7 @@ namespace Kmrl.Dapr.Testing.Runtime;
 /// </summary>
 public sealed class SecretScopes
 {
-    public static readonly SecretScopes None = new([]);
+    public static readonly SecretScopes None = new(new Dictionary<string, Scope>());
 
     private readonly IReadOnlyDictionary<string, Scope> _scopes;
 
