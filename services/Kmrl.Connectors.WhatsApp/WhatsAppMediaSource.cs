@@ -68,6 +68,11 @@ public sealed class WhatsAppMediaSource(
                 await DeadLetterAsync(item, "not-found", exception.Message, cancellationToken);
                 continue;
             }
+            catch (MediaUrlNotAllowedException exception)
+            {
+                await DeadLetterAsync(item, "foreign-url", exception.Message, cancellationToken);
+                continue;
+            }
             catch (Exception exception) when (exception is HttpRequestException or JsonException
                                               || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {

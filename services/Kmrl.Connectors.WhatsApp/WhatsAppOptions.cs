@@ -49,6 +49,14 @@ public sealed class WhatsAppOptions : IValidatableObject
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// The port the public webhook is served on, apart from the app port (probes, daprd, operators). When set, that
+    /// port answers the webhook only and the app port never answers it, so the ingress and a NetworkPolicy can expose
+    /// the one anonymous route and nothing else (k8s: 8081, <c>ASPNETCORE_HTTP_PORTS=8080;8081</c>). Unset: one port.
+    /// </summary>
+    [Range(1, 65535)]
+    public int? WebhookPort { get; set; }
+
     /// <summary>Webhook bodies above this are refused (Meta's payloads are a few kB).</summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxWebhookBodyBytes { get; set; } = 1024 * 1024;
@@ -60,6 +68,35 @@ public sealed class WhatsAppOptions : IValidatableObject
     [Required]
     [SecretName]
     public string Secret { get; set; } = DaprNames.Secrets.WhatsApp;
+
+    /// <summary>Meta's media CDN: the host of the download URLs the Cloud API hands out.</summary>
+    public static readonly IReadOnlyList<string> DefaultMediaHosts = ["lookaside.fbsbx.com"];
+
+    /// <summary>
+    /// Hosts the access token may be sent to for a download, besides <see cref="GraphBaseUrl"/>'s; a leading dot
+    /// allows subdomains (<c>.fbcdn.net</c>). Empty means <see cref="DefaultMediaHosts"/>. A media URL on any other
+    /// host, or not https, is dead-lettered without a request.
+    /// </summary>
+    public List<string> MediaHosts { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveMediaHosts => MediaHosts.Count == 0 ? DefaultMediaHosts : MediaHosts;
+
+    /// <summary>Whether the bearer token may go to <paramref name="url"/>: https (http only to loopback when the Graph URL is loopback http, i.e. tests) on an allowed host.</summary>
+    public bool IsAllowedMediaUrl(Uri url)
+    {
+        if (!url.IsAbsoluteUri)
+        {
+            return false;
+        }
+        var secure = url.Scheme == Uri.UriSchemeHttps
+                     || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback && GraphBaseUrl.Scheme == Uri.UriSchemeHttp && GraphBaseUrl.IsLoopback);
+        var host = url.IdnHost;
+        var allowed = string.Equals(host, GraphBaseUrl.IdnHost, StringComparison.OrdinalIgnoreCase)
+                      || EffectiveMediaHosts.Any(h => h.StartsWith('.')
+                          ? host.EndsWith(h, StringComparison.OrdinalIgnoreCase)
+                          : string.Equals(host, h, StringComparison.OrdinalIgnoreCase));
+        return secure && allowed;
+    }
 
     /// <summary>Timeout of one media API call or download.</summary>
     public TimeSpan HttpTimeout { get; set; } = TimeSpan.FromMinutes(5);

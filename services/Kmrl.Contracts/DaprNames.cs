@@ -93,6 +93,9 @@ public static class DaprNames
         /// <summary>document-api's API keys: each key of the secret is a client, its value "&lt;api key&gt;;role,role".</summary>
         public const string DocumentApiApiKeys = "document-api-api-keys";
 
+        /// <summary>The connectors' operator keys (status, sync requests, health details): like <see cref="DocumentApiApiKeys"/>, role <c>operator</c>.</summary>
+        public const string ConnectorOperatorKeys = "connector-operator-keys";
+
         /// <summary>The default secret of whatsapp-connector (keys in <see cref="WhatsAppKeys"/>).</summary>
         public const string WhatsApp = "whatsapp";
 

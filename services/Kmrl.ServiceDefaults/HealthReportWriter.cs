@@ -4,12 +4,19 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Kmrl.ServiceDefaults;
 
-/// <summary>Writes a health report as JSON so an operator sees which check failed, not just "Unhealthy".</summary>
+/// <summary>
+/// Writes a health report as JSON. Probes and anonymous callers get the status only; an authenticated caller (an
+/// operator's API key) also sees which check failed and why, since descriptions carry last errors and source names.
+/// </summary>
 public static class HealthReportWriter
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            return JsonSerializer.SerializeAsync(context.Response.Body, new { status = report.Status.ToString() }, KmrlJson.Options, context.RequestAborted);
+        }
         var body = new
         {
             status = report.Status.ToString(),

@@ -25,6 +25,7 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
             ["Email:Mailboxes:0:Host"] = dovecot.Host,
             ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:Mailboxes:0:Tls"] = "None",
+            ["Email:Mailboxes:0:AllowInsecureConnection"] = "true",
             ["Email:Mailboxes:0:UserName"] = "alice",
             ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
             ["Email:Mailboxes:0:Folders:0"] = folder,

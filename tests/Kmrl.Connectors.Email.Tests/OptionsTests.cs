@@ -58,6 +58,7 @@ public sealed class OptionsTests
     [InlineData("Email:Mailboxes:1:Name", "ops", "is used twice")]
     [InlineData("Email:Mailboxes:0:DeniedSenders:0", "a@b@c", "sender pattern")]
     [InlineData("Email:IdleRestartInterval", "00:30:00", "below 29 minutes")]
+    [InlineData("Email:Mailboxes:0:Tls", "None", "AllowInsecureConnection: true")]
     public void Invalid_settings_fail_at_start_up(string key, string value, string expected)
     {
         var settings = Valid();
@@ -66,6 +67,31 @@ public sealed class OptionsTests
 
         var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<EmailConnectorOptions>>().Value);
         Assert.Contains(failure.Failures, message => message.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_cleartext_mailbox_starts_only_with_the_lab_opt_out()
+    {
+        var settings = Valid();
+        settings["Email:Mailboxes:0:Tls"] = "None";
+        settings["Email:Mailboxes:0:AllowInsecureConnection"] = "true";
+        using var provider = Build(settings);
+
+        Assert.Equal(ImapTlsMode.None, provider.GetRequiredService<IOptions<EmailConnectorOptions>>().Value.Mailboxes[0].Tls);
+    }
+
+    [Fact]
+    public void The_shipped_configuration_uses_tls_and_only_the_local_development_run_opts_out()
+    {
+        var directory = Path.Combine(Kmrl.Dapr.Testing.RepositoryPaths.Root, "services", "Kmrl.Connectors.Email");
+        var shipped = new ConfigurationBuilder().AddJsonFile(Path.Combine(directory, "appsettings.json")).Build();
+        var development = new ConfigurationBuilder().AddJsonFile(Path.Combine(directory, "appsettings.json"))
+            .AddJsonFile(Path.Combine(directory, "appsettings.Development.json")).Build();
+
+        Assert.Equal("SslOnConnect", shipped["Email:Mailboxes:0:Tls"]);
+        Assert.Null(shipped["Email:Mailboxes:0:AllowInsecureConnection"]);
+        Assert.Equal("None", development["Email:Mailboxes:0:Tls"]);
+        Assert.Equal("True", development["Email:Mailboxes:0:AllowInsecureConnection"], ignoreCase: true);
     }
 
     [Theory]

@@ -30,7 +30,7 @@ public sealed class EndToEndTests(PureFtpServer ftp, OpenSshSftpServer sshd, Red
 
         var discovered = await RunAsync(secrets => secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password }, new()
         {
-            ["Protocol"] = "Ftp", ["Host"] = ftp.Host, ["Port"] = ftp.Port.ToString(), ["UserName"] = ftp.User,
+            ["Protocol"] = "Ftp", ["AllowInsecureFtp"] = "true", ["Host"] = ftp.Host, ["Port"] = ftp.Port.ToString(), ["UserName"] = ftp.User,
             ["Secret"] = "maximo-export",
         }, "/e2e");
 

@@ -74,6 +74,7 @@ public sealed class MaximoSourcesRegistrationTests
             ["Maximo:ExportFolders:0:Name"] = "maximo-export/x",
             ["Maximo:ExportFolders:0:Folder"] = "/exports",
             ["Maximo:ExportFolders:0:Server:Protocol"] = "Ftp",
+            ["Maximo:ExportFolders:0:Server:AllowInsecureFtp"] = "true",
             ["Maximo:ExportFolders:0:Server:Host"] = "ftp.example",
             ["Maximo:ExportFolders:0:Server:UserName"] = "maximo",
             ["Maximo:ExportFolders:0:Server:Secret"] = "maximo-export",
@@ -95,6 +96,35 @@ public sealed class MaximoSourcesRegistrationTests
         var error = await Assert.ThrowsAsync<SecretNotFoundException>(() => connector.ConnectAsync(CancellationToken.None));
 
         Assert.Equal("maximo-export", error.Name);
+    }
+
+    [Theory]
+    [InlineData("Maximo:Rest:0:BaseUrl", "http://maximo.example", "AllowInsecureHttp")]
+    [InlineData("Maximo:ExportFolders:0:Server:Protocol", "Ftp", "AllowInsecureFtp")]
+    public void Clear_text_http_or_ftp_is_refused_at_start_unless_the_lab_opt_out_is_set(string key, string value, string optOut)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Maximo:Rest:0:Name"] = "maximo/mxapiwodetail",
+            ["Maximo:Rest:0:BaseUrl"] = "https://maximo.example",
+            ["Maximo:Rest:0:Secret"] = "maximo",
+            ["Maximo:ExportFolders:0:Name"] = "maximo-export/x",
+            ["Maximo:ExportFolders:0:Folder"] = "/exports",
+            ["Maximo:ExportFolders:0:Server:Protocol"] = "Ftps",
+            ["Maximo:ExportFolders:0:Server:Host"] = "ftp.example",
+            ["Maximo:ExportFolders:0:Server:UserName"] = "maximo",
+            ["Maximo:ExportFolders:0:Server:Secret"] = "maximo-export",
+        };
+        settings[key] = value;
+        using (var provider = Build(settings))
+        {
+            var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MaximoSourcesOptions>>().Value);
+            Assert.Contains(error.Failures, f => f.Contains(optOut, StringComparison.Ordinal) && f.Contains("clear text", StringComparison.Ordinal));
+        }
+
+        settings[key[..key.LastIndexOf(':')] + ":" + optOut] = "true";
+        using var optedOut = Build(settings);
+        Assert.NotNull(optedOut.GetRequiredService<IOptions<MaximoSourcesOptions>>().Value);
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings)

@@ -19,9 +19,16 @@ namespace Kmrl.Connectors.Tests;
 /// <summary>The connector's HTTP surface on Kestrel (127.0.0.1, free port), as daprd and an operator see it.</summary>
 public sealed class ApiTests
 {
-    private static async Task<(WebApplication App, HttpClient Client)> StartAsync(TestPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources)
+    /// <summary>
+    /// The app in Production (no environment set), with operator keys and an app token; the client sends both, as
+    /// an operator and daprd would. <see cref="RouteSecurityTests"/> shows what happens without them.
+    /// </summary>
+    internal static Task<(WebApplication App, HttpClient Client)> StartAsync(TestPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources) =>
+        StartInAsync(Environments.Production, ports, settings, sources);
+
+    internal static async Task<(WebApplication App, HttpClient Client)> StartInAsync(string environment, TestPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources)
     {
-        var builder = WebApplication.CreateBuilder();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         foreach (var (key, value) in settings ?? [])
         {
@@ -29,7 +36,12 @@ public sealed class ApiTests
         }
         builder.Configuration["Connector:RetryBaseDelay"] ??= "00:00:00.001";
         builder.Configuration["Connector:RetryMaxDelay"] ??= "00:00:00.010";
+        if (settings is null || !settings.ContainsKey("APP_API_TOKEN"))
+        {
+            builder.Configuration["APP_API_TOKEN"] = OperatorSecrets.AppApiToken;
+        }
         builder.AddServiceDefaults();
+        builder.Services.AddSingleton<ServiceDefaults.Secrets.ISecretProvider>(new OperatorSecrets());
         builder.AddConnectorHost(TestHost.Connector, TestHost.Schedule);
         builder.Services.AddSingleton<ISyncLock>(ports.Lock);
         builder.Services.AddSingleton<ICheckpointStore>(ports.Checkpoints);
@@ -45,7 +57,10 @@ public sealed class ApiTests
         app.MapConnectorHostApi();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new HttpClient { BaseAddress = new Uri(address) });
+        var client = new HttpClient { BaseAddress = new Uri(address) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorSecrets.OperatorKey);
+        client.DefaultRequestHeaders.Add("dapr-api-token", OperatorSecrets.AppApiToken);
+        return (app, client);
     }
 
     [Fact]

@@ -193,6 +193,46 @@ public sealed class MediaSourceTests : IAsyncLifetime
         Assert.Contains("does not exist", entry.DeadLetterReason);
     }
 
+    [Fact]
+    public async Task A_download_url_on_another_host_is_dead_lettered_and_the_bearer_token_is_never_sent_there()
+    {
+        var content = Encoding.UTF8.GetBytes("%PDF-1.7 redirected");
+        _cloud.Add("m-away", content);
+        // The same fake under another name: a host that is neither the Graph URL's nor Meta's CDN.
+        _cloud.DownloadBaseUrl = new Uri(_cloud.BaseUrl.ToString().Replace("127.0.0.1", "localhost", StringComparison.Ordinal));
+        await AddPendingAsync("wamid.away", "m-away", FakeCloudApi.HexSha256(content));
+
+        var run = await HostEmulation.RunAsync(_source);
+
+        Assert.Empty(run.Documents);
+        Assert.Empty(_cloud.DownloadAuthorizations);
+        var entry = (await _store.GetAsync("wamid.away", default))!;
+        Assert.Equal(PendingMediaStatus.DeadLettered, entry.Status);
+        Assert.Contains("not on an allowed https host", entry.DeadLetterReason);
+    }
+
+    [Theory]
+    [InlineData("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", true)]
+    [InlineData("https://graph.facebook.com/v23.0/123", true)]
+    [InlineData("http://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", false)]
+    [InlineData("https://lookaside.fbsbx.com.evil.example/a", false)]
+    [InlineData("https://evil.example/lookaside.fbsbx.com", false)]
+    [InlineData("http://127.0.0.1:8080/download/1", false)]
+    public void Only_https_meta_hosts_may_receive_the_access_token_by_default(string url, bool allowed)
+    {
+        Assert.Equal(allowed, new WhatsAppOptions().IsAllowedMediaUrl(new Uri(url)));
+    }
+
+    [Fact]
+    public void Configured_media_hosts_replace_the_default_and_a_leading_dot_allows_subdomains()
+    {
+        var options = new WhatsAppOptions { MediaHosts = [".fbcdn.net"] };
+
+        Assert.True(options.IsAllowedMediaUrl(new Uri("https://scontent.xx.fbcdn.net/v/t1")));
+        Assert.False(options.IsAllowedMediaUrl(new Uri("https://lookaside.fbsbx.com/a")));
+        Assert.False(options.IsAllowedMediaUrl(new Uri("https://notfbcdn.net/a")));
+    }
+
     private Task AddPendingAsync(string wamid, string mediaId, string? sha256, string mediaType = "document", string mimeType = "application/pdf",
         string? fileName = null, string? caption = null, DateTimeOffset? at = null) =>
         _store.AddAsync(new PendingMedia(wamid, mediaId, mediaType, mimeType, sha256, fileName, caption, Sender, "Anitha K",

@@ -126,7 +126,8 @@ public static class KubernetesRules
             var appPort = annotations.Text("dapr.io/app-port");
             var containerPorts = app.Child("ports").Items().ToDictionary(p => p.Text("name") ?? string.Empty, p => p.Text("containerPort"));
             var listens = app.Child("env").Items().FirstOrDefault(e => e.Text("name") == "ASPNETCORE_HTTP_PORTS").Text("value");
-            if (appPort is null || !containerPorts.ContainsValue(appPort) || listens != appPort)
+            // ASPNETCORE_HTTP_PORTS is a ';' list: an app may listen on more ports (whatsapp's public webhook port).
+            if (appPort is null || !containerPorts.ContainsValue(appPort) || listens?.Split(';').Contains(appPort) != true)
             {
                 violations.Add($"{where}: dapr.io/app-port '{appPort}' is not the port the app listens on (ASPNETCORE_HTTP_PORTS '{listens}', containerPorts {string.Join(",", containerPorts.Values)})");
             }

@@ -160,6 +160,11 @@ public static partial class SecretReferenceRules
                 sftp ? [[DaprNames.Secrets.RemoteServerKeys.PrivateKey], [DaprNames.Secrets.RemoteServerKeys.Password]] : [[DaprNames.Secrets.RemoteServerKeys.Password]],
                 DaprNames.Secrets.RemoteServerKeys.All));
         }
+        // Every connector's operator keys: any key of the secret is a client (as document-api's API keys).
+        foreach (var connector in DaprNames.AppIds.All.Where(id => id != DaprNames.AppIds.DocumentApi))
+        {
+            reads.Add(new SecretRead(connector, DaprNames.Secrets.ConnectorOperatorKeys, [], []));
+        }
         return reads;
     }
 

@@ -41,6 +41,9 @@ public sealed class FakeCloudApi : IAsyncDisposable
 
     public IReadOnlyCollection<string?> DownloadAuthorizations => _downloadAuthorizations.ToArray();
 
+    /// <summary>Where the lookup says the bytes are; null means this fake itself. A hostile or broken API could name any host.</summary>
+    public Uri? DownloadBaseUrl { get; set; }
+
     public int LookupsOf(string mediaId) => _lookups.GetValueOrDefault(mediaId);
 
     public static async Task<FakeCloudApi> StartAsync()
@@ -82,7 +85,7 @@ public sealed class FakeCloudApi : IAsyncDisposable
                 $"Unsupported get request. Object with ID '{mediaId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.");
         }
         var expires = Clock.GetUtcNow() + UrlLifetime;
-        var url = new Uri(BaseUrl, $"download/{mediaId}?token={Guid.NewGuid():N}&exp={expires.ToUnixTimeSeconds()}");
+        var url = new Uri(DownloadBaseUrl ?? BaseUrl, $"download/{mediaId}?token={Guid.NewGuid():N}&exp={expires.ToUnixTimeSeconds()}");
         return Results.Json(new Dictionary<string, string>
         {
             ["messaging_product"] = "whatsapp",

@@ -56,6 +56,7 @@ public sealed class DaprSidecar : IAsyncDisposable
         AppDirPath = app.AppDirPath;
         WorkflowLimits = WorkflowLimits.Read(app.ConfigFilePath);
         _ports = app.Settings;
+        SecretScopes = Runtime.SecretScopes.Read(app.ConfigFilePath);
         Components = components;
         if (environment.Options.Log is { } write)
         {
@@ -132,6 +133,9 @@ public sealed class DaprSidecar : IAsyncDisposable
 
     /// <summary>The workflow concurrency of the Configuration this sidecar started with (dapr.yaml configFilePath).</summary>
     public WorkflowLimits WorkflowLimits { get; }
+
+    /// <summary>The app's Configuration <c>spec.secrets.scopes</c>, enforced on GetSecret and GetBulkSecret.</summary>
+    public Runtime.SecretScopes SecretScopes { get; }
 
     public IReadOnlyList<Subscription> Subscriptions { get; private set; } = [];
 

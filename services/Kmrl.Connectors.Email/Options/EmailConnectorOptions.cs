@@ -41,6 +41,9 @@ public sealed class MailboxOptions
 
     public ImapTlsMode Tls { get; set; } = ImapTlsMode.SslOnConnect;
 
+    /// <summary>Lab opt-out: lets <see cref="Tls"/> be <c>None</c>, which sends the password or token in clear text. Never in production.</summary>
+    public bool AllowInsecureConnection { get; set; }
+
     public string UserName { get; set; } = string.Empty;
 
     /// <summary>Folders to read; empty means INBOX only.</summary>

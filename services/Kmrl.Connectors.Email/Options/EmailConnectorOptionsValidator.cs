@@ -55,6 +55,10 @@ public sealed class EmailConnectorOptionsValidator : IValidateOptions<EmailConne
             {
                 failures.Add($"{at}: Tls, Auth or PostProcessing has an unknown value.");
             }
+            else if (mailbox.Tls == ImapTlsMode.None && !mailbox.AllowInsecureConnection)
+            {
+                failures.Add($"{at}:Tls is None: the password or token would travel in clear text. Use SslOnConnect (port 993) or StartTls; a lab server without TLS needs {at}:AllowInsecureConnection: true.");
+            }
             if (string.IsNullOrWhiteSpace(mailbox.UserName))
             {
                 failures.Add($"{at}:UserName is required.");

@@ -44,7 +44,12 @@ public static class MaximoSourcesExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient<MaximoApiClient>()
             // The client lives in singleton sources: rotate connections by lifetime instead of handler recycling.
-            .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5))
+            // No automatic redirects: the handler would repeat the apikey/maxauth header to wherever Location points.
+            .UseSocketsHttpHandler((handler, _) =>
+            {
+                handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
+                handler.AllowAutoRedirect = false;
+            })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
 
         // The list decides how many sources exist, so it is read now; values are validated again at start.

@@ -47,8 +47,17 @@ public sealed class RemoteServerOptions : IValidatableObject
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Lab opt-out: lets <see cref="Protocol"/> be plain <c>Ftp</c>, which sends the password in clear text. Never in production.</summary>
+    public bool AllowInsecureFtp { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (Protocol == RemoteProtocol.Ftp && !AllowInsecureFtp)
+        {
+            yield return new ValidationResult(
+                "Protocol Ftp sends the password and the files in clear text: use Ftps or Sftp; a lab server without TLS needs AllowInsecureFtp: true.",
+                [nameof(Protocol)]);
+        }
         if (Protocol == RemoteProtocol.Sftp)
         {
             if (string.IsNullOrWhiteSpace(HostKeySha256))

@@ -21,6 +21,13 @@ public sealed class MaximoApiException(HttpStatusCode status, string message)
 }
 
 /// <summary>
+/// A link in Maximo's answer (doclink, next page, collection) names another origin than the source's <c>BaseUrl</c>:
+/// the credentials are not sent there, and the link is not followed.
+/// </summary>
+public sealed class MaximoForeignLinkException(Uri url, Uri baseUrl)
+    : Exception($"Maximo linked to {url.GetLeftPart(UriPartial.Authority)}, not to the configured {baseUrl.GetLeftPart(UriPartial.Authority)}; the link is not followed with credentials.");
+
+/// <summary>
 /// Typed HttpClient for the Maximo REST (OSLC JSON) API: authenticated GETs of JSON pages and streamed attachment
 /// bytes, retrying transient failures (5xx, 408, 429, connection errors); 4xx such as 401 fail at once.
 /// </summary>
@@ -51,6 +58,14 @@ public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider sec
 
     private async Task<HttpResponseMessage> SendAsync(MaximoRestOptions options, Uri url, CancellationToken cancellationToken)
     {
+        // Every URL but the first page comes from Maximo's JSON: the API key goes only to BaseUrl's own origin
+        // (scheme, host and port). Redirects are not followed (the handler's AllowAutoRedirect is off), so a 3xx
+        // cannot carry the header elsewhere either.
+        var origin = options.BaseUrl ?? throw new InvalidOperationException("BaseUrl is required.");
+        if (Uri.Compare(url, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
+        {
+            throw new MaximoForeignLinkException(url, origin);
+        }
         for (var attempt = 1; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);

@@ -52,6 +52,12 @@ public sealed class MaximoRestOptions : IValidatableObject
 
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Lab opt-out: lets <see cref="BaseUrl"/> be plain <c>http</c>, which sends the API key or <c>maxauth</c> password
+    /// in clear text. Never in production.
+    /// </summary>
+    public bool AllowInsecureHttp { get; set; }
+
     public string EffectiveApiPath => (ApiPath ?? (AuthMode == MaximoAuthMode.ApiKey ? "/maximo/api" : "/maximo/oslc")).TrimEnd('/');
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -59,6 +65,12 @@ public sealed class MaximoRestOptions : IValidatableObject
         if (BaseUrl is { IsAbsoluteUri: false })
         {
             yield return new ValidationResult("BaseUrl must be absolute.", [nameof(BaseUrl)]);
+        }
+        else if (BaseUrl is not null && BaseUrl.Scheme != Uri.UriSchemeHttps && !(AllowInsecureHttp && BaseUrl.Scheme == Uri.UriSchemeHttp))
+        {
+            yield return new ValidationResult(
+                $"BaseUrl '{BaseUrl}' must be https: the API key or password would travel in clear text. A lab server without TLS needs AllowInsecureHttp: true.",
+                [nameof(BaseUrl)]);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Kmrl.Connectors.WhatsApp.Apis;
 using Kmrl.Connectors.WhatsApp.Media;
 using Kmrl.Connectors.WhatsApp.Pending;
 using Kmrl.Connectors.WhatsApp.Webhooks;
@@ -23,6 +24,7 @@ public static class WhatsAppExtensions
         services.AddSingleton<WhatsAppMetrics>();
         services.AddSingleton<IPendingMediaStore, DaprPendingMediaStore>();
         services.AddSingleton<WebhookIntake>();
+        services.AddTransient<IStartupFilter, WebhookPortFilter>();
 
         services.AddHttpClient<IWhatsAppMediaApi, WhatsAppMediaClient>((provider, http) =>
             http.Timeout = provider.GetRequiredService<IOptions<WhatsAppOptions>>().Value.HttpTimeout);

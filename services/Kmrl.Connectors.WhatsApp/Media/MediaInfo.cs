@@ -22,3 +22,7 @@ public sealed class MediaUrlExpiredException(int statusCode)
 /// <summary>The downloaded bytes do not hash to what WhatsApp announced.</summary>
 public sealed class MediaHashMismatchException(string messageId)
     : IOException($"Media of message {messageId} does not match its announced SHA-256.");
+
+/// <summary>The Cloud API named a download URL outside the allowed https Meta hosts: the access token is not sent there.</summary>
+public sealed class MediaUrlNotAllowedException(Uri url)
+    : Exception($"The media download URL is not on an allowed https host (WhatsApp:MediaHosts): {url.Scheme}://{url.Authority}");

@@ -34,12 +34,18 @@ public sealed class WhatsAppMediaClient(HttpClient http, ISecretProvider secrets
             throw new HttpRequestException($"Media lookup failed with 400: {error?.Message}", null, response.StatusCode);
         }
         response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<MediaInfo>(cancellationToken)
-               ?? throw new HttpRequestException("Media lookup answered an empty body.");
+        var media = await response.Content.ReadFromJsonAsync<MediaInfo>(cancellationToken)
+                    ?? throw new HttpRequestException("Media lookup answered an empty body.");
+        return settings.IsAllowedMediaUrl(media.Url) ? media : throw new MediaUrlNotAllowedException(media.Url);
     }
 
     public async Task<Stream> OpenDownloadAsync(Uri url, CancellationToken cancellationToken)
     {
+        // The bearer token goes with the request: only to Meta's own https hosts.
+        if (!options.Value.IsAllowedMediaUrl(url))
+        {
+            throw new MediaUrlNotAllowedException(url);
+        }
         using var request = await AuthorizedAsync(HttpMethod.Get, url, cancellationToken);
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         try

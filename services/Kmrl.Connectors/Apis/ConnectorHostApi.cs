@@ -36,22 +36,25 @@ public sealed record SyncRequestedResponse(IReadOnlyList<string> Sources);
 public static class ConnectorHostApi
 {
     public const string StatusPath = "/connector/status";
+    public const string SyncSuffix = "/sync";
     private const int PreviewLength = 200;
 
     /// <summary>
-    /// Maps the cron binding route (<c>POST /{binding}</c>), <c>GET /connector/status</c> and
-    /// <c>POST /connector/sources/{source}/sync</c>.
+    /// Maps the cron binding route (<c>POST /{binding}</c>, Dapr's app token), and for operators (API key with role
+    /// <c>operator</c>) <c>GET /connector/status</c> and <c>POST /connector/sources/{source}/sync</c>.
     /// </summary>
     public static IEndpointRouteBuilder MapConnectorHostApi(this IEndpointRouteBuilder app)
     {
         var options = app.ServiceProvider.GetRequiredService<IOptions<ConnectorHostOptions>>().Value;
         // No OPTIONS route: the schedule components set direction: input, so daprd does not probe (dapr/dapr
         // pkg/runtime/processor/binding/send.go); a daprd that did probe also takes the 405 a POST-only route gives.
-        app.MapPost("/" + options.ScheduleBindingName, ScheduleFired).WithName("ConnectorScheduleFired");
+        app.MapPost("/" + options.ScheduleBindingName, ScheduleFired).WithName("ConnectorScheduleFired").RequireDaprApiToken();
 
-        var group = app.MapGroup("/connector").WithTags("Connector");
+        var group = app.MapGroup("/connector").WithTags("Connector").RequireAuthorization(ConnectorSecurity.OperatorPolicy);
         group.MapGet("/status", GetStatusAsync).WithName("GetConnectorStatus");
-        group.MapPost("/sources/{sourceName}/sync", RequestSync).WithName("RequestSourceSync");
+        // A catch-all, since e-mail sources are named "<mailbox>/<folder>": /connector/sources/ops/INBOX/sync, or
+        // with the slash escaped (ops%2FINBOX). A catch-all must end the template, so "/sync" is checked here.
+        group.MapPost("/sources/{**sourcePath}", RequestSync).WithName("RequestSourceSync");
         return app;
     }
 
@@ -67,8 +70,14 @@ public static class ConnectorHostApi
         return TypedResults.Ok(new SyncRequestedResponse([.. scheduler.SourceNames]));
     }
 
-    public static Results<Accepted<SyncRequestedResponse>, ProblemHttpResult> RequestSync(string sourceName, SyncScheduler scheduler)
+    public static Results<Accepted<SyncRequestedResponse>, ProblemHttpResult> RequestSync(string sourcePath, SyncScheduler scheduler)
     {
+        if (!sourcePath.EndsWith(SyncSuffix, StringComparison.Ordinal) || sourcePath.Length == SyncSuffix.Length)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not a sync request",
+                detail: "POST /connector/sources/<source name>/sync requests a sync of one source.");
+        }
+        var sourceName = Uri.UnescapeDataString(sourcePath[..^SyncSuffix.Length]);
         if (!scheduler.Contains(sourceName))
         {
             return TypedResults.Problem(

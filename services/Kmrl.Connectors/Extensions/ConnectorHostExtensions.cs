@@ -17,7 +17,8 @@ public static class ConnectorHostExtensions
 {
     /// <summary>
     /// The connector host: scheduling, single-flight locks, checkpoints, claim check, publishing, retries, rate limit,
-    /// metrics, status and health (section <c>Connector</c>, claim check section <c>ClaimCheck</c>). Register the
+    /// metrics, status and health (section <c>Connector</c>, claim check section <c>ClaimCheck</c>), and in a web app
+    /// the routes' credentials (<see cref="ConnectorSecurity"/>). Register the
     /// sources with <see cref="AddDocumentSource{TSource}(IServiceCollection)"/> and map the API with
     /// <c>app.MapConnectorHostApi()</c>.
     /// </summary>
@@ -28,6 +29,11 @@ public static class ConnectorHostExtensions
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddConnectorHost(builder.Configuration, connectorName, scheduleBindingName);
+        if (builder is Microsoft.AspNetCore.Builder.WebApplicationBuilder)
+        {
+            // The routes' credentials (operator keys, app token): only a web app has routes to guard.
+            builder.Services.AddConnectorHostSecurity();
+        }
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using Dapr;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Security;
+using Kmrl.ServiceDefaults.Security;
 
 namespace Kmrl.DocumentApi.Apis;
 
@@ -16,7 +17,16 @@ public static class DocumentsApi
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapSubscribeHandler();
-        app.MapOpenApi().AllowAnonymous();
+        // The API description is a map for an attacker: anonymous only on a developer's machine.
+        var openApi = app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            openApi.AllowAnonymous();
+        }
+        else
+        {
+            openApi.RequireAuthorization(SecurityExtensions.ReadPolicy);
+        }
 
         var documents = app.MapGroup("/documents").WithTags("Documents");
         documents.MapPost("/", UploadHandlers.UploadAsync)
@@ -34,7 +44,7 @@ public static class DocumentsApi
         deadLetters.MapGet("/", DocumentHandlers.ListDeadLettersAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
         deadLetters.MapPost("/{id}/replay", DocumentHandlers.ReplayDeadLetterAsync).RequireAuthorization(SecurityExtensions.UploadPolicy);
 
-        // Sidecar-to-app: no bearer key, but the dapr-api-token when APP_API_TOKEN is set.
+        // Sidecar-to-app: no bearer key, but the dapr-api-token (refused without one outside Development).
         app.MapPost(DiscoveredRoute, SubscriptionHandlers.DocumentDiscoveredAsync)
             .WithTopic(new TopicOptions
             {

@@ -29,6 +29,9 @@ public static partial class UploadHandlers
     public const string MetadataField = "metadata";
     private const int MaxMetadataBytes = 64 * 1024;
 
+    /// <summary>Form fields (non-file sections) per upload; each also counts against <see cref="MaxMetadataBytes"/>.</summary>
+    private const int MaxFormFields = 16;
+
     public static async Task<Results<Accepted<UploadResponse>, ProblemHttpResult>> UploadAsync(
         HttpContext http,
         IDocumentContentStore store,
@@ -63,6 +66,9 @@ public static partial class UploadHandlers
         var stored = new List<(BlobReference Blob, string FileName, string ContentType)>();
         var allowed = options.AllowedContentTypes.ToHashSet(StringComparer.OrdinalIgnoreCase);
         var reader = new MultipartReader(boundary, http.Request.Body);
+        // One budget for all form fields of the request: a cap per section would let 60 sections of 60 KB through.
+        var formBytesLeft = MaxMetadataBytes;
+        var formFields = 0;
         try
         {
             MultipartSection? section;
@@ -105,9 +111,23 @@ public static partial class UploadHandlers
                         return await FailAsync(store, stored, StatusCodes.Status413PayloadTooLarge, $"'{fileName}' is larger than {options.MaxFileBytes} bytes.");
                     }
                 }
-                else if (disposition.IsFormDisposition() && string.Equals(disposition.Name.Value, MetadataField, StringComparison.OrdinalIgnoreCase))
+                else if (disposition.IsFormDisposition())
                 {
-                    var parsed = await ReadMetadataAsync(section.Body, cancellationToken);
+                    if (++formFields > MaxFormFields)
+                    {
+                        return await FailAsync(store, stored, StatusCodes.Status400BadRequest, $"At most {MaxFormFields} form fields per upload.");
+                    }
+                    var field = await ReadFormFieldAsync(section.Body, formBytesLeft, cancellationToken);
+                    if (field is null)
+                    {
+                        return await FailAsync(store, stored, StatusCodes.Status413PayloadTooLarge, $"The form fields (metadata) of an upload are at most {MaxMetadataBytes / 1024} KB together.");
+                    }
+                    formBytesLeft -= field.Length;
+                    if (!string.Equals(disposition.Name.Value, MetadataField, StringComparison.OrdinalIgnoreCase))
+                    {
+                        continue;
+                    }
+                    var parsed = ParseMetadata(field);
                     if (parsed is null)
                     {
                         return await FailAsync(store, stored, StatusCodes.Status400BadRequest, "metadata must be a JSON object of strings, at most 64 KB.");
@@ -165,12 +185,28 @@ public static partial class UploadHandlers
     [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId}: handing file {Index} of {Count} to the pipeline failed")]
     private static partial void LogHandOffFailed(ILogger logger, Exception exception, string uploadId, int index, int count);
 
-    private static async Task<Dictionary<string, string>?> ReadMetadataAsync(Stream body, CancellationToken cancellationToken)
+    /// <summary>A form field's bytes, or null when it is longer than <paramref name="limit"/>.</summary>
+    private static async Task<byte[]?> ReadFormFieldAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static Dictionary<string, string>? ParseMetadata(byte[] json)
     {
         try
         {
-            var limited = new LimitedReadStream(body, MaxMetadataBytes);
-            var document = await JsonDocument.ParseAsync(limited, cancellationToken: cancellationToken);
+            using var document = JsonDocument.Parse(json);
             if (document.RootElement.ValueKind != JsonValueKind.Object) return null;
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
@@ -179,7 +215,7 @@ public static partial class UploadHandlers
             }
             return result;
         }
-        catch (Exception ex) when (ex is JsonException or UploadTooLargeException)
+        catch (JsonException)
         {
             return null;
         }

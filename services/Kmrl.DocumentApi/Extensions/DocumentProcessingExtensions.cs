@@ -20,12 +20,6 @@ public static class DocumentProcessingExtensions
         services.AddOptions<OcrOptions>().BindConfiguration(OcrOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ApiSecurityOptions>()
-            .BindConfiguration(ApiSecurityOptions.Section)
-            // Dapr hands the token to the app as APP_API_TOKEN; an explicit setting wins.
-            .PostConfigure<IConfiguration>((options, configuration) => options.AppApiToken ??= configuration["APP_API_TOKEN"])
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         services.AddOptions<DocumentProcessingOptions>()
             .Validate(o => File.Exists(YamlClassificationRules.ResolvePath(o.RulesPath)), "DocumentProcessing:RulesPath names no file.");
 
@@ -42,7 +36,6 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<CpuWorkLimiter>();
         services.AddHealthChecks().AddCheck<PipelineBacklogHealthCheck>("pipeline-backlog");
         services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
-        services.AddSingleton<IApiKeyStore, SecretStoreApiKeyStore>();
         services.AddDocumentContentStore(builder.Configuration);
 
         // Dapr.Workflow's source generator registers every workflow and activity of this assembly by type name (the

@@ -186,22 +186,6 @@ public sealed class UploadOptions
     ];
 }
 
-public sealed class ApiSecurityOptions
-{
-    public const string Section = "DocumentApi:Security";
-
-    /// <summary>The secret holding the API keys: each of its keys is a client, the value "key;role,role".</summary>
-    [Required]
-    [SecretName]
-    public string ApiKeysSecret { get; set; } = DaprNames.Secrets.DocumentApiApiKeys;
-
-    [Range(1, 86_400)]
-    public int ApiKeyCacheSeconds { get; set; } = 300;
-
-    /// <summary>Dapr's APP_API_TOKEN: when set, sidecar-to-app calls must carry it in dapr-api-token.</summary>
-    public string? AppApiToken { get; set; }
-}
-
 public sealed class PipelineOptions
 {
     public const string Section = "DocumentApi:Pipeline";

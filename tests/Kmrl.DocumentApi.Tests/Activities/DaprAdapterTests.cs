@@ -6,7 +6,7 @@ using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Extensions;
-using Kmrl.DocumentApi.Security;
+using Kmrl.ServiceDefaults.Security;
 using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Testing.Servers;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -152,7 +152,7 @@ public sealed class DaprAdapterTests(RedisServer redis) : IClassFixture<RedisSer
         // components/secretstore.yaml is multiValued: "document-api-api-keys" is one secret, each key a client.
         var time = new FakeTimeProvider();
         var store = new SecretStoreApiKeyStore(new DaprSecretProvider(_dapr, time), time,
-            Microsoft.Extensions.Options.Options.Create(new ApiSecurityOptions()), NullLogger<SecretStoreApiKeyStore>.Instance);
+            Microsoft.Extensions.Options.Options.Create(new ApiSecurityOptions { ApiKeysSecret = "document-api-api-keys" }), NullLogger<SecretStoreApiKeyStore>.Instance);
 
         var portal = await store.FindAsync("portal-key-0123456789abcdef", CancellationToken.None);
 

@@ -144,6 +144,25 @@ public sealed class DocumentsApiTests(DocumentApiFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task Metadata_is_capped_per_request_not_per_section()
+    {
+        // 60 metadata sections of 60 KB each: every one below the 64 KB cap, 3.5 MiB together.
+        using var form = Upload((TestCorpus.TextPdf("capped metadata"), "a.pdf", TestCorpus.Pdf));
+        var field = "{\"note\":\"" + new string('x', 60 * 1024) + "\"}";
+        for (var i = 0; i < 60; i++)
+        {
+            form.Add(new StringContent(field, Encoding.UTF8, "application/json"), UploadHandlers.MetadataField);
+        }
+        var discoveredBefore = factory.Events.On<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered).Count;
+
+        using var response = await factory.ClientWith(DocumentApiFactory.UploadKey).PostAsync("/documents", form);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("64 KB", (string?)(await ProblemAsync(response))["detail"]);
+        Assert.Equal(discoveredBefore, factory.Events.On<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered).Count);
+    }
+
+    [Fact]
     public async Task Too_many_files_or_none_or_bad_metadata_are_refused_with_400()
     {
         var client = factory.ClientWith(DocumentApiFactory.UploadKey);
@@ -340,9 +359,12 @@ public sealed class DocumentsApiTests(DocumentApiFactory factory) : IClassFixtur
     }
 
     [Fact]
-    public async Task The_openapi_document_describes_the_documents_api()
+    public async Task The_openapi_document_describes_the_documents_api_to_a_client_with_a_key_and_to_nobody_else_outside_development()
     {
-        var openApi = await factory.CreateClient().GetFromJsonAsync<JsonObject>("/openapi/v1.json");
+        using var anonymous = await factory.CreateClient().GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        var openApi = await factory.ClientWith(DocumentApiFactory.ReadKey).GetFromJsonAsync<JsonObject>("/openapi/v1.json");
 
         var paths = openApi!["paths"]!.AsObject();
         Assert.True(paths.ContainsKey("/documents"));

@@ -111,8 +111,11 @@ public sealed class PipelineBacklogTests : IDisposable
 
     private async Task<JsonObject> BacklogCheckAsync()
     {
-        // The whole report: the sidecar check is unhealthy here (no sidecar), so only the backlog entry is judged.
-        using var response = await _app.CreateClient().GetAsync("/health");
+        // The whole report (a caller with a key sees the checks): the sidecar check is unhealthy here (no sidecar),
+        // so only the backlog entry is judged.
+        using var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", DocumentApiFactory.ReadKey);
+        using var response = await client.GetAsync("/health");
         var report = await response.Content.ReadFromJsonAsync<JsonObject>();
         return report!["checks"]!["pipeline-backlog"]!.AsObject();
     }

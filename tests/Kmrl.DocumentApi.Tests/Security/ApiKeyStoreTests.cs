@@ -1,5 +1,7 @@
-using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Security;
+using Kmrl.ServiceDefaults.Security;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -33,7 +35,7 @@ public sealed class ApiKeyStoreTests
     private readonly SecretStoreApiKeyStore _store;
 
     public ApiKeyStoreTests() =>
-        _store = new SecretStoreApiKeyStore(_secrets, _time, Options.Create(new ApiSecurityOptions { ApiKeyCacheSeconds = 300 }),
+        _store = new SecretStoreApiKeyStore(_secrets, _time, Options.Create(new ApiSecurityOptions { ApiKeysSecret = "document-api-api-keys", ApiKeyCacheSeconds = 300 }),
             NullLogger<SecretStoreApiKeyStore>.Instance);
 
     [Fact]
@@ -89,9 +91,47 @@ public sealed class ApiKeyStoreTests
     [Fact]
     public void The_default_secret_is_a_name_kubernetes_can_hold()
     {
-        var options = new ApiSecurityOptions();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddDocumentApiSecurity();
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<ApiSecurityOptions>>().Value;
 
         Assert.Equal("document-api-api-keys", options.ApiKeysSecret);
         Assert.True(SecretNames.IsValidName(options.ApiKeysSecret));
+    }
+
+    [Theory]
+    [InlineData("replace-with-a-long-random-key", "placeholder word 'replace'")]
+    [InlineData("replace-with-another-key", "placeholder word 'replace'")]
+    [InlineData("short", "shorter than 16")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaa", "bits of entropy")]
+    [InlineData("abababababababababababab", "bits of entropy")]
+    public void Placeholder_and_guessable_keys_are_named_as_such(string key, string reason)
+    {
+        Assert.Contains(reason, ApiKeyStrength.Weakness(key));
+    }
+
+    [Theory]
+    [InlineData("portal-key-0123456789abcdef")]
+    [InlineData("3q2+7wAAAAB0ZXN0LWtleS1mb3ItdGVzdHM=")]
+    [InlineData("9f86d081884c7d659a2feaa0c55ad015")]
+    public void Random_looking_keys_are_accepted(string key)
+    {
+        Assert.Null(ApiKeyStrength.Weakness(key));
+    }
+
+    [Fact]
+    public async Task The_placeholder_keys_of_secrets_example_json_open_nothing()
+    {
+        // Exactly what secrets.example.json ships: copying it to secrets.json must not leave working credentials.
+        _secrets.Secrets["document-api-api-keys"] = new()
+        {
+            ["kmrl-portal"] = "replace-with-a-long-random-key;upload,read",
+            ["records-office"] = "replace-with-another-key;read",
+        };
+
+        Assert.Null(await _store.FindAsync("replace-with-a-long-random-key", CancellationToken.None));
+        Assert.Null(await _store.FindAsync("replace-with-another-key", CancellationToken.None));
     }
 }

@@ -55,6 +55,7 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
             options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password };
             options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["r1"] = ApiKey + ";upload,read" };
             options.Log = tail.Add;
+            OperatorAccess.Grant(options);
         });
         try
         {
@@ -75,7 +76,7 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
                 await connector.WaitUntilAliveAsync(TimeSpan.FromSeconds(90));
                 await connectorSidecar.AttachAppAsync(connector.Address);
                 await using var ticker = CronTicker.Start(connectorSidecar, DaprNames.Bindings.MaximoSchedule, TimeSpan.FromSeconds(1));
-                using var http = new HttpClient { BaseAddress = connector.Address, Timeout = TimeSpan.FromSeconds(30) };
+                using var http = OperatorAccess.Client(connector.Address, TimeSpan.FromSeconds(30));
                 var probe = new ConnectorProbe(http);
                 if (life == kills)
                 {
@@ -182,6 +183,7 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
         ["Maximo:ExportFolders:0:ArchiveFolder"] = ArchiveFolder,
         ["Maximo:ExportFolders:0:DoneMarkerSuffix"] = DoneMarker,
         ["Maximo:ExportFolders:0:Server:Protocol"] = "Ftp",
+        ["Maximo:ExportFolders:0:Server:AllowInsecureFtp"] = "true",
         ["Maximo:ExportFolders:0:Server:Host"] = ftp.Host,
         ["Maximo:ExportFolders:0:Server:Port"] = ftp.Port.ToString(CultureInfo.InvariantCulture),
         ["Maximo:ExportFolders:0:Server:UserName"] = ftp.User,

@@ -59,6 +59,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
                     ["Email:Mailboxes:0:Host"] = dovecot.Host,
                     ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
                     ["Email:Mailboxes:0:Tls"] = "None",
+                    ["Email:Mailboxes:0:AllowInsecureConnection"] = "true",
                     ["Email:Mailboxes:0:UserName"] = MailUser,
                     ["Email:Mailboxes:0:Secret"] = "email-r2",
                     ["Email:Mailboxes:0:Folders:0"] = MailFolder,
@@ -91,6 +92,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
                     ["Maximo:ExportFolders:0:Folder"] = ExportFolder,
                     ["Maximo:ExportFolders:0:DoneMarkerSuffix"] = ".done",
                     ["Maximo:ExportFolders:0:Server:Protocol"] = "Ftp",
+                    ["Maximo:ExportFolders:0:Server:AllowInsecureFtp"] = "true",
                     ["Maximo:ExportFolders:0:Server:Host"] = ftp.Host,
                     ["Maximo:ExportFolders:0:Server:Port"] = ftp.Port.ToString(CultureInfo.InvariantCulture),
                     ["Maximo:ExportFolders:0:Server:UserName"] = ftp.User,
@@ -121,12 +123,13 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
         {
             scenario.Secrets(options);
+            OperatorAccess.Grant(options);
             options.Log = output.WriteLine;
         });
         var sidecar = await environment.StartSidecarAsync(scenario.AppId);
         var connector = await scenario.StartConnectorAsync(sidecar);
         await using var _ = connector.App;
-        using var http = new HttpClient { BaseAddress = connector.Address, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = OperatorAccess.Client(connector.Address, TimeSpan.FromSeconds(30));
         var probe = new ConnectorProbe(http);
 
         // First sync, server up.

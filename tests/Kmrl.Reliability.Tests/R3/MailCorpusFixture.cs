@@ -34,7 +34,10 @@ public sealed class MailCorpusFixture : IAsyncLifetime
     {
         await Task.WhenAll(_redis.InitializeAsync(), _dovecot.InitializeAsync());
         _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
-            options.Secrets["email-r3"] = new Dictionary<string, object> { ["password"] = _dovecot.Users[User] });
+        {
+            options.Secrets["email-r3"] = new Dictionary<string, object> { ["password"] = _dovecot.Users[User] };
+            OperatorAccess.Grant(options);
+        });
         var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
         _app = await sidecar.StartAppAsync<email::Program>(new Dictionary<string, string>
         {
@@ -48,7 +51,7 @@ public sealed class MailCorpusFixture : IAsyncLifetime
             ["Email:Mailboxes:0:UseIdle"] = "false",
             ["Connector:Filters:MaxSizeBytes"] = MailCases.MaxSizeBytes.ToString(CultureInfo.InvariantCulture),
         });
-        Http = new HttpClient { BaseAddress = _app.ClientOptions.BaseAddress };
+        Http = OperatorAccess.Client(_app.ClientOptions.BaseAddress);
         Probe = new SourceCorpusProbe(_environment, sidecar, Http, DaprNames.Bindings.EmailSchedule);
         _outcomes = RunAsync();
     }

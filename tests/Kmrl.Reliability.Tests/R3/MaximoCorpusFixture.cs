@@ -58,19 +58,23 @@ public sealed class MaximoCorpusFixture : IAsyncLifetime
         await _redis.InitializeAsync();
         Maximo = await FakeMaximo.StartAsync();
         _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
-            options.Secrets["maximo"] = new Dictionary<string, object> { ["apikey"] = FakeMaximo.ApiKey });
+        {
+            options.Secrets["maximo"] = new Dictionary<string, object> { ["apikey"] = FakeMaximo.ApiKey };
+            OperatorAccess.Grant(options);
+        });
         var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.MaximoConnector);
         _app = await sidecar.StartAppAsync<maximo::Program>(new Dictionary<string, string>
         {
             ["Maximo:Rest:0:Name"] = "maximo/mxapiwodetail",
             ["Maximo:Rest:0:BaseUrl"] = Maximo.BaseUrl,
+            ["Maximo:Rest:0:AllowInsecureHttp"] = "true",
             ["Maximo:Rest:0:Secret"] = "maximo",
             ["Maximo:Rest:0:RetryDelay"] = "00:00:00.100",
             ["Connector:Filters:MaxSizeBytes"] = MaxSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Connector:RetryBaseDelay"] = "00:00:00.100",
             ["Connector:RetryMaxDelay"] = "00:00:00.500",
         });
-        _http = new HttpClient { BaseAddress = _app.ClientOptions.BaseAddress };
+        _http = OperatorAccess.Client(_app.ClientOptions.BaseAddress);
         Probe = new SourceCorpusProbe(_environment, sidecar, _http, DaprNames.Bindings.MaximoSchedule);
         Scenario = new SourceScenario<MaximoCorpusFixture>(this, Steps);
     }

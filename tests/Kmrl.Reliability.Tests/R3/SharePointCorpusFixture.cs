@@ -53,7 +53,7 @@ public sealed class SharePointCorpusFixture : IAsyncLifetime
         await _redis.InitializeAsync();
         Graph = await FakeGraph.StartAsync();
         _folder = Graph.AddFolder("Drawings");
-        _environment = await DaprTestEnvironment.StartAsync(_redis);
+        _environment = await DaprTestEnvironment.StartAsync(_redis, OperatorAccess.Grant);
         var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.SharePointConnector);
         _app = await sidecar.StartAppAsync<sharepoint::Program>(new Dictionary<string, string>
         {
@@ -66,7 +66,7 @@ public sealed class SharePointCorpusFixture : IAsyncLifetime
             services.RemoveAll<IAccessTokenProvider>();
             services.AddSingleton<IAccessTokenProvider, FakeGraphTokens>();
         }));
-        _http = new HttpClient { BaseAddress = _app.ClientOptions.BaseAddress };
+        _http = OperatorAccess.Client(_app.ClientOptions.BaseAddress);
         Probe = new SourceCorpusProbe(_environment, sidecar, _http, DaprNames.Bindings.SharePointSchedule);
         Scenario = new SourceScenario<SharePointCorpusFixture>(this, Steps);
     }

@@ -1,5 +1,6 @@
 extern alias whatsapp;
 
+using Kmrl.Reliability.Tests.Support;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -40,11 +41,15 @@ public sealed class WhatsAppCorpusFixture : IAsyncLifetime
     {
         await _redis.InitializeAsync();
         Cloud = await FakeCloudApi.StartAsync();
-        _environment = await DaprTestEnvironment.StartAsync(_redis, options => options.Secrets["whatsapp"] = new Dictionary<string, object>
+        _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
         {
-            ["access-token"] = FakeCloudApi.AccessToken,
-            ["app-secret"] = WebhookCases.AppSecret,
-            ["verify-token"] = "r3-verify-token",
+            options.Secrets["whatsapp"] = new Dictionary<string, object>
+            {
+                ["access-token"] = FakeCloudApi.AccessToken,
+                ["app-secret"] = WebhookCases.AppSecret,
+                ["verify-token"] = "r3-verify-token",
+            };
+            OperatorAccess.Grant(options);
         });
         Sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.WhatsAppConnector);
         _app = await Sidecar.StartAppAsync<whatsapp::Program>(new Dictionary<string, string>
@@ -55,7 +60,7 @@ public sealed class WhatsAppCorpusFixture : IAsyncLifetime
             ["Connector:RetryBaseDelay"] = "00:00:00.200",
             ["Connector:RetryMaxDelay"] = "00:00:01",
         });
-        Http = new HttpClient { BaseAddress = _app.ClientOptions.BaseAddress };
+        Http = OperatorAccess.Client(_app.ClientOptions.BaseAddress);
         foreach (var item in WebhookCases.All)
         {
             var delivery = item.Prepare(Cloud);

@@ -212,6 +212,10 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
     public Task<GetSecretResponse> GetSecret(GetSecretRequest request, ServerCallContext context)
     {
         var store = sidecar.SecretStore(request.StoreName);
+        if (!sidecar.SecretScopes.IsAllowed(request.StoreName, request.Key))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"access denied by policy to get \"{request.Key}\" from \"{request.StoreName}\""));
+        }
         var secret = store.GetSecret(request.Key)
             ?? throw new RpcException(new Status(StatusCode.Internal,
                 $"failed getting secret with key {request.Key} from secret store {request.StoreName}: secret {request.Key} not found"));
@@ -223,12 +227,12 @@ public sealed class DaprRuntimeApi(DaprSidecar sidecar)
         return Task.FromResult(response);
     }
 
-    /// <summary>GetBulkSecret: every secret of the store with its keys (no secret scopes are modelled).</summary>
+    /// <summary>GetBulkSecret: every secret of the store with its keys that the secret scopes allow.</summary>
     public Task<GetBulkSecretResponse> GetBulkSecret(GetBulkSecretRequest request, ServerCallContext context)
     {
         var store = sidecar.SecretStore(request.StoreName);
         var response = new GetBulkSecretResponse();
-        foreach (var (name, keys) in store.BulkGetSecret())
+        foreach (var (name, keys) in store.BulkGetSecret().Where(s => sidecar.SecretScopes.IsAllowed(request.StoreName, s.Key)))
         {
             var secret = new SecretResponse();
             foreach (var (key, value) in keys)

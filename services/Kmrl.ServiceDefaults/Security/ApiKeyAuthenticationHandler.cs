@@ -1,9 +1,10 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Kmrl.DocumentApi.Security;
+namespace Kmrl.ServiceDefaults.Security;
 
 /// <summary><c>Authorization: Bearer &lt;api key&gt;</c> → the client's name and roles as claims.</summary>
 public sealed class ApiKeyAuthenticationHandler(

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Kmrl.Contracts;
+using YamlDotNet.RepresentationModel;
+
+namespace Kmrl.Deployment.Tests;
+
+/// <summary>
+/// Least privilege in the rendered overlays (issue 18): each app's sidecar Configuration lets it read exactly the
+/// secrets its code and shipped configuration name, and only the ingress reaches the WhatsApp webhook port.
+/// </summary>
+public sealed class SecretScopeAndNetworkTests
+{
+    private static string Root => RepositoryRoot.Find();
+
+    /// <summary>What each app reads: the names in DaprNames.Secrets its code uses and the secrets its appsettings.json names.</summary>
+    private static IReadOnlySet<string> ReadBy(string appId) => ((IEnumerable<string>)(appId switch
+    {
+        DaprNames.AppIds.DocumentApi => (string[])[DaprNames.Secrets.DocumentApiApiKeys],
+        DaprNames.AppIds.EmailConnector => [DaprNames.Secrets.ConnectorOperatorKeys, .. ConfiguredSecrets("Kmrl.Connectors.Email", "Email", "Mailboxes")],
+        DaprNames.AppIds.SharePointConnector => [DaprNames.Secrets.ConnectorOperatorKeys, DaprNames.Secrets.SharePoint],
+        DaprNames.AppIds.MaximoConnector => [DaprNames.Secrets.ConnectorOperatorKeys, .. ConfiguredSecrets("Kmrl.Connectors.Maximo", "Maximo", "Rest")],
+        DaprNames.AppIds.WhatsAppConnector => [DaprNames.Secrets.ConnectorOperatorKeys, DaprNames.Secrets.WhatsApp],
+        _ => throw new ArgumentOutOfRangeException(nameof(appId), appId, "an app this test does not know"),
+    })).ToHashSet(StringComparer.Ordinal);
+
+    private static IEnumerable<string> ConfiguredSecrets(string project, string section, string list)
+    {
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "services", project, "appsettings.json")));
+        return settings.RootElement.GetProperty(section).GetProperty(list).EnumerateArray()
+            .Select(item => item.GetProperty("Secret").GetString()!).ToList();
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("production")]
+    public void Each_app_may_read_exactly_the_secrets_it_uses_and_no_other(string overlay)
+    {
+        var resources = KustomizeRenderer.Render(Path.Combine(Root, "k8s", "overlays", overlay));
+        var configurations = resources.Where(r => r.Kind == "Configuration").ToDictionary(r => r.Name);
+
+        foreach (var appId in DaprNames.AppIds.All)
+        {
+            var deployment = resources.Single(r => r.Kind == "Deployment" && r.Name == appId);
+            var configName = deployment.Node.Child("spec").Child("template").Child("metadata").Child("annotations").Text("dapr.io/config")!;
+            var scopes = configurations[configName].Node.Child("spec").Child("secrets").Child("scopes").Items().ToList();
+            var store = scopes.Single(s => s.Text("storeName") == DaprNames.Components.SecretStore);
+
+            Assert.Equal("deny", store.Text("defaultAccess"));
+            Assert.Equal(ReadBy(appId).Order(), store.Child("allowedSecrets").Strings().Order());
+            Assert.Contains(scopes, s => s.Text("storeName") == "kubernetes" && s.Text("defaultAccess") == "deny");
+        }
+        // One Configuration per app: a shared one would have to allow the union.
+        Assert.Equal(DaprNames.AppIds.All.Count, DaprNames.AppIds.All
+            .Select(id => resources.Single(r => r.Kind == "Deployment" && r.Name == id).Node.Child("spec").Child("template").Child("metadata").Child("annotations").Text("dapr.io/config"))
+            .Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("production")]
+    public void Only_the_ingress_reaches_the_whatsapp_webhook_port_and_nothing_reaches_the_app_port(string overlay)
+    {
+        var resources = KustomizeRenderer.Render(Path.Combine(Root, "k8s", "overlays", overlay));
+        var deployment = resources.Single(r => r.Kind == "Deployment" && r.Name == DaprNames.AppIds.WhatsAppConnector);
+        var container = KustomizeRenderer.Containers(deployment).Single();
+        var ports = container.Child("ports").Items().ToDictionary(p => p.Text("name")!, p => p.Text("containerPort")!);
+        var env = container.Child("env").Items().ToDictionary(e => e.Text("name")!, e => e.Text("value"));
+        var appPort = deployment.Node.Child("spec").Child("template").Child("metadata").Child("annotations").Text("dapr.io/app-port");
+
+        // The app listens on both ports and knows which one is the webhook's.
+        Assert.Equal(ports["webhook"], env["WhatsApp__WebhookPort"]);
+        Assert.Equal([ports["http"], ports["webhook"]], env["ASPNETCORE_HTTP_PORTS"]!.Split(';').Order());
+        Assert.Equal(ports["http"], appPort);
+        Assert.NotEqual(ports["http"], ports["webhook"]);
+
+        var policy = resources.Single(r => r.Kind == "NetworkPolicy"
+            && r.Node.Child("spec").Child("podSelector").Child("matchLabels").Text("app.kubernetes.io/name") == DaprNames.AppIds.WhatsAppConnector);
+        Assert.Equal(["Ingress"], policy.Node.Child("spec").Child("policyTypes").Strings());
+        var rules = policy.Node.Child("spec").Child("ingress").Items().ToList();
+        var reachable = rules.SelectMany(rule => rule.Child("ports").Items().Select(p => (From: Namespaces(rule), Port: p.Text("port")))).ToList();
+        Assert.Contains(reachable, r => r.Port == ports["webhook"] && r.From.SequenceEqual(["ingress-nginx"]));
+        Assert.DoesNotContain(reachable, r => r.Port == ports["http"]);
+        // Every rule names its sources and ports: an empty "from" or "ports" would open the pod to everyone.
+        Assert.All(rules, rule => Assert.NotEmpty(Namespaces(rule)));
+        Assert.All(rules, rule => Assert.NotEmpty(rule.Child("ports").Items()));
+    }
+
+    private static List<string> Namespaces(YamlNode rule) =>
+        rule.Child("from").Items().Select(f => f.Child("namespaceSelector").Child("matchLabels").Text("kubernetes.io/metadata.name")!).ToList();
+}
