@@ -7,6 +7,7 @@ namespace Kmrl.DocumentApi.Apis;
 public static class DocumentsApi
 {
     public const string DiscoveredRoute = "/dapr/events/document-discovered";
+    public const string BulkDiscoveredRoute = "/dapr/events/document-discovered-bulk";
     public const string DeadLetterRoute = "/dapr/events/document-discovered-deadletter";
     public const string RemovedRoute = "/dapr/events/document-removed-at-source";
 
@@ -40,6 +41,16 @@ public static class DocumentsApi
             {
                 PubsubName = DaprNames.Components.PubSub,
                 Name = DaprNames.Topics.DocumentDiscovered,
+                DeadLetterTopic = DaprNames.Topics.DocumentDiscoveredDeadLetter,
+            })
+            .RequireDaprApiToken()
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        app.MapPost(BulkDiscoveredRoute, SubscriptionHandlers.BulkDocumentDiscoveredAsync)
+            .WithTopic(new TopicOptions
+            {
+                PubsubName = DaprNames.Components.PubSub,
+                Name = DaprNames.Topics.DocumentDiscoveredBulk,
                 DeadLetterTopic = DaprNames.Topics.DocumentDiscoveredDeadLetter,
             })
             .RequireDaprApiToken()

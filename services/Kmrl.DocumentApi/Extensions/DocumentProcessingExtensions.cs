@@ -43,6 +43,7 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<ICatalog, BacklogTrackingCatalog>();
         services.AddSingleton<PipelineBacklog>();
         services.AddSingleton<CpuWorkLimiter>();
+        services.AddSingleton<BulkLane>();
         services.AddHealthChecks().AddCheck<PipelineBacklogHealthCheck>("pipeline-backlog");
         services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
         services.AddSingleton<IApiKeyStore, SecretStoreApiKeyStore>();

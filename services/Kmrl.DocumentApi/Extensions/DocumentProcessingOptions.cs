@@ -150,4 +150,14 @@ public sealed class PipelineOptions
     public int MaxConcurrentCpuActivities { get; set; }
 
     public int EffectiveCpuConcurrency => MaxConcurrentCpuActivities > 0 ? MaxConcurrentCpuActivities : Environment.ProcessorCount;
+
+    /// <summary>
+    /// Bulk-lane documents (<c>document-discovered-bulk</c>) in the workflow engine at once from this process; 0 means
+    /// twice the CPU concurrency. The rest of an import waits in pub/sub, so an upload's workflow queues behind at
+    /// most this many.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int MaxBulkInFlight { get; set; }
+
+    public int EffectiveBulkInFlight => MaxBulkInFlight > 0 ? MaxBulkInFlight : 2 * EffectiveCpuConcurrency;
 }

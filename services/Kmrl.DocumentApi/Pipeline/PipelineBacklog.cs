@@ -30,6 +30,13 @@ public sealed class PipelineBacklog
     /// <summary>The document is on its way through the pipeline (again: a redelivery counts once).</summary>
     public void Open(string documentId) => _open.TryAdd(documentId, 0);
 
+    /// <summary>Raised on every <see cref="Close"/> (also for a document that was final already), e.g. for <see cref="BulkLane"/>.</summary>
+    public event Action<string>? Closed;
+
     /// <summary>The document has its final record, or was final already.</summary>
-    public void Close(string documentId) => _open.TryRemove(documentId, out _);
+    public void Close(string documentId)
+    {
+        _open.TryRemove(documentId, out _);
+        Closed?.Invoke(documentId);
+    }
 }
