@@ -15,6 +15,8 @@ namespace Kmrl.Connectors.Email.Imap;
 internal sealed partial class ImapFolderConnection(
     ImapConnector connector, MailboxOptions mailbox, string folderName, FolderAccess access, ILogger logger) : IAsyncDisposable, IDisposable
 {
+    private static readonly TimeSpan NoopTimeout = TimeSpan.FromSeconds(15);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ImapClient? _client;
     private IMailFolder? _folder;
@@ -29,13 +31,17 @@ internal sealed partial class ImapFolderConnection(
             {
                 try
                 {
-                    await _client!.NoOpAsync(cancellationToken);
+                    // A connection a firewall dropped silently would hold the poll for the client's whole timeout.
+                    using var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    probe.CancelAfter(NoopTimeout);
+                    await _client!.NoOpAsync(probe.Token);
                     if (IsOpen)
                     {
                         return _folder!;
                     }
                 }
-                catch (Exception exception) when (IsConnectionFailure(exception) && !cancellationToken.IsCancellationRequested)
+                catch (Exception exception) when ((IsConnectionFailure(exception) || exception is OperationCanceledException)
+                    && !cancellationToken.IsCancellationRequested)
                 {
                     LogReconnecting(logger, mailbox.Name, folderName, exception.Message);
                 }

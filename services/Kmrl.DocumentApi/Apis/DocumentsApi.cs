@@ -1,6 +1,8 @@
 using Dapr;
 using Kmrl.Contracts;
+using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Security;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Apis;
 
@@ -19,6 +21,20 @@ public static class DocumentsApi
         app.MapSubscribeHandler();
         app.MapOpenApi().AllowAnonymous();
 
+        var role = app.Services.GetRequiredService<IOptions<DocumentApiRoleOptions>>().Value;
+        if (role.ServesApi)
+        {
+            MapPublicApi(app);
+        }
+        if (role.RunsPipeline)
+        {
+            MapSubscriptions(app);
+        }
+        return app;
+    }
+
+    private static void MapPublicApi(WebApplication app)
+    {
         var documents = app.MapGroup("/documents").WithTags("Documents");
         documents.MapPost("/", UploadHandlers.UploadAsync)
             .RequireAuthorization(SecurityExtensions.UploadPolicy)
@@ -34,6 +50,10 @@ public static class DocumentsApi
         var deadLetters = app.MapGroup("/dead-letters").WithTags("Dead letters");
         deadLetters.MapGet("/", DocumentHandlers.ListDeadLettersAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
         deadLetters.MapPost("/{id}/replay", DocumentHandlers.ReplayDeadLetterAsync).RequireAuthorization(SecurityExtensions.UploadPolicy);
+    }
+
+    private static void MapSubscriptions(WebApplication app)
+    {
 
         // Sidecar-to-app: no bearer key, but the dapr-api-token when APP_API_TOKEN is set.
         app.MapPost(DiscoveredRoute, SubscriptionHandlers.DocumentDiscoveredAsync)
@@ -66,6 +86,5 @@ public static class DocumentsApi
             .RequireDaprApiToken()
             .AllowAnonymous()
             .ExcludeFromDescription();
-        return app;
     }
 }
