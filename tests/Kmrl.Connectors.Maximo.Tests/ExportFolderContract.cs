@@ -136,6 +136,31 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_batch_that_takes_longer_than_the_checkpoint_interval_is_checkpointed_early()
+    {
+        var folder = await SeedFolderAsync("slow-batch", ("a.pdf", [1]), ("b.pdf", [2]), ("c.pdf", [3]));
+        // Every file takes longer than a tick: with the interval at one tick, each file closes its batch.
+        var source = Source(folder, o => (o.CheckpointEveryFiles, o.CheckpointEveryInterval) = (100, TimeSpan.FromTicks(1)));
+        var pending = await SourceRunner.RunAsync(source, null);
+
+        var documentsBeforeEachCheckpoint = new List<int>();
+        var documents = 0;
+        await foreach (var change in source.ReadChangesAsync(pending.Checkpoint, CancellationToken.None))
+        {
+            if (change is SourceDocument)
+            {
+                documents++;
+            }
+            else if (change is SourceCheckpoint)
+            {
+                documentsBeforeEachCheckpoint.Add(documents);
+            }
+        }
+
+        Assert.Equal([1, 2, 3], documentsBeforeEachCheckpoint);
+    }
+
+    [Fact]
     public async Task Without_an_archive_a_handed_file_is_remembered_and_a_replaced_one_is_taken_again()
     {
         var folder = await SeedFolderAsync("remember", ("report.pdf", [1, 2, 3]));

@@ -48,11 +48,21 @@ public sealed class ExportFolderOptions : IValidatableObject
     [Range(1, long.MaxValue)]
     public long CheckpointEveryBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Time since the last checkpoint at most: a run the host stops at its lock lease's deadline has stored its
+    /// progress, so the next run goes on from there instead of starting the same batch again.
+    /// </summary>
+    public TimeSpan CheckpointEveryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Folder.StartsWith('/'))
         {
             yield return new ValidationResult("Folder must be an absolute path.", [nameof(Folder)]);
+        }
+        if (CheckpointEveryInterval <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("CheckpointEveryInterval must be above zero.", [nameof(CheckpointEveryInterval)]);
         }
         if (ArchiveFolder is { Length: > 0 } archive && !archive.StartsWith('/'))
         {

@@ -12,8 +12,10 @@ namespace Kmrl.Connectors.Maximo.Export;
 /// A file is never downloaded again while it keeps the same size and time at the same path.
 /// </summary>
 public sealed partial class ExportFolderSource(
-    ExportFolderOptions options, IRemoteFolderConnector connector, ILogger<ExportFolderSource> logger) : IDocumentSource
+    ExportFolderOptions options, IRemoteFolderConnector connector, ILogger<ExportFolderSource> logger, TimeProvider? timeProvider = null) : IDocumentSource
 {
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
     private readonly RemoteSessionPool _sessions = new(connector);
 
     public string Name => options.Name;
@@ -65,6 +67,7 @@ public sealed partial class ExportFolderSource(
         // A checkpoint per batch, not per file: each one repeats every handed path (see CheckpointEveryFiles).
         var batch = new List<RemoteEntry>();
         long batchBytes = 0;
+        var batchStarted = _time.GetTimestamp();
         for (var index = 0; index < ready.Count; index++)
         {
             var file = ready[index];
@@ -80,7 +83,9 @@ public sealed partial class ExportFolderSource(
             pending.Remove(file.Path);
             batch.Add(file);
             batchBytes += Math.Max(file.Size, 0);
-            if (batch.Count < options.CheckpointEveryFiles && batchBytes < options.CheckpointEveryBytes && index < ready.Count - 1)
+            // The time bound keeps a run that the host cuts at its lease deadline storing progress.
+            if (batch.Count < options.CheckpointEveryFiles && batchBytes < options.CheckpointEveryBytes
+                && _time.GetElapsedTime(batchStarted) < options.CheckpointEveryInterval && index < ready.Count - 1)
             {
                 continue;
             }
@@ -90,6 +95,7 @@ public sealed partial class ExportFolderSource(
             var archived = batch.ToArray();
             batch.Clear();
             batchBytes = 0;
+            batchStarted = _time.GetTimestamp();
             yield return new SourceCheckpoint(value, string.IsNullOrEmpty(options.ArchiveFolder) ? null : ct => ArchiveBatchAsync(archived, ct));
         }
         if (ready.Count == 0)
