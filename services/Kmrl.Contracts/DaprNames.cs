@@ -37,6 +37,12 @@ public static class DaprNames
     public static class Topics
     {
         public const string DocumentDiscovered = "document-discovered";
+        /// <summary>
+        /// The bulk lane: a connector run's documents after its first few (an import, a first sync). The pipeline
+        /// admits only a bounded number of these at a time, so uploads and new arrivals on
+        /// <see cref="DocumentDiscovered"/> never queue behind a whole import.
+        /// </summary>
+        public const string DocumentDiscoveredBulk = "document-discovered-bulk";
         public const string DocumentDiscoveredDeadLetter = "document-discovered-deadletter";
         public const string DocumentRemovedAtSource = "document-removed-at-source";
         public const string DocumentProcessed = "document-processed";
@@ -51,7 +57,7 @@ public static class DaprNames
 
         public static readonly IReadOnlyList<string> All =
         [
-            DocumentDiscovered, DocumentDiscoveredDeadLetter, DocumentRemovedAtSource, DocumentProcessed,
+            DocumentDiscovered, DocumentDiscoveredBulk, DocumentDiscoveredDeadLetter, DocumentRemovedAtSource, DocumentProcessed,
             DocumentRejected, DocumentDeadlineApproaching, ConnectorSyncFailed,
         ];
     }

@@ -141,28 +141,68 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     }
 
     [Fact]
-    public async Task Content_opened_after_the_run_ended_is_read_on_a_connection_of_its_own()
+    public async Task Content_opened_after_the_run_ended_is_read_on_the_kept_connection()
     {
         var context = new ImapTestContext(dovecot);
         const string folder = "LateRead";
         var pdf = Corpus.Bytes("late", 600_000);
         await context.DeliverAsync(folder, Corpus.WithAttachments("late", Corpus.Attachment("late.pdf", "application/pdf", pdf)));
         var documents = new List<SourceDocument>();
-        await foreach (var change in context.Source(folder).ReadChangesAsync(null, CancellationToken.None))
+        await using var source = context.Source(folder);
+        await foreach (var change in source.ReadChangesAsync(null, CancellationToken.None))
         {
             if (change is SourceDocument document)
             {
                 documents.Add(document);
             }
         }
-        var connectionsDuringRun = context.Clients.Loggers.Count;
 
         await using var content = await Assert.Single(documents).OpenContentAsync(CancellationToken.None);
         var (sha, length) = await SyncDriver.HashAsync(content);
 
         Assert.Equal(SyncDriver.Sha256(pdf), sha);
         Assert.Equal(pdf.Length, length);
-        Assert.True(context.Clients.Loggers.Count > connectionsDuringRun);
+        Assert.Single(context.Clients.Loggers);
+    }
+
+    [Fact]
+    public async Task A_poll_with_no_new_mail_reuses_the_logged_in_connection_with_a_noop_and_one_search()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "KeptSession";
+        await context.DeliverAsync(folder, Corpus.WithAttachments("kept", Corpus.Attachment("a.pdf", "application/pdf", Corpus.Bytes("k", 100))));
+        await using var source = context.Source(folder);
+        var run1 = await SyncDriver.RunAsync(source, checkpoint: null);
+        var logger = Assert.Single(context.Clients.Loggers);
+        var before = logger.ClientLines.Count;
+
+        var poll = await SyncDriver.RunAsync(source, run1.Checkpoint);
+
+        Assert.Empty(poll.Documents);
+        Assert.Single(context.Clients.Loggers);
+        var commands = logger.ClientLines.Skip(before).Select(line => line.Split(' ', 3)[1]).ToList();
+        Assert.Equal(["NOOP", "UID"], commands);
+        Assert.Contains(logger.ClientLines.Skip(before), line => line.Contains("UID SEARCH", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task After_the_server_restarted_between_polls_the_next_poll_logs_in_again_and_reads_the_new_mail()
+    {
+        var context = new ImapTestContext(dovecot);
+        const string folder = "Reconnect";
+        await context.DeliverAsync(folder, Corpus.WithAttachments("before", Corpus.Attachment("before.pdf", "application/pdf", Corpus.Bytes("b", 100))));
+        await using var source = context.Source(folder);
+        var run1 = await SyncDriver.RunAsync(source, checkpoint: null);
+
+        await dovecot.RestartAsync();
+        var after = Corpus.Bytes("after", 4000);
+        await context.DeliverAsync(folder, Corpus.WithAttachments("after", Corpus.Attachment("after.pdf", "application/pdf", after)));
+        var run2 = await SyncDriver.RunAsync(source, run1.Checkpoint);
+
+        Assert.Equal("before.pdf", Assert.Single(run1.Documents).FileName);
+        var document = Assert.Single(run2.Documents);
+        Assert.Equal(SyncDriver.Sha256(after), document.Sha256);
+        Assert.Equal(2, context.Clients.Loggers.Count);
     }
 
     [Fact]

@@ -106,6 +106,61 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Checkpoints_come_per_batch_each_naming_every_file_before_it_and_a_crash_re_reads_only_the_open_batch()
+    {
+        var files = Enumerable.Range(1, 5).Select(i => ($"WO-{i}.pdf", new[] { (byte)i })).ToArray();
+        var folder = await SeedFolderAsync("batched", files);
+        var source = Source(folder, o => o.CheckpointEveryFiles = 2);
+        var pending = await SourceRunner.RunAsync(source, null);
+
+        var yielded = new List<string>();
+        var checkpoints = new List<(int After, ExportFolderCheckpoint Value, string Raw)>();
+        await foreach (var change in source.ReadChangesAsync(pending.Checkpoint, CancellationToken.None))
+        {
+            if (change is SourceDocument document)
+            {
+                yielded.Add(document.SourceId);
+            }
+            else if (change is SourceCheckpoint marker)
+            {
+                checkpoints.Add((yielded.Count, ExportFolderCheckpoint.Parse(marker.Value), marker.Value));
+            }
+        }
+        // A crash after the first batch was stored: the run from that checkpoint reads the rest, and only the rest.
+        var resumed = await SourceRunner.RunAsync(source, checkpoints[0].Raw);
+
+        Assert.Equal(5, yielded.Count);
+        Assert.Equal([2, 4, 5], checkpoints.Select(c => c.After));
+        Assert.All(checkpoints, c => Assert.Equal(yielded.Take(c.After).Order(), c.Value.Handed.Keys.Order()));
+        Assert.Equal(yielded.Skip(2), resumed.Documents.Select(d => d.Document.SourceId));
+    }
+
+    [Fact]
+    public async Task A_batch_that_takes_longer_than_the_checkpoint_interval_is_checkpointed_early()
+    {
+        var folder = await SeedFolderAsync("slow-batch", ("a.pdf", [1]), ("b.pdf", [2]), ("c.pdf", [3]));
+        // Every file takes longer than a tick: with the interval at one tick, each file closes its batch.
+        var source = Source(folder, o => (o.CheckpointEveryFiles, o.CheckpointEveryInterval) = (100, TimeSpan.FromTicks(1)));
+        var pending = await SourceRunner.RunAsync(source, null);
+
+        var documentsBeforeEachCheckpoint = new List<int>();
+        var documents = 0;
+        await foreach (var change in source.ReadChangesAsync(pending.Checkpoint, CancellationToken.None))
+        {
+            if (change is SourceDocument)
+            {
+                documents++;
+            }
+            else if (change is SourceCheckpoint)
+            {
+                documentsBeforeEachCheckpoint.Add(documents);
+            }
+        }
+
+        Assert.Equal([1, 2, 3], documentsBeforeEachCheckpoint);
+    }
+
+    [Fact]
     public async Task Without_an_archive_a_handed_file_is_remembered_and_a_replaced_one_is_taken_again()
     {
         var folder = await SeedFolderAsync("remember", ("report.pdf", [1, 2, 3]));

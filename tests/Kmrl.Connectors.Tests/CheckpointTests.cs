@@ -27,6 +27,20 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public async Task A_runs_first_documents_go_on_the_interactive_topic_and_the_rest_of_an_import_on_the_bulk_topic()
+    {
+        var ports = new TestPorts(Clock);
+        var source = TestSource.WithTextItems("library", 8, checkpointEvery: 3);
+        await using var host = new TestHost(ports, Clock, new Dictionary<string, string?> { ["Connector:InteractiveDocumentsPerRun"] = "5" }, source);
+
+        var result = await host.Runner.RunAsync(source, CancellationToken.None);
+
+        Assert.Equal(8, result.Counts.Discovered);
+        var topics = ports.Publisher.Published.Where(p => p.Event is DocumentDiscovered).Select(p => p.Topic).ToList();
+        Assert.Equal(Enumerable.Repeat(DaprNames.Topics.DocumentDiscovered, 5).Concat(Enumerable.Repeat(DaprNames.Topics.DocumentDiscoveredBulk, 3)), topics);
+    }
+
+    [Fact]
     public async Task A_failing_publish_leaves_the_checkpoint_before_the_unpublished_document()
     {
         var ports = new TestPorts(Clock);

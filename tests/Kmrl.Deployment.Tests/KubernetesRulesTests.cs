@@ -14,7 +14,9 @@ public sealed class KubernetesRulesTests
         var resources = KustomizeRenderer.Render(Path.Combine(RepositoryRoot.Find(), "k8s", "overlays", overlay));
 
         var apps = resources.Where(r => r.Kind == "Deployment" && r.Name != "redis").ToList();
-        Assert.Equal(DaprNames.AppIds.All.Order(), apps.Select(a => a.Name).Order());
+        // document-api runs as two Deployments (intake and pipeline roles) of one app id.
+        Assert.Equal(DaprNames.AppIds.All.Append(PipelineDeployment).Order(), apps.Select(a => a.Name).Order());
+        Assert.Equal(DaprNames.AppIds.All.Order(), apps.Select(AppId).Distinct().Order());
         Assert.All(apps, app => Assert.EndsWith(":0.1.0", KustomizeRenderer.Containers(app).Single().Text("image")));
         Assert.All(resources.Where(r => r.Kind != "Namespace"), r => Assert.Equal("kmrl", r.Node.Child("metadata").Text("namespace")));
     }
@@ -34,12 +36,40 @@ public sealed class KubernetesRulesTests
         }
     }
 
+    private const string PipelineDeployment = "document-pipeline";
+
+    private static string AppId(KustomizeRenderer.Resource deployment) =>
+        deployment.Node.Child("spec").Child("template").Child("metadata").Child("annotations").Text("dapr.io/app-id") ?? string.Empty;
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("production")]
+    public void Document_api_runs_as_an_intake_and_a_pipeline_deployment_of_one_image_and_app_id(string overlay)
+    {
+        var resources = KustomizeRenderer.Render(Path.Combine(RepositoryRoot.Find(), "k8s", "overlays", overlay));
+
+        var intake = resources.Single(r => r.Kind == "Deployment" && r.Name == DaprNames.AppIds.DocumentApi);
+        var pipeline = resources.Single(r => r.Kind == "Deployment" && r.Name == PipelineDeployment);
+        string Role(KustomizeRenderer.Resource deployment) => KustomizeRenderer.Containers(deployment).Single().Child("env").Items()
+            .Single(e => e.Text("name") == "DocumentApi__Role").Text("value") ?? string.Empty;
+        Assert.Equal("Intake", Role(intake));
+        Assert.Equal("Pipeline", Role(pipeline));
+        Assert.Equal(DaprNames.AppIds.DocumentApi, AppId(intake));
+        Assert.Equal(DaprNames.AppIds.DocumentApi, AppId(pipeline));
+        Assert.Equal(KustomizeRenderer.Containers(intake).Single().Text("image"), KustomizeRenderer.Containers(pipeline).Single().Text("image"));
+        // The public Service reaches the intake pods only; each Deployment scales and is disrupted on its own.
+        var service = resources.Single(r => r.Kind == "Service" && r.Name == DaprNames.AppIds.DocumentApi);
+        Assert.Equal(DaprNames.AppIds.DocumentApi, service.Node.Child("spec").Child("selector").Text("app.kubernetes.io/name"));
+        Assert.Contains(resources, r => r.Kind == "HorizontalPodAutoscaler" && r.Node.Child("spec").Child("scaleTargetRef").Text("name") == PipelineDeployment);
+        Assert.Contains(resources, r => r.Kind == "PodDisruptionBudget" && r.Name == PipelineDeployment);
+    }
+
     [Fact]
     public void The_production_overlay_raises_the_document_api_autoscaling_floor()
     {
         var resources = KustomizeRenderer.Render(Path.Combine(RepositoryRoot.Find(), "k8s", "overlays", "production"));
 
-        var hpa = resources.Single(r => r.Kind == "HorizontalPodAutoscaler");
+        var hpa = resources.Single(r => r.Kind == "HorizontalPodAutoscaler" && r.Name == DaprNames.AppIds.DocumentApi);
         Assert.Equal("3", hpa.Node.Child("spec").Text("minReplicas"));
         Assert.Equal("document-api", hpa.Node.Child("spec").Child("scaleTargetRef").Text("name"));
     }

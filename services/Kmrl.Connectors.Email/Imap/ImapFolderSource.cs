@@ -17,19 +17,23 @@ namespace Kmrl.Connectors.Email.Imap;
 /// <summary>
 /// One mailbox folder as a document source. New mail is "UID greater than the checkpoint's last UID under the same
 /// UIDVALIDITY"; structure and envelope are fetched first and only document parts are downloaded, streamed and
-/// decoded. A checkpoint follows every message; its after-commit step moves or flags the message.
+/// decoded. A checkpoint follows every message; its after-commit step moves or flags the message. The authenticated
+/// connection is kept from poll to poll (<see cref="ImapFolderConnection"/>), so a poll without new mail is a NOOP and
+/// one UID SEARCH.
 /// </summary>
 public sealed partial class ImapFolderSource(
     MailboxOptions mailbox,
     string folder,
     EmailConnectorOptions options,
     ImapConnector connector,
-    ILogger<ImapFolderSource> logger) : IDocumentSource
+    ILogger<ImapFolderSource> logger) : IDocumentSource, IAsyncDisposable, IDisposable
 {
     private const MessageSummaryItems SummaryItems = MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure |
         MessageSummaryItems.Envelope | MessageSummaryItems.Size | MessageSummaryItems.InternalDate;
 
     private readonly SenderFilter _senders = new(mailbox.AllowedSenders, mailbox.DeniedSenders);
+    private readonly ImapFolderConnection _connection = new(connector, mailbox, folder,
+        mailbox.PostProcessing == PostProcessing.Leave ? FolderAccess.ReadOnly : FolderAccess.ReadWrite, logger);
 
     public string Name => SourceName(mailbox.Name, folder);
 
@@ -43,8 +47,7 @@ public sealed partial class ImapFolderSource(
             LogUnreadableCheckpoint(logger, Name);
         }
 
-        var access = mailbox.PostProcessing == PostProcessing.Leave ? FolderAccess.ReadOnly : FolderAccess.ReadWrite;
-        await using var session = new ImapFolderSession(connector, mailbox, folder, access);
+        var session = new ImapFolderSession(_connection);
         var opened = await session.OpenAsync(cancellationToken);
         var uidValidity = session.UidValidity;
         uint lastUid = 0;
@@ -104,6 +107,10 @@ public sealed partial class ImapFolderSource(
             }
         }
     }
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    public void Dispose() => _connection.Dispose();
 
     private sealed record FetchedSummary(UniqueId Uid, IMessageSummary? Summary, string? Failure);
 

@@ -36,11 +36,33 @@ public sealed class ExportFolderOptions : IValidatableObject
     [Range(0, 20)]
     public int ResumeAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Files handed on per checkpoint. The checkpoint names every handed file, so writing it after each file makes a
+    /// first sync of N files write O(N²) bytes; a batch bounds that, and a crash re-publishes at most one batch
+    /// (the same idempotency keys, dropped downstream).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int CheckpointEveryFiles { get; set; } = 200;
+
+    /// <summary>Bytes handed on per checkpoint at most, so a batch of large files is not re-read whole after a crash.</summary>
+    [Range(1, long.MaxValue)]
+    public long CheckpointEveryBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Time since the last checkpoint at most: a run the host stops at its lock lease's deadline has stored its
+    /// progress, so the next run goes on from there instead of starting the same batch again.
+    /// </summary>
+    public TimeSpan CheckpointEveryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Folder.StartsWith('/'))
         {
             yield return new ValidationResult("Folder must be an absolute path.", [nameof(Folder)]);
+        }
+        if (CheckpointEveryInterval <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("CheckpointEveryInterval must be above zero.", [nameof(CheckpointEveryInterval)]);
         }
         if (ArchiveFolder is { Length: > 0 } archive && !archive.StartsWith('/'))
         {

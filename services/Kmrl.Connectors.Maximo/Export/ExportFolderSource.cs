@@ -12,8 +12,10 @@ namespace Kmrl.Connectors.Maximo.Export;
 /// A file is never downloaded again while it keeps the same size and time at the same path.
 /// </summary>
 public sealed partial class ExportFolderSource(
-    ExportFolderOptions options, IRemoteFolderConnector connector, ILogger<ExportFolderSource> logger) : IDocumentSource
+    ExportFolderOptions options, IRemoteFolderConnector connector, ILogger<ExportFolderSource> logger, TimeProvider? timeProvider = null) : IDocumentSource
 {
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
     private readonly RemoteSessionPool _sessions = new(connector);
 
     public string Name => options.Name;
@@ -48,16 +50,27 @@ public sealed partial class ExportFolderSource(
             if (stable)
             {
                 ready.Add(file);
+                if (string.IsNullOrEmpty(options.DoneMarkerSuffix))
+                {
+                    // Proven stable but not handed on yet: a batch checkpoint keeps it as pending, so a crash before
+                    // its batch is stored does not make it prove stability again.
+                    pending[file.Path] = stamp;
+                }
             }
             else if (string.IsNullOrEmpty(options.DoneMarkerSuffix))
             {
                 pending[file.Path] = stamp;
             }
         }
-        LogPoll(logger, Name, files.Count, ready.Count, pending.Count);
+        LogPoll(logger, Name, files.Count, ready.Count, pending.Count - (string.IsNullOrEmpty(options.DoneMarkerSuffix) ? ready.Count : 0));
 
-        foreach (var file in ready)
+        // A checkpoint per batch, not per file: each one repeats every handed path (see CheckpointEveryFiles).
+        var batch = new List<RemoteEntry>();
+        long batchBytes = 0;
+        var batchStarted = _time.GetTimestamp();
+        for (var index = 0; index < ready.Count; index++)
         {
+            var file = ready[index];
             var metadata = await DescribeAsync(file, cancellationToken);
             yield return new SourceDocument(
                 SourceId: file.Path,
@@ -67,8 +80,23 @@ public sealed partial class ExportFolderSource(
                 Metadata: metadata,
                 OpenContentAsync: ct => ResumingDownloadStream.OpenAsync(_sessions, file.Path, file.Size, options.ResumeAttempts, logger, ct));
             handed[file.Path] = new FileStamp(file.Size, file.Modified);
-            var value = new ExportFolderCheckpoint(pending, new Dictionary<string, FileStamp>(handed, StringComparer.Ordinal)).Serialize();
-            yield return new SourceCheckpoint(value, string.IsNullOrEmpty(options.ArchiveFolder) ? null : ct => ArchiveAsync(file, ct));
+            pending.Remove(file.Path);
+            batch.Add(file);
+            batchBytes += Math.Max(file.Size, 0);
+            // The time bound keeps a run that the host cuts at its lease deadline storing progress.
+            if (batch.Count < options.CheckpointEveryFiles && batchBytes < options.CheckpointEveryBytes
+                && _time.GetElapsedTime(batchStarted) < options.CheckpointEveryInterval && index < ready.Count - 1)
+            {
+                continue;
+            }
+            var value = new ExportFolderCheckpoint(
+                new Dictionary<string, FileStamp>(pending, StringComparer.Ordinal),
+                new Dictionary<string, FileStamp>(handed, StringComparer.Ordinal)).Serialize();
+            var archived = batch.ToArray();
+            batch.Clear();
+            batchBytes = 0;
+            batchStarted = _time.GetTimestamp();
+            yield return new SourceCheckpoint(value, string.IsNullOrEmpty(options.ArchiveFolder) ? null : ct => ArchiveBatchAsync(archived, ct));
         }
         if (ready.Count == 0)
         {
@@ -123,9 +151,9 @@ public sealed partial class ExportFolderSource(
         }, cancellationToken);
 
     /// <summary>
-    /// A handed file still in the folder had its checkpoint stored but its move cut short (a crash, or the run's
-    /// lease ending between the commit and the move). Its document is already published, so only the move is
-    /// retried; a failure is logged and tried again next poll rather than failing this one.
+    /// Moves a handed file whose checkpoint is stored: right after its batch's commit, or at a later poll when the
+    /// move was cut short (a crash, or the run's lease ending between the commit and the move). Its document is
+    /// already published, so a failure is logged and tried again next poll rather than failing this one.
     /// </summary>
     private async Task ArchiveLeftBehindAsync(RemoteEntry file, CancellationToken cancellationToken)
     {
@@ -141,6 +169,15 @@ public sealed partial class ExportFolderSource(
             && !cancellationToken.IsCancellationRequested)
         {
             LogArchiveRetryFailed(logger, ex, file.Path);
+        }
+    }
+
+    /// <summary>Moves a committed batch; a file whose move fails stays handed and is moved at the next poll.</summary>
+    private async Task ArchiveBatchAsync(IReadOnlyList<RemoteEntry> files, CancellationToken cancellationToken)
+    {
+        foreach (var file in files)
+        {
+            await ArchiveLeftBehindAsync(file, cancellationToken);
         }
     }
 

@@ -68,7 +68,8 @@ public static class MaximoSourcesExtensions
             services.AddDocumentSource(provider =>
             {
                 var options = Options(provider).ExportFolders[index];
-                return new ExportFolderSource(options, CreateConnector(provider, options.Server), provider.GetRequiredService<ILogger<ExportFolderSource>>());
+                return new ExportFolderSource(options, CreateConnector(provider, options.Server), provider.GetRequiredService<ILogger<ExportFolderSource>>(),
+                    provider.GetRequiredService<TimeProvider>());
             });
         }
         services.PostConfigure<ConnectorHostOptions>(host =>

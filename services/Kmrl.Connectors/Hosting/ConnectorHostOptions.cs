@@ -32,6 +32,13 @@ public sealed class ConnectorHostOptions
     /// <summary>Tries of a transient error while listing changes before the run fails.</summary>
     public int MaxReadAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// Documents a run publishes on the interactive lane (<c>document-discovered</c>) before the rest of the run goes
+    /// on the bulk lane (<c>document-discovered-bulk</c>): new mail or a webhook's media is a handful, an import is
+    /// thousands, and the pipeline admits bulk documents only a few at a time.
+    /// </summary>
+    public int InteractiveDocumentsPerRun { get; set; } = 20;
+
     /// <summary>Tries of a publish or a state write before the run fails (the checkpoint then stays put).</summary>
     public int MaxPublishAttempts { get; set; } = 5;
 

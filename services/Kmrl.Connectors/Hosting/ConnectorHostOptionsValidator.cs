@@ -30,6 +30,10 @@ public sealed class ConnectorHostOptionsValidator : IValidateOptions<ConnectorHo
         Positive(errors, "MaxReadAttempts", options.MaxReadAttempts);
         Positive(errors, "MaxPublishAttempts", options.MaxPublishAttempts);
         Positive(errors, "DegradedAfterConsecutiveFailures", options.DegradedAfterConsecutiveFailures);
+        if (options.InteractiveDocumentsPerRun < 0)
+        {
+            errors.Add($"{S}:InteractiveDocumentsPerRun is {options.InteractiveDocumentsPerRun}; it must be 0 (every document on the bulk lane) or more.");
+        }
         if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay)
         {
             errors.Add($"{S}:RetryBaseDelay ({options.RetryBaseDelay}) must be above zero and not above {S}:RetryMaxDelay ({options.RetryMaxDelay}).");

@@ -404,7 +404,10 @@ public sealed class SyncRunner(
                 host._timeProvider.GetUtcNow());
             using (ConnectorTelemetry.ActivitySource.StartActivity("connector.publish"))
             {
-                await host._publisher.PublishAsync(DaprNames.Topics.DocumentDiscovered, discovered, token);
+                var topic = _discovered < host._options.InteractiveDocumentsPerRun
+                    ? DaprNames.Topics.DocumentDiscovered
+                    : DaprNames.Topics.DocumentDiscoveredBulk;
+                await host._publisher.PublishAsync(topic, discovered, token);
             }
             _discovered++;
             _bytes += blob.Size;

@@ -1,13 +1,16 @@
 using Dapr;
 using Kmrl.Contracts;
+using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Security;
 using Kmrl.ServiceDefaults.Security;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Apis;
 
 public static class DocumentsApi
 {
     public const string DiscoveredRoute = "/dapr/events/document-discovered";
+    public const string BulkDiscoveredRoute = "/dapr/events/document-discovered-bulk";
     public const string DeadLetterRoute = "/dapr/events/document-discovered-deadletter";
     public const string RemovedRoute = "/dapr/events/document-removed-at-source";
 
@@ -28,6 +31,20 @@ public static class DocumentsApi
             openApi.RequireAuthorization(SecurityExtensions.ReadPolicy);
         }
 
+        var role = app.Services.GetRequiredService<IOptions<DocumentApiRoleOptions>>().Value;
+        if (role.ServesApi)
+        {
+            MapPublicApi(app);
+        }
+        if (role.RunsPipeline)
+        {
+            MapSubscriptions(app);
+        }
+        return app;
+    }
+
+    private static void MapPublicApi(WebApplication app)
+    {
         var documents = app.MapGroup("/documents").WithTags("Documents");
         documents.MapPost("/", UploadHandlers.UploadAsync)
             .RequireAuthorization(SecurityExtensions.UploadPolicy)
@@ -43,6 +60,10 @@ public static class DocumentsApi
         var deadLetters = app.MapGroup("/dead-letters").WithTags("Dead letters");
         deadLetters.MapGet("/", DocumentHandlers.ListDeadLettersAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
         deadLetters.MapPost("/{id}/replay", DocumentHandlers.ReplayDeadLetterAsync).RequireAuthorization(SecurityExtensions.UploadPolicy);
+    }
+
+    private static void MapSubscriptions(WebApplication app)
+    {
 
         // Sidecar-to-app: no bearer key, but the dapr-api-token (refused without one outside Development).
         app.MapPost(DiscoveredRoute, SubscriptionHandlers.DocumentDiscoveredAsync)
@@ -50,6 +71,16 @@ public static class DocumentsApi
             {
                 PubsubName = DaprNames.Components.PubSub,
                 Name = DaprNames.Topics.DocumentDiscovered,
+                DeadLetterTopic = DaprNames.Topics.DocumentDiscoveredDeadLetter,
+            })
+            .RequireDaprApiToken()
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        app.MapPost(BulkDiscoveredRoute, SubscriptionHandlers.BulkDocumentDiscoveredAsync)
+            .WithTopic(new TopicOptions
+            {
+                PubsubName = DaprNames.Components.PubSub,
+                Name = DaprNames.Topics.DocumentDiscoveredBulk,
                 DeadLetterTopic = DaprNames.Topics.DocumentDiscoveredDeadLetter,
             })
             .RequireDaprApiToken()
@@ -65,6 +96,5 @@ public static class DocumentsApi
             .RequireDaprApiToken()
             .AllowAnonymous()
             .ExcludeFromDescription();
-        return app;
     }
 }

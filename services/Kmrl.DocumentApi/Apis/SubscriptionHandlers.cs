@@ -1,5 +1,6 @@
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Model;
+using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Search;
 using Kmrl.DocumentApi.Workflows;
@@ -20,14 +21,49 @@ public static partial class SubscriptionHandlers
     public static async Task<Ok<SubscriptionReply>> DocumentDiscoveredAsync(
         DocumentDiscovered discovered, DocumentWorkflowStarter starter, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(discovered.IdempotencyKey) || string.IsNullOrWhiteSpace(discovered.Sha256) || discovered.Blob is null)
+        if (IsMalformed(discovered, loggers))
         {
-            // Retrying cannot fix a malformed event; dropping sends it to the dead-letter topic for a person to see.
-            LogMalformed(loggers.CreateLogger(typeof(SubscriptionHandlers)), discovered.Source, discovered.SourceId);
             return TypedResults.Ok(SubscriptionReply.Drop);
         }
         await starter.StartAsync(DocumentIntake.FromDiscovered(discovered), null, cancellationToken);
         return TypedResults.Ok(SubscriptionReply.Success);
+    }
+
+    /// <summary>The bulk lane: the same start, once <see cref="BulkLane"/> has a slot (the delivery waits for it).</summary>
+    public static async Task<Ok<SubscriptionReply>> BulkDocumentDiscoveredAsync(
+        DocumentDiscovered discovered, DocumentWorkflowStarter starter, BulkLane lane, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (IsMalformed(discovered, loggers))
+        {
+            return TypedResults.Ok(SubscriptionReply.Drop);
+        }
+        var intake = DocumentIntake.FromDiscovered(discovered);
+        await lane.AdmitAsync(intake.DocumentId, cancellationToken);
+        var started = false;
+        try
+        {
+            started = await starter.StartAsync(intake, null, cancellationToken);
+        }
+        finally
+        {
+            if (!started)
+            {
+                // Final already, under way from an earlier delivery, or failed: no run of ours to wait for.
+                lane.Release(intake.DocumentId);
+            }
+        }
+        return TypedResults.Ok(SubscriptionReply.Success);
+    }
+
+    private static bool IsMalformed(DocumentDiscovered discovered, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrWhiteSpace(discovered.IdempotencyKey) || string.IsNullOrWhiteSpace(discovered.Sha256) || discovered.Blob is null)
+        {
+            // Retrying cannot fix a malformed event; dropping sends it to the dead-letter topic for a person to see.
+            LogMalformed(loggers.CreateLogger(typeof(SubscriptionHandlers)), discovered.Source, discovered.SourceId);
+            return true;
+        }
+        return false;
     }
 
     public static async Task<Ok<SubscriptionReply>> DeadLetterAsync(

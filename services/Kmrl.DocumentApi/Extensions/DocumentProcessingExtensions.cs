@@ -16,6 +16,8 @@ public static class DocumentProcessingExtensions
     public static TBuilder AddDocumentProcessing<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         var services = builder.Services;
+        services.AddOptions<DocumentApiRoleOptions>().BindConfiguration(DocumentApiRoleOptions.Section);
+        var role = builder.Configuration.GetSection(DocumentApiRoleOptions.Section).Get<DocumentApiRoleOptions>() ?? new DocumentApiRoleOptions();
         services.AddOptions<DocumentProcessingOptions>().BindConfiguration(DocumentProcessingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OcrOptions>().BindConfiguration(OcrOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -34,13 +36,24 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<ICatalog, BacklogTrackingCatalog>();
         services.AddSingleton<PipelineBacklog>();
         services.AddSingleton<CpuWorkLimiter>();
-        services.AddHealthChecks().AddCheck<PipelineBacklogHealthCheck>("pipeline-backlog");
+        services.AddSingleton<BulkLane>();
+        if (role.RunsPipeline)
+        {
+            // The backlog is closed where documents become final: in the pipeline process.
+            services.AddHealthChecks().AddCheck<PipelineBacklogHealthCheck>("pipeline-backlog");
+        }
         services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
         services.AddDocumentContentStore(builder.Configuration);
 
         // Dapr.Workflow's source generator registers every workflow and activity of this assembly by type name (the
         // names the workflow calls by nameof); listing them here again only logged "already registered" at start.
         services.AddDaprWorkflow(_ => { });
+        if (!role.RunsPipeline)
+        {
+            // The intake role keeps the workflow client (reprocess, dead-letter replay schedule through it) but opens no
+            // work-item stream, so its sidecar hosts no workflow actors and runs no workflow.
+            RemoveWorkflowWorker(services);
+        }
         // The SDK registers the concrete client only; the adapter depends on the interface.
         services.AddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());
         services.AddSingleton<IDocumentWorkflows, DaprDocumentWorkflows>();
@@ -50,5 +63,16 @@ public static class DocumentProcessingExtensions
         services.AddDocumentApiSecurity();
         services.AddOpenApi();
         return builder;
+    }
+
+    private static void RemoveWorkflowWorker(IServiceCollection services)
+    {
+        static bool FromWorkflowSdk(Type? type) => type?.Assembly.GetName().Name?.StartsWith("Dapr.Workflow", StringComparison.Ordinal) == true;
+        var workers = services.Where(descriptor => descriptor.ServiceType == typeof(IHostedService)
+            && (FromWorkflowSdk(descriptor.ImplementationType) || FromWorkflowSdk(descriptor.ImplementationFactory?.Method.DeclaringType))).ToList();
+        foreach (var worker in workers)
+        {
+            services.Remove(worker);
+        }
     }
 }

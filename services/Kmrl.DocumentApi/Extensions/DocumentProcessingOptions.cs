@@ -206,4 +206,16 @@ public sealed class PipelineOptions
     public int ReconcileMaxDocuments { get; set; } = 2000;
 
     public int EffectiveCpuConcurrency => MaxConcurrentCpuActivities > 0 ? MaxConcurrentCpuActivities : Environment.ProcessorCount;
+
+    /// <summary>
+    /// Bulk-lane documents (<c>document-discovered-bulk</c>) in the workflow engine at once from this process. The rest
+    /// of an import waits in pub/sub, so an upload's workflow queues behind at most this many. The default matches the
+    /// sidecar's <c>maxConcurrentActivityInvocations</c> (32): a workflow spends most of its time waiting on the engine
+    /// and the state store, so fewer leaves the activity slots idle (4 in flight made an import of 500 crawl), and more
+    /// cannot run at once anyway.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxBulkInFlight { get; set; } = 32;
+
+    public int EffectiveBulkInFlight => MaxBulkInFlight;
 }

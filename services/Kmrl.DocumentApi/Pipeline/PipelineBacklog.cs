@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Kmrl.DocumentApi.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Pipeline;
 
@@ -18,8 +20,12 @@ public sealed class PipelineBacklog
 
     private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
 
-    public PipelineBacklog(IMeterFactory meterFactory)
+    private readonly bool _tracks;
+
+    public PipelineBacklog(IMeterFactory meterFactory, IOptions<DocumentApiRoleOptions> role)
     {
+        // An intake process never sees a document become final, so it would only ever count up.
+        _tracks = role.Value.RunsPipeline;
         var meter = meterFactory.Create(MeterName);
         meter.CreateObservableGauge(GaugeName, () => (long)Depth, unit: "{document}",
             description: "Documents accepted or delivered and not yet final (processed, rejected or duplicate).");
@@ -28,8 +34,21 @@ public sealed class PipelineBacklog
     public int Depth => _open.Count;
 
     /// <summary>The document is on its way through the pipeline (again: a redelivery counts once).</summary>
-    public void Open(string documentId) => _open.TryAdd(documentId, 0);
+    public void Open(string documentId)
+    {
+        if (_tracks)
+        {
+            _open.TryAdd(documentId, 0);
+        }
+    }
+
+    /// <summary>Raised on every <see cref="Close"/> (also for a document that was final already), e.g. for <see cref="BulkLane"/>.</summary>
+    public event Action<string>? Closed;
 
     /// <summary>The document has its final record, or was final already.</summary>
-    public void Close(string documentId) => _open.TryRemove(documentId, out _);
+    public void Close(string documentId)
+    {
+        _open.TryRemove(documentId, out _);
+        Closed?.Invoke(documentId);
+    }
 }

@@ -220,12 +220,23 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
         throw new TimeoutException($"The connector did not publish {target} DocumentDiscovered events within {timeout}.");
     }
 
+    // A run's first documents go on the interactive topic, the rest of the import on the bulk topic: both count.
+    private static readonly string[] DiscoveredTopics = [DaprNames.Topics.DocumentDiscovered, DaprNames.Topics.DocumentDiscoveredBulk];
+
     // The broker keeps one Redis stream per topic: its length is a cheap count to poll every few milliseconds.
     private static async Task<long> PublishedCountAsync(DaprTestEnvironment environment) =>
-        await environment.Redis.GetDatabase().StreamLengthAsync(DaprNames.Topics.DocumentDiscovered);
+        await environment.Redis.GetDatabase().StreamLengthAsync(DaprNames.Topics.DocumentDiscovered)
+        + await environment.Redis.GetDatabase().StreamLengthAsync(DaprNames.Topics.DocumentDiscoveredBulk);
 
-    private static async Task<IReadOnlyList<string>> DiscoveredSourceIdsAsync(DaprTestEnvironment environment) =>
-        (await environment.WaitForEventsAsync<DocumentDiscovered>(DaprNames.Topics.DocumentDiscovered, 0)).Select(e => e.SourceId).ToList();
+    private static async Task<IReadOnlyList<string>> DiscoveredSourceIdsAsync(DaprTestEnvironment environment)
+    {
+        var ids = new List<string>();
+        foreach (var topic in DiscoveredTopics)
+        {
+            ids.AddRange((await environment.WaitForEventsAsync<DocumentDiscovered>(topic, 0)).Select(e => e.SourceId));
+        }
+        return ids;
+    }
 
     /// <summary>
     /// Waits until document-api has taken every DocumentDiscovered off the topic and a workflow has ended (processed or
@@ -238,7 +249,7 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
         var progress = Stopwatch.StartNew();
         while (DateTime.UtcNow < deadline)
         {
-            var delivered = catalogSidecar.Deliveries.Count(d => d.Topic == DaprNames.Topics.DocumentDiscovered && d.Outcome != DeliveryOutcome.Retry);
+            var delivered = catalogSidecar.Deliveries.Count(d => DiscoveredTopics.Contains(d.Topic) && d.Outcome != DeliveryOutcome.Retry);
             var processed = await database.StreamLengthAsync(DaprNames.Topics.DocumentProcessed);
             var rejected = await database.StreamLengthAsync(DaprNames.Topics.DocumentRejected);
             if (delivered >= published && processed + rejected >= Documents)
