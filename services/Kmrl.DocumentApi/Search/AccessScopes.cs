@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Kmrl.DocumentApi.Security;
 using Kmrl.Search;
+using Kmrl.ServiceDefaults.Security;
 
 namespace Kmrl.DocumentApi.Search;
 

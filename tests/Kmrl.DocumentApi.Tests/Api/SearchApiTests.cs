@@ -14,6 +14,7 @@ using Kmrl.DocumentApi.Search;
 using Kmrl.DocumentApi.Security;
 using Kmrl.Search;
 using Kmrl.ServiceDefaults;
+using Kmrl.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kmrl.DocumentApi.Tests.Api;
