@@ -36,6 +36,12 @@ public sealed class LocalRunDemoTests(ITestOutputHelper output)
             var uploaded = await UploadAsync(http, TestCorpus.TextPdf("Fire drill at Ernakulam South on Friday: all staff to assemble at gate B."));
             await WaitAsync(http, items => items.Any(d => d["documentId"]!.GetValue<string>() == uploaded && IsProcessed(d)),
                 TimeSpan.FromMinutes(2), "the uploaded file processed");
+            // The printed status URLs answer the printed key (the connectors' routes need an operator credential).
+            foreach (var status in first.StatusUrls())
+            {
+                using var reply = await http.GetAsync(status);
+                Assert.True(reply.IsSuccessStatusCode, $"{status} answered {(int)reply.StatusCode} to the demo key");
+            }
             firstIds = (await ListAsync(http)).Select(d => d["documentId"]!.GetValue<string>()).ToHashSet();
             Assert.Contains(uploaded, firstIds);
             output.WriteLine($"{firstIds.Count} documents before the stop, sources: {string.Join(", ", documents.SelectMany(SourcesOf).Distinct())}");
@@ -140,6 +146,10 @@ public sealed class LocalRunDemoTests(ITestOutputHelper output)
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", State["DemoApiKey"]!.GetValue<string>());
             return http;
         }
+
+        public IEnumerable<Uri> StatusUrls() => State["Urls"]!.AsObject()
+            .Where(url => url.Key.EndsWith(" status", StringComparison.Ordinal))
+            .Select(url => new Uri(url.Value!.GetValue<string>()));
 
         /// <summary>SIGINT, as Ctrl-C; then every PID it started is gone, with the process groups of the apps.</summary>
         public async Task StopWithSigintAsync()

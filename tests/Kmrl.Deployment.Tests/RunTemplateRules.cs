@@ -118,7 +118,9 @@ public static partial class RunTemplateRules
     {
         var readme = ReadOrEmpty(Path.Combine(root, "README.md"));
         var build = BuildStep().Match(readme);
-        var run = readme.IndexOf("dapr run -f .", StringComparison.Ordinal);
+        // The command as typed (a line of a shell block), not a mention of it in prose or a table.
+        var runCommand = RunCommand().Match(readme);
+        var run = runCommand.Success ? runCommand.Index : -1;
         if (!build.Success || run < 0 || build.Index > run)
         {
             violations.Add("README.md: no `dotnet build Kmrl.Dapr.sln` step before `dapr run -f .` (dapr.yaml runs the apps with --no-build)");
@@ -226,6 +228,9 @@ public static partial class RunTemplateRules
 
     [GeneratedRegex(@"dotnet build Kmrl\.Dapr\.sln[^\n`#]*")]
     private static partial Regex BuildStep();
+
+    [GeneratedRegex(@"^dapr run -f \.", RegexOptions.Multiline)]
+    private static partial Regex RunCommand();
 
     [GeneratedRegex(@"(?:-c|--configuration)[ =](?<configuration>\w+)")]
     private static partial Regex ConfigurationOption();

@@ -74,6 +74,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
                 ["Email__Mailboxes__0__Port"] = Invariant(_imap.Port),
                 // Lab only: the demo's Dovecot speaks plain IMAP on loopback. Production mailboxes use TLS.
                 ["Email__Mailboxes__0__Tls"] = "None",
+                ["Email__Mailboxes__0__AllowInsecureConnection"] = "true",
                 ["Email__Mailboxes__0__UserName"] = MailUser,
                 ["Email__Mailboxes__0__Secret"] = EmailSecret,
                 ["Email__Mailboxes__0__Folders__0"] = "INBOX",
@@ -87,6 +88,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
                 ["Maximo__ExportFolders__0__DoneMarkerSuffix"] = ".done",
                 // Lab only: plain FTP on loopback (pure-ftpd allows TLS, the demo does not ask for it).
                 ["Maximo__ExportFolders__0__Server__Protocol"] = "Ftp",
+                ["Maximo__ExportFolders__0__Server__AllowInsecureFtp"] = "true",
                 ["Maximo__ExportFolders__0__Server__Host"] = _ftp.Host,
                 ["Maximo__ExportFolders__0__Server__Port"] = Invariant(_ftp.Port),
                 ["Maximo__ExportFolders__0__Server__UserName"] = _ftp.User,
@@ -250,6 +252,8 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
         {
             ["redis-password"] = string.Empty,
             [DaprNames.Secrets.DocumentApiApiKeys] = new Dictionary<string, string> { ["demo"] = key + ";upload,read" },
+            // The same key opens the connectors' status and sync routes in the demo; production keeps them apart.
+            [DaprNames.Secrets.ConnectorOperatorKeys] = new Dictionary<string, string> { ["demo"] = key + ";operator" },
             [EmailSecret] = new Dictionary<string, string> { ["password"] = _imap.Users[MailUser] },
             [ExportSecret] = new Dictionary<string, string> { ["password"] = _ftp.Password },
             [DaprNames.Secrets.WhatsApp] = new Dictionary<string, string>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Kmrl.Contracts;
+using Kmrl.ServiceDefaults;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -64,7 +65,7 @@ public static class WhatsAppWebhookApi
             metrics.WebhookRejected("too-large");
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Webhook body too large");
         }
-        var body = await ReadBodyAsync(request.Body, limit, cancellationToken);
+        var body = await BoundedRead.ReadAtMostAsync(request.Body, limit, cancellationToken);
         if (body is null)
         {
             metrics.WebhookRejected("too-large");
@@ -96,22 +97,5 @@ public static class WhatsAppWebhookApi
 
         await intake.AcceptAsync(payload, cancellationToken);
         return TypedResults.Ok();
-    }
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is longer.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }

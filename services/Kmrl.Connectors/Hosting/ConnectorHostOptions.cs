@@ -1,3 +1,5 @@
+using Kmrl.Contracts;
+
 namespace Kmrl.Connectors.Hosting;
 
 /// <summary>Settings of the connector host (section <c>Connector</c>). Validated at start-up.</summary>
@@ -99,28 +101,7 @@ public sealed class DocumentFilterOptions
         [".pdf", ".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".txt", ".csv", ".eml",
          ".msg", ".rtf", ".odt", ".ods", ".odp"];
 
-    public static readonly IReadOnlyList<string> DefaultContentTypes =
-    [
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/msword",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.ms-excel",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/vnd.ms-powerpoint",
-        "image/jpeg",
-        "image/png",
-        "image/tiff",
-        "text/plain",
-        "text/csv",
-        "message/rfc822",
-        "application/vnd.ms-outlook",
-        "application/rtf",
-        "text/rtf",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/vnd.oasis.opendocument.presentation",
-    ];
+    public static readonly IReadOnlyList<string> DefaultContentTypes = DocumentContentTypes.Readable;
 
     public List<string>? AllowedExtensions { get; set; }
 

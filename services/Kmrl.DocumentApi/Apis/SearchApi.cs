@@ -1,6 +1,8 @@
 using Dapr;
 using Kmrl.Contracts;
+using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Security;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Apis;
 
@@ -10,15 +12,24 @@ public static class SearchApi
     public const string RejectedRoute = "/dapr/events/search-document-rejected";
 
     /// <summary>
-    /// <c>GET /search</c>, the rebuild, and the subscriptions that keep the index up to date. Map it in the role that
-    /// receives document-processed and document-rejected (the one that runs the catalog).
+    /// <c>GET /search</c> and the rebuild where the public API is served; the subscriptions that keep the index up to
+    /// date where the pipeline runs (they get document-processed and document-rejected beside the catalog's own). Split
+    /// into two roles the index must be one both reach: the PostgreSQL engine, not an embedded index per process.
     /// </summary>
     public static WebApplication MapSearchApi(this WebApplication app)
     {
-        var search = app.MapGroup("/search").WithTags("Search");
-        search.MapGet("/", SearchHandlers.SearchAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
-        search.MapPost("/rebuild", SearchHandlers.StartRebuild).RequireAuthorization(SecurityExtensions.UploadPolicy);
-        search.MapGet("/rebuild", SearchHandlers.RebuildStatus).RequireAuthorization(SecurityExtensions.ReadPolicy);
+        var role = app.Services.GetRequiredService<IOptions<DocumentApiRoleOptions>>().Value;
+        if (role.ServesApi)
+        {
+            var search = app.MapGroup("/search").WithTags("Search");
+            search.MapGet("/", SearchHandlers.SearchAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
+            search.MapPost("/rebuild", SearchHandlers.StartRebuild).RequireAuthorization(SecurityExtensions.UploadPolicy);
+            search.MapGet("/rebuild", SearchHandlers.RebuildStatus).RequireAuthorization(SecurityExtensions.ReadPolicy);
+        }
+        if (!role.RunsPipeline)
+        {
+            return app;
+        }
 
         app.MapPost(ProcessedRoute, SearchHandlers.DocumentProcessedAsync)
             .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.DocumentProcessed)

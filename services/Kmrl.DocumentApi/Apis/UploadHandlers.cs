@@ -5,6 +5,7 @@ using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
@@ -117,7 +118,7 @@ public static partial class UploadHandlers
                     {
                         return await FailAsync(store, stored, StatusCodes.Status400BadRequest, $"At most {MaxFormFields} form fields per upload.");
                     }
-                    var field = await ReadFormFieldAsync(section.Body, formBytesLeft, cancellationToken);
+                    var field = await BoundedRead.ReadAtMostAsync(section.Body, formBytesLeft, cancellationToken);
                     if (field is null)
                     {
                         return await FailAsync(store, stored, StatusCodes.Status413PayloadTooLarge, $"The form fields (metadata) of an upload are at most {MaxMetadataBytes / 1024} KB together.");
@@ -185,22 +186,6 @@ public static partial class UploadHandlers
     [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId}: handing file {Index} of {Count} to the pipeline failed")]
     private static partial void LogHandOffFailed(ILogger logger, Exception exception, string uploadId, int index, int count);
 
-    /// <summary>A form field's bytes, or null when it is longer than <paramref name="limit"/>.</summary>
-    private static async Task<byte[]?> ReadFormFieldAsync(Stream body, int limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 
     private static Dictionary<string, string>? ParseMetadata(byte[] json)
     {

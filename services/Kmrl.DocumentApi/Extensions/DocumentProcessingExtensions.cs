@@ -58,7 +58,10 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());
         services.AddSingleton<IDocumentWorkflows, DaprDocumentWorkflows>();
         services.AddSingleton<DocumentWorkflowStarter>();
-        services.AddHostedService<PipelineReconciler>();
+        if (role.RunsPipeline)
+        {
+            services.AddHostedService<PipelineReconciler>();
+        }
 
         services.AddDocumentApiSecurity();
         services.AddOpenApi();

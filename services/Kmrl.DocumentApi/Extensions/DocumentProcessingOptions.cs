@@ -162,28 +162,8 @@ public sealed class UploadOptions
     /// <summary>Declared content types accepted at upload (anything else is 415).</summary>
     [MinLength(1)]
     public string[] AllowedContentTypes { get; set; } =
-    [
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/msword",
-        "application/vnd.ms-excel",
-        "application/vnd.ms-powerpoint",
-        "image/png",
-        "image/jpeg",
-        "image/tiff",
-        "text/plain",
-        "text/csv",
-        "message/rfc822",
-        "application/vnd.ms-outlook",
-        "application/rtf",
-        "text/rtf",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/vnd.oasis.opendocument.presentation",
-        "application/octet-stream",
-    ];
+        // Browsers send files they have no type for as octet-stream; the sniffer decides what they really are.
+        [.. DocumentContentTypes.Readable, "application/octet-stream"];
 }
 
 public sealed class PipelineOptions

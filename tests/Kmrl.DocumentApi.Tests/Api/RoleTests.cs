@@ -27,6 +27,9 @@ public sealed class RoleTests(DocumentApiFactory factory) : IClassFixture<Docume
         var workers = builder.Services.Where(d => d.ServiceType == typeof(IHostedService)
             && (d.ImplementationType ?? d.ImplementationFactory?.Method.DeclaringType)?.Assembly.GetName().Name?.StartsWith("Dapr.Workflow", StringComparison.Ordinal) == true);
         Assert.Equal(worker, workers.Any());
+        // Lost runs are scheduled again once, by the processes that run workflows, not by every intake replica too.
+        Assert.Equal(worker, builder.Services.Any(d => d.ServiceType == typeof(IHostedService)
+            && d.ImplementationType == typeof(Kmrl.DocumentApi.Pipeline.PipelineReconciler)));
         // Reprocess and dead-letter replay still schedule through the client in every role.
         Assert.Contains(builder.Services, d => d.ServiceType == typeof(global::Dapr.Workflow.DaprWorkflowClient));
     }

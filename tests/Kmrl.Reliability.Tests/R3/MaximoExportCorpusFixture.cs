@@ -3,6 +3,7 @@ extern alias maximo;
 using System.Text;
 using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
+using Kmrl.Reliability.Tests.Support;
 using Kmrl.Testing.Servers;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -41,7 +42,10 @@ public sealed class MaximoExportCorpusFixture : IAsyncLifetime
         await _redis.InitializeAsync();
         await _ftp.InitializeAsync();
         _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
-            options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = _ftp.Password });
+        {
+            options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = _ftp.Password };
+            OperatorAccess.Grant(options);
+        });
         var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.MaximoConnector);
         _app = await sidecar.StartAppAsync<maximo::Program>(new Dictionary<string, string>
         {
@@ -49,6 +53,7 @@ public sealed class MaximoExportCorpusFixture : IAsyncLifetime
             ["Maximo:ExportFolders:0:Folder"] = "/poison",
             ["Maximo:ExportFolders:0:DoneMarkerSuffix"] = ".done",
             ["Maximo:ExportFolders:0:Server:Protocol"] = "Ftp",
+            ["Maximo:ExportFolders:0:Server:AllowInsecureFtp"] = "true",
             ["Maximo:ExportFolders:0:Server:Host"] = _ftp.Host,
             ["Maximo:ExportFolders:0:Server:Port"] = _ftp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Maximo:ExportFolders:0:Server:UserName"] = _ftp.User,
@@ -56,7 +61,7 @@ public sealed class MaximoExportCorpusFixture : IAsyncLifetime
             ["Connector:RetryBaseDelay"] = "00:00:00.100",
             ["Connector:RetryMaxDelay"] = "00:00:00.500",
         });
-        _http = new HttpClient { BaseAddress = _app.ClientOptions.BaseAddress };
+        _http = OperatorAccess.Client(_app.ClientOptions.BaseAddress);
         Probe = new SourceCorpusProbe(_environment, sidecar, _http, DaprNames.Bindings.MaximoSchedule);
         Scenario = new SourceScenario<MaximoExportCorpusFixture>(this, Steps);
     }
