@@ -117,6 +117,11 @@ public sealed class WorkflowRuntimeTests(RedisServer redis) : IClassFixture<Redi
             record.FileName, record.ContentType, record.Size, record.Sha256, record.Blob, origin.Metadata, origin.ReceivedAt);
         // What a retention policy does to a finished run; Dapr would then start the id afresh.
         var client = app.Services.GetRequiredService<DaprWorkflowClient>();
+        // The record is final a moment before the run itself completes, and only a completed run can be purged.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await client.WaitForWorkflowCompletionAsync(id, cancellation: timeout.Token);
+        }
         Assert.True(await client.PurgeInstanceAsync(id));
 
         using (var dapr = sidecar.CreateClient())

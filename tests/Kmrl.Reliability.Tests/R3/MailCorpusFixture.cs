@@ -106,6 +106,7 @@ public sealed class MailCorpusFixture : IAsyncLifetime
     {
         "mime-executable-attachment" => fileName == "invoice.exe",
         "mime-attachment-over-size-limit" => fileName == "scan-huge.pdf",
+        "mime-zero-byte-attachment" => fileName == "empty.pdf",
         // An unreadable message has no file name to report: it is the corpus's only one.
         "mime-subject-over-4-kib" => fileName == string.Empty,
         _ => false,
