@@ -156,9 +156,11 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
             var outcome = await target.Policies.RunAsync(target.Policy, async attemptToken =>
             {
                 attempts++;
-                var result = await PostAsync(target, route, body, attemptToken);
+                var (result, answer) = await PostAsync(target, route, body, attemptToken);
                 target.Deliveries.Add(new Delivery(target.Subscription.Topic, route, result, attempts));
-                target.Log.LogInformation("Delivery {Attempt} of an event on {Topic} to {Route}: {Outcome}", attempts, target.Subscription.Topic, route, result);
+                // The app's answer is logged as daprd logs it (the status code of a refusal), so a route refusing
+                // every delivery (a missing app token, say) is visible at once and not only as endless retries.
+                target.Log.LogInformation("Delivery {Attempt} of an event on {Topic} to {Route}: {Outcome} ({Answer})", attempts, target.Subscription.Topic, route, result, answer);
                 return result == DeliveryOutcome.Retry ? throw new DeliveryRetryException() : result;
             }, isPermanent: null, processing.Token);
             if (outcome == DeliveryOutcome.Drop)
@@ -191,7 +193,7 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
 
     private sealed class DeliveryRetryException() : Exception("the app asked for a retry (RETRY, a non-2xx answer or no answer)");
 
-    private static async Task<DeliveryOutcome> PostAsync(DeliveryTarget target, string route, byte[] body, CancellationToken cancellationToken)
+    private static async Task<(DeliveryOutcome Outcome, string Answer)> PostAsync(DeliveryTarget target, string route, byte[] body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.AppAddress, route.TrimStart('/')));
         request.Content = new ByteArrayContent(body);
@@ -205,37 +207,38 @@ public sealed class RedisStreamBroker(IConnectionMultiplexer redis)
             using var response = await target.Http.SendAsync(request, cancellationToken);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
-                return DeliveryOutcome.Drop; // daprd logs and drops on 404.
+                return (DeliveryOutcome.Drop, "HTTP 404"); // daprd logs and drops on 404.
             }
             if (!response.IsSuccessStatusCode)
             {
-                return DeliveryOutcome.Retry;
+                return (DeliveryOutcome.Retry, "HTTP " + (int)response.StatusCode);
             }
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (string.IsNullOrWhiteSpace(text))
             {
-                return DeliveryOutcome.Success;
+                return (DeliveryOutcome.Success, "empty body");
             }
             try
             {
                 using var answer = JsonDocument.Parse(text);
                 var status = answer.RootElement.ValueKind == JsonValueKind.Object && answer.RootElement.TryGetProperty("status", out var s)
                     ? s.GetString()?.ToUpperInvariant() : null;
-                return status switch
+                var outcome = status switch
                 {
                     "RETRY" => DeliveryOutcome.Retry,
                     "DROP" => DeliveryOutcome.Drop,
                     _ => DeliveryOutcome.Success,
                 };
+                return (outcome, status ?? "no status");
             }
             catch (JsonException)
             {
-                return DeliveryOutcome.Success;
+                return (DeliveryOutcome.Success, "not JSON");
             }
         }
-        catch (HttpRequestException)
+        catch (HttpRequestException exception)
         {
-            return DeliveryOutcome.Retry;
+            return (DeliveryOutcome.Retry, "no answer: " + exception.Message);
         }
     }
 }
