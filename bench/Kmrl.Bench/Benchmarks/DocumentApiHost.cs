@@ -31,23 +31,33 @@ public sealed class DocumentApiHost : IAsyncDisposable
 
     public DaprSidecar Sidecar { get; }
 
+    /// <summary>The environment the app's sidecar runs in: more sidecars (connectors) can join it.</summary>
+    public DaprTestEnvironment Environment => _environment;
+
+    /// <summary>The app's services (its claim-check store, to queue an import as a connector would).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The environment's Redis, to look at what the state store holds (key sizes).</summary>
     public StackExchange.Redis.IConnectionMultiplexer Redis => _environment.Redis;
 
     public Uri BaseAddress { get; }
 
     /// <summary>Starts a fresh environment (the Redis database is flushed) and the app with <paramref name="settings"/> on top.</summary>
-    public static async Task<DocumentApiHost> StartAsync(BenchContext context, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<DocumentApiHost> StartAsync(BenchContext context, IReadOnlyDictionary<string, string>? settings = null,
+        Action<DaprTestOptions>? configure = null)
     {
         // WebApplicationFactory finds the app's content root from the working directory; run from the repository
         // root (./build.sh bench) it guesses <root>/Kmrl.DocumentApi and the host fails to start. Its documented
         // override is this variable.
-        if (Environment.GetEnvironmentVariable(ContentRootVariable) is null)
+        if (System.Environment.GetEnvironmentVariable(ContentRootVariable) is null)
         {
-            Environment.SetEnvironmentVariable(ContentRootVariable, Path.Combine(RepositoryPaths.Root, "services", "Kmrl.DocumentApi"));
+            System.Environment.SetEnvironmentVariable(ContentRootVariable, Path.Combine(RepositoryPaths.Root, "services", "Kmrl.DocumentApi"));
         }
         var environment = await DaprTestEnvironment.StartAsync(context.Redis, options =>
-            options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["bench"] = ApiKey + ";upload,read" });
+        {
+            options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["bench"] = ApiKey + ";upload,read" };
+            configure?.Invoke(options);
+        });
         try
         {
             var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
@@ -101,7 +111,7 @@ public sealed class DocumentApiHost : IAsyncDisposable
             ?? throw new InvalidOperationException("The 202 answer names no document.");
     }
 
-    /// <summary>The record's status ("processing", "processed", "rejected", "duplicate"), or null before the record exists.</summary>
+    /// <summary>The record's status ("queued", "processing", "processed", "rejected", "duplicate"), or null before the record exists.</summary>
     public static async Task<string?> StatusAsync(HttpClient http, string documentId, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync($"/documents/{documentId}", cancellationToken);
@@ -113,7 +123,7 @@ public sealed class DocumentApiHost : IAsyncDisposable
         return record?["status"]?.GetValue<string>();
     }
 
-    /// <summary>Polls the record until its status is final (anything but processing); gives up after <paramref name="timeout"/>.</summary>
+    /// <summary>Polls the record until its status is final (processed, rejected or duplicate); gives up after <paramref name="timeout"/>.</summary>
     public static async Task<string> WaitForFinalStatusAsync(HttpClient http, string documentId, TimeSpan poll, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -121,7 +131,9 @@ public sealed class DocumentApiHost : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             status = await StatusAsync(http, documentId, cancellationToken);
-            if (status is not null && !string.Equals(status, "processing", StringComparison.OrdinalIgnoreCase))
+            // "queued" (accepted, its run not started yet) and "processing" are on the way; anything else is final.
+            if (status is not null && !string.Equals(status, "processing", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(status, "queued", StringComparison.OrdinalIgnoreCase))
             {
                 return status;
             }

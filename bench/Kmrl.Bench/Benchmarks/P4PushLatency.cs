@@ -34,7 +34,7 @@ namespace Kmrl.Bench.Benchmarks;
 /// </summary>
 public sealed class P4PushLatency : IBenchmark
 {
-    private const string AppSecret = "bench-app-secret";
+    internal const string AppSecret = "bench-app-secret";
     private static readonly TimeSpan ArrivalTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -76,6 +76,7 @@ public sealed class P4PushLatency : IBenchmark
                 ["Email:Mailboxes:0:Host"] = dovecot.Host,
                 ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
                 ["Email:Mailboxes:0:Tls"] = "None",
+                ["Email:Mailboxes:0:AllowInsecureConnection"] = "true", // a loopback lab server without TLS
                 ["Email:Mailboxes:0:UserName"] = user,
                 ["Email:Mailboxes:0:Secret"] = "email-bench",
                 ["Email:Mailboxes:0:Folders:0"] = "INBOX",
@@ -203,12 +204,12 @@ public sealed class P4PushLatency : IBenchmark
         return latencies;
     }
 
-    private static string WebhookBody(int index, byte[] content) => WhatsAppPayloads.Body([WhatsAppPayloads.Change(
+    internal static string WebhookBody(int index, byte[] content) => WhatsAppPayloads.Body([WhatsAppPayloads.Change(
         [WhatsAppPayloads.Message($"wamid.P4-{index}", "919847000002", "document", mediaId: $"media-{index}", sha256: FakeCloudApi.HexSha256(content),
             fileName: $"track-inspection-{index}.pdf", caption: "Vyttila")],
         contacts: ("919847000002", "Rajesh P"))]);
 
-    private static HttpRequestMessage SignedPost(Uri baseAddress, string body)
+    internal static HttpRequestMessage SignedPost(Uri baseAddress, string body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, "/webhooks/whatsapp"))
         {

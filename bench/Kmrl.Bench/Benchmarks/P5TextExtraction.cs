@@ -45,10 +45,7 @@ public sealed class P5TextExtraction : IBenchmark
         var corpus = Path.Combine(context.Scratch.Path, "p5-corpus");
         Directory.CreateDirectory(corpus);
         var files = GenerateCorpus(corpus, fileCount);
-        var ocr = new TesseractOcrEngine(Options.Create(new OcrOptions()), NullLogger<TesseractOcrEngine>.Instance);
-        var pdfTools = new PopplerQpdfTools(Options.Create(new PdfToolOptions()), NullLogger<PopplerQpdfTools>.Instance);
-        var options = new DocumentProcessingOptions();
-        var extractor = new TextExtractor(ocr, new PdfTextReader(ocr, pdfTools, options), options);
+        var extractor = CreateExtractor();
 
         // Warm-up outside the clocks: the JIT for ours, the binary and its libraries in the page cache for pdftotext.
         foreach (var file in files.Take(3))
@@ -113,6 +110,15 @@ public sealed class P5TextExtraction : IBenchmark
         ];
     }
 
+    /// <summary>The Document API's extractor with its default settings, in this process (also P6b's single-thread reference).</summary>
+    internal static TextExtractor CreateExtractor()
+    {
+        var ocr = new TesseractOcrEngine(Options.Create(new OcrOptions()), NullLogger<TesseractOcrEngine>.Instance);
+        var pdfTools = new PopplerQpdfTools(Options.Create(new PdfToolOptions()), NullLogger<PopplerQpdfTools>.Instance);
+        var options = new DocumentProcessingOptions();
+        return new TextExtractor(ocr, new PdfTextReader(ocr, pdfTools, options), options);
+    }
+
     private static List<string> GenerateCorpus(string directory, int count)
     {
         var random = new Random(5);
@@ -130,7 +136,7 @@ public sealed class P5TextExtraction : IBenchmark
         return files;
     }
 
-    private static async Task<(string Text, int Pages)> ExtractOursAsync(TextExtractor extractor, string path, CancellationToken cancellationToken)
+    internal static async Task<(string Text, int Pages)> ExtractOursAsync(TextExtractor extractor, string path, CancellationToken cancellationToken)
     {
         var extracted = await extractor.ExtractAsync(path, DocumentKind.Pdf, cancellationToken);
         if (extracted.OcrPages.Count > 0)

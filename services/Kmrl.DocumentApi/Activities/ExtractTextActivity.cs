@@ -40,7 +40,7 @@ public sealed class ExtractTextActivity(
                 {
                     throw new TimeoutException($"{RejectionReasons.TimeBudgetExceeded}: extracting {input.Intake.FileName} ran longer than {budget}.");
                 }
-            }, CancellationToken.None);
+            }, CancellationToken.None, bulk: input.Intake.Bulk);
         }
         catch (DocumentUnreadableException unreadable)
         {

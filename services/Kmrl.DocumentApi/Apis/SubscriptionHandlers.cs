@@ -37,7 +37,7 @@ public static partial class SubscriptionHandlers
         {
             return TypedResults.Ok(SubscriptionReply.Drop);
         }
-        var intake = DocumentIntake.FromDiscovered(discovered);
+        var intake = DocumentIntake.FromDiscovered(discovered) with { Bulk = true };
         await lane.AdmitAsync(intake.DocumentId, cancellationToken);
         var started = false;
         try

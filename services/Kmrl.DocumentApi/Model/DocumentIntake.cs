@@ -19,6 +19,12 @@ public sealed record DocumentIntake(
     IReadOnlyDictionary<string, string> SourceMetadata,
     DateTimeOffset ReceivedAt)
 {
+    /// <summary>
+    /// Whether it came on the bulk lane (the part of a connector run beyond its interactive share): its CPU-bound work
+    /// yields to interactive arrivals. False in runs started before the field existed, which is the safe reading.
+    /// </summary>
+    public bool Bulk { get; init; }
+
     /// <summary>Prefix of document ids (and workflow instance ids).</summary>
     public const string IdPrefix = "doc-";
 
