@@ -41,7 +41,7 @@ public sealed class P4PushLatency : IBenchmark
     /// Each webhook arrival takes two tokens of the connector's default rate limit (a listing and a download; 10 burst,
     /// 5 per second): back to back, the limiter and not the push path would set the latency after the first few.
     /// </summary>
-    private static readonly TimeSpan WebhookSpacing = TimeSpan.FromMilliseconds(500);
+    internal static readonly TimeSpan WebhookSpacing = TimeSpan.FromMilliseconds(500);
 
     public string Id => "P4";
 
@@ -70,18 +70,7 @@ public sealed class P4PushLatency : IBenchmark
             await using var environment = await DaprTestEnvironment.StartAsync(context.Redis, options =>
                 options.Secrets["email-bench"] = new Dictionary<string, object> { ["password"] = dovecot.Users[user] });
             var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
-            await using var app = await ConnectorApps.StartEmailAsync(sidecar, new Dictionary<string, string>
-            {
-                ["Email:Mailboxes:0:Name"] = "bench",
-                ["Email:Mailboxes:0:Host"] = dovecot.Host,
-                ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
-                ["Email:Mailboxes:0:Tls"] = "None",
-                ["Email:Mailboxes:0:AllowInsecureConnection"] = "true", // a loopback lab server without TLS
-                ["Email:Mailboxes:0:UserName"] = user,
-                ["Email:Mailboxes:0:Secret"] = "email-bench",
-                ["Email:Mailboxes:0:Folders:0"] = "INBOX",
-                ["Email:Mailboxes:0:PostProcessing"] = "Leave",
-            });
+            await using var app = await ConnectorApps.StartEmailAsync(sidecar, ConnectorApps.LabMailbox(dovecot, user, "email-bench"));
 
             // Warm-up, not measured: the first run stores the checkpoint and the IDLE watcher is connected after it.
             await dovecot.DeliverAsync(user, Message(0));

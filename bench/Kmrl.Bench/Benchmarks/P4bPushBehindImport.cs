@@ -27,7 +27,7 @@ public sealed class P4bPushBehindImport : IBenchmark
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>As in P4: two rate-limit tokens per webhook arrival, so arrivals are spaced to measure the path and not the limiter.</summary>
-    private static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Spacing = P4PushLatency.WebhookSpacing;
 
     public string Id => "P4b";
 
@@ -84,18 +84,7 @@ public sealed class P4bPushBehindImport : IBenchmark
             });
             var environment = host.Environment;
             var emailSidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
-            await using var email = await ConnectorApps.StartEmailAsync(emailSidecar, new Dictionary<string, string>
-            {
-                ["Email:Mailboxes:0:Name"] = "bench",
-                ["Email:Mailboxes:0:Host"] = dovecot.Host,
-                ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
-                ["Email:Mailboxes:0:Tls"] = "None",
-                ["Email:Mailboxes:0:AllowInsecureConnection"] = "true", // a loopback lab server without TLS
-                ["Email:Mailboxes:0:UserName"] = user,
-                ["Email:Mailboxes:0:Secret"] = "email-bench",
-                ["Email:Mailboxes:0:Folders:0"] = "INBOX",
-                ["Email:Mailboxes:0:PostProcessing"] = "Leave",
-            });
+            await using var email = await ConnectorApps.StartEmailAsync(emailSidecar, ConnectorApps.LabMailbox(dovecot, user, "email-bench"));
             var whatsAppSidecar = await environment.StartSidecarAsync(DaprNames.AppIds.WhatsAppConnector);
             await using var whatsApp = await ConnectorApps.StartWhatsAppAsync(whatsAppSidecar, new Dictionary<string, string> { ["WhatsApp:GraphBaseUrl"] = cloud.BaseUrl.ToString() });
             using var webhook = new HttpClient { BaseAddress = whatsApp.ClientOptions.BaseAddress };

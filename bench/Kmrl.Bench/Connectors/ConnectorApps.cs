@@ -4,6 +4,7 @@ extern alias sharepoint;
 extern alias whatsapp;
 
 using Kmrl.Dapr.Testing;
+using Kmrl.Testing.Servers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -38,6 +39,20 @@ public static class ConnectorApps
 
     public static Task<WebApplicationFactory<whatsapp::Program>> StartWhatsAppAsync(DaprSidecar sidecar, IReadOnlyDictionary<string, string> settings) =>
         StartAsync<whatsapp::Program>(sidecar, "Kmrl.Connectors.WhatsApp", settings);
+
+    /// <summary>One mailbox on a loopback Dovecot: INBOX only, mail left in place, no TLS (a lab server, opted out by name).</summary>
+    public static Dictionary<string, string> LabMailbox(DovecotImapServer dovecot, string user, string secretName) => new(StringComparer.Ordinal)
+    {
+        ["Email:Mailboxes:0:Name"] = "bench",
+        ["Email:Mailboxes:0:Host"] = dovecot.Host,
+        ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Email:Mailboxes:0:Tls"] = "None",
+        ["Email:Mailboxes:0:AllowInsecureConnection"] = "true",
+        ["Email:Mailboxes:0:UserName"] = user,
+        ["Email:Mailboxes:0:Secret"] = secretName,
+        ["Email:Mailboxes:0:Folders:0"] = "INBOX",
+        ["Email:Mailboxes:0:PostProcessing"] = "Leave",
+    };
 
     private static Task<WebApplicationFactory<TProgram>> StartAsync<TProgram>(DaprSidecar sidecar, string project,
         IReadOnlyDictionary<string, string> settings, Action<IWebHostBuilder>? configure = null)
