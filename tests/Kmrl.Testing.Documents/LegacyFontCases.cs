@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security;
 using System.Text;
 
@@ -42,5 +43,36 @@ public static class LegacyFontCases
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A text PDF whose font's ToUnicode map lies, as legacy fonts mapped onto ASCII do: the page shows
+    /// <paramref name="lines"/> in a sans font, the map turns every visible character into the next one (K → L), so the
+    /// text layer is clean, plausible letters that say something else ("Lpdij" for "Kochi"). No check of the layer
+    /// alone can tell; only OCR of the page can.
+    /// </summary>
+    public static byte[] LyingToUnicodePdf(params string[] lines)
+    {
+        var content = new StringBuilder("BT /F1 16 Tf 50 740 Td 22 TL");
+        foreach (var line in lines) content.Append(CultureInfo.InvariantCulture, $" ({RawPdf.Escape(line)}) '");
+        content.Append(" ET");
+        const string cmap = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            + "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+            + "1 begincodespacerange <00> <FF> endcodespacerange\n"
+            + "2 beginbfrange <20> <20> <0020> <21> <7E> <0022> endbfrange\n"
+            + "endcmap CMapName currentdict /CMap defineresource pop end end";
+        return RawPdf.Assemble(
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+            // Not one of the standard 14 (a reader decodes those by name and may ignore the map): a TrueType font the
+            // viewer substitutes (poppler: Liberation Sans by fontconfig), its map honoured by every reader.
+            "<< /Type /Font /Subtype /TrueType /BaseFont /KmrlSans /FirstChar 32 /LastChar 126 /Widths [" + string.Join(' ', Enumerable.Repeat("556", 95))
+                + "] /Encoding /WinAnsiEncoding /FontDescriptor 7 0 R /ToUnicode 6 0 R >>",
+            string.Create(CultureInfo.InvariantCulture, $"<< /Length {content.Length} >>\nstream\n{content}\nendstream"),
+            string.Create(CultureInfo.InvariantCulture, $"<< /Length {cmap.Length} >>\nstream\n{cmap}\nendstream"),
+            "<< /Type /FontDescriptor /FontName /KmrlSans /Flags 32 /FontBBox [-166 -225 1000 931] /ItalicAngle 0 /Ascent 718 /Descent -207 /CapHeight 718 /StemV 88 >>",
+        ]);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Ports;
@@ -30,13 +29,10 @@ public sealed class ArchiveCopyTests
 
     private async Task<(ExtractionResult Result, string Text)> ExtractAsync(byte[] bytes, string fileName, DocumentKind kind, ScanArchive archive)
     {
-        var intake = await Intakes.StoreAsync(_blobs.Store, bytes, fileName, "application/octet-stream");
-        _documentId = intake.DocumentId;
-        var extractor = ExtractTextActivityTests.Extractor(ExtractTextActivityTests.RealOcr(), new DocumentProcessingOptions());
-        var result = await new ExtractTextActivity(_blobs.Store, extractor, ExtractTextActivityTests.CpuSlots, TimeProvider.System,
-                Options.Create(new DocumentProcessingOptions()), archive)
-            .RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, kind));
-        return (result, await TextBlobs.ReadAsync(_blobs.Store, result.Text, CancellationToken.None));
+        var (result, pages, documentId) = await Extraction.RunAsync(_blobs.Store, bytes, fileName, "application/octet-stream", kind,
+            ExtractTextActivityTests.Extractor(ExtractTextActivityTests.RealOcr(), new DocumentProcessingOptions()), archive: archive);
+        _documentId = documentId;
+        return (result, string.Join(ExtractedText.PageSeparator, pages));
     }
 
     private const string Notice = "KOCHI METRO RAIL LIMITED\nNotice to all station controllers\nThe fire alarm panels at Aluva and Vyttila\nmust be checked every morning before the first train.";

@@ -1,7 +1,5 @@
-using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Processing;
-using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Tests.Activities;
 
@@ -15,16 +13,14 @@ public sealed class SecureMailUploadTests
 
     private async Task<(ExtractionResult Result, IReadOnlyList<string> Pages)> ExtractAsync(byte[] eml, string fileName)
     {
-        var intake = await Intakes.StoreAsync(_blobs.Store, eml, fileName, "message/rfc822");
         var processing = new DocumentProcessingOptions();
         using var content = new MemoryStream(eml);
         var validation = new ContentSniffer(processing).Validate(content, "message/rfc822", fileName);
         Assert.True(validation.Accepted, validation.Detail);
         Assert.Equal(DocumentKind.Email, validation.Kind);
-        var extractor = ExtractTextActivityTests.Extractor(new ScriptedOcrEngine(""), processing);
-        var result = await new ExtractTextActivity(_blobs.Store, extractor, ExtractTextActivityTests.CpuSlots, TimeProvider.System, Options.Create(processing))
-            .RunAsync(new TestActivityContext(intake.DocumentId), new ExtractInput(intake, validation.Kind));
-        return (result, ExtractedText.SplitPages(await TextBlobs.ReadAsync(_blobs.Store, result.Text, CancellationToken.None)));
+        var (result, pages, _) = await Extraction.RunAsync(_blobs.Store, eml, fileName, "message/rfc822", validation.Kind,
+            ExtractTextActivityTests.Extractor(new ScriptedOcrEngine(""), processing), processing);
+        return (result, pages);
     }
 
     [Fact]
