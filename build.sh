@@ -17,7 +17,8 @@ TEST_PACKAGES=(redis-server dovecot-core dovecot-imapd pure-ftpd openssh-server 
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-mal poppler-utils qpdf fonts-noto-core
   tesseract-ocr-osd tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-pan tesseract-ocr-guj tesseract-ocr-ori
   tesseract-ocr-tam tesseract-ocr-tel tesseract-ocr-kan imagemagick
-  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libemail-outlook-message-perl libemail-address-perl postgresql)
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libemail-outlook-message-perl libemail-address-perl postgresql
+  ocrmypdf python3-uno)
 
 install_test_packages() {
   local missing=()

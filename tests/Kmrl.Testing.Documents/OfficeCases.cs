@@ -109,14 +109,24 @@ public static class OfficeCases
         $root->save($out) or die "cannot write $out";
         """;
 
-    private static async Task RunAsync(string tool, params string[] arguments)
+    internal static async Task RunAsync(string tool, params string[] arguments)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start.");
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        // Bounded: a converter that hangs fails this case, not the whole run at vstest's hang timeout.
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{tool} ran longer than 3 minutes.");
+        }
         if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} failed ({process.ExitCode}): {await stderr}");
     }
 }

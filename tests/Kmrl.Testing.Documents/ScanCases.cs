@@ -70,6 +70,33 @@ public static class ScanCases
         ]);
     }
 
+    /// <summary>
+    /// An XFA form (as LiveCycle/AEM writes government forms): /XFA is an array of packets, the filled values are in
+    /// the datasets packet's <c>xfa:data</c> (UTF-8 XML), none in AcroForm fields or the page's text.
+    /// </summary>
+    public static byte[] XfaFormPdf(string dataXml)
+    {
+        var content = "BT /F1 12 Tf 40 760 Td (Please wait... this form needs an XFA reader) Tj ET";
+        const string template = "<template xmlns=\"http://www.xfa.org/schema/xfa-template/3.3/\"><subform name=\"permit\"/></template>";
+        var datasets = "<xfa:datasets xmlns:xfa=\"http://www.xfa.org/schema/xfa-data/1.0/\"><xfa:data>" + dataXml + "</xfa:data></xfa:datasets>";
+        // UTF-8 bytes carried as Latin-1 characters, so RawPdf writes them byte for byte and /Length counts bytes.
+        static string Stream(string xml)
+        {
+            var bytes = Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(xml));
+            return string.Create(CultureInfo.InvariantCulture, $"<< /Length {bytes.Length} >>\nstream\n{bytes}\nendstream");
+        }
+        return RawPdf.Assemble(
+        [
+            "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA [(template) 6 0 R (datasets) 7 0 R] >> >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            string.Create(CultureInfo.InvariantCulture, $"<< /Length {content.Length} >>\nstream\n{content}\nendstream"),
+            Stream(template),
+            Stream(datasets),
+        ]);
+    }
+
     /// <summary>A PDF that runs JavaScript when opened and has a link that launches a program.</summary>
     public static byte[] ActiveContentPdf(string text)
     {
@@ -94,6 +121,30 @@ public static class ScanCases
         return await ConvertAsync(tiff, "tif", "png", "-background", "white", "-rotate", degrees.ToString(CultureInfo.InvariantCulture), "-threshold", "50%",
             // PdfPig's PNG reader takes 8-bit grey, not the 1-bit a bi-level scan would be.
             "-type", "Grayscale", "-depth", "8", "-define", "png:color-type=0", "-define", "png:bit-depth=8");
+    }
+
+    /// <summary>
+    /// An English scan (PNG, 300 dpi, bi-level) with one line in another script below it, as a notice with a Malayalam
+    /// line reads: each part rendered by text2image in its own Noto font, stacked by ImageMagick.
+    /// </summary>
+    public static async Task<byte[]> MixedScriptScanPngAsync(string english, string otherLine, string otherFont)
+    {
+        var folder = Directory.CreateTempSubdirectory("kmrl-corpus-");
+        try
+        {
+            var top = Path.Combine(folder.FullName, "top.tif");
+            var bottom = Path.Combine(folder.FullName, "bottom.tif");
+            await File.WriteAllBytesAsync(top, await TestCorpus.RenderScanTiffAsync(english, "Noto Sans", 2000, 700));
+            await File.WriteAllBytesAsync(bottom, await TestCorpus.RenderScanTiffAsync(otherLine, otherFont, 2000, 300));
+            var output = Path.Combine(folder.FullName, "mixed.png");
+            await RunAsync("convert", [top + "[0]", bottom + "[0]", "-append", "+repage", "-threshold", "50%",
+                "-type", "Grayscale", "-depth", "8", "-define", "png:color-type=0", "-define", "png:bit-depth=8", output]);
+            return await File.ReadAllBytesAsync(output);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     /// <summary>A PDF with one page holding only the given scan (no text layer), at 300 dpi.</summary>

@@ -216,6 +216,9 @@ public static class TestCorpus
 
     public static byte[] LegacyWord() => Ole("WordDocument", "SummaryInformation");
 
+    /// <summary>The streams of a PowerPoint 97 file encrypted with RC4 CryptoAPI: its summary moved into EncryptedSummary (MS-PPT 2.1.6).</summary>
+    public static byte[] ProtectedPowerPoint() => Ole("PowerPoint Document", "Current User", "EncryptedSummary");
+
     private static byte[] Ole(params string[] streamNames)
     {
         var bytes = new byte[4096];

@@ -1,3 +1,4 @@
+using Kmrl.Mime;
 using MailKit;
 using MimeKit;
 

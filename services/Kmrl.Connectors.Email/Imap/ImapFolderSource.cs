@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 using Kmrl.Connectors.Email.Options;
+using Kmrl.Mime;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;

@@ -26,6 +26,8 @@ public sealed class CatalogDocumentActivity(ICatalog catalog, IDocumentEvents ev
             Status = DocumentStatus.Processed,
             Kind = input.Validation.Kind.ToString(),
             TextBlob = input.Extraction.Text,
+            ArchiveBlob = input.Extraction.Archive?.Blob,
+            Archive = input.Extraction.Archive?.Status,
             // "tool-missing:soffice" says more than no-extractor: the text comes once the tool is installed and the document reprocessed.
             Extraction = input.Extraction is { Outcome: ExtractionOutcome.NoExtractor, Extractor: "none" } ? "no-extractor" : input.Extraction.Extractor,
             PageCount = input.Extraction.PageCount,

@@ -112,7 +112,7 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
 
         var script = osd?.Script is { } name ? Scripts.ByOsdName(name) : null;
         var languages = script is null ? Fallback(installed) : For(script, installed, missing);
-        var (text, confidence) = await RecogniseAsync(image, folder, languages, cancellationToken);
+        var (text, confidence, tsv) = await RecogniseAsync(image, folder, languages, cancellationToken);
         if (script is null)
         {
             // No script hint (too little text for OSD): judge by what the first pass read, and read again only when
@@ -124,13 +124,69 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
                 var fitting = For(seen, installed, missing);
                 if (!fitting.SequenceEqual(languages))
                 {
-                    (text, confidence) = await RecogniseAsync(image, folder, fitting, cancellationToken);
+                    (text, confidence, tsv) = await RecogniseAsync(image, folder, fitting, cancellationToken);
                     languages = fitting;
                 }
             }
         }
+        if (languages is ["eng"])
+        {
+            (text, var lineLanguages) = await RereadForeignLinesAsync(image, folder, text, tsv, installed, cancellationToken);
+            languages = [.. languages, .. lineLanguages.Where(l => !languages.Contains(l))];
+        }
         return new OcrPage(text, confidence, string.Join('+', languages), rotation, osd?.Script, missing.Distinct().ToList(), Math.Round(skew, 1));
     }
+
+    /// <summary>A line English reads this badly is likely in another script (a Malayalam line on an English notice).</summary>
+    internal const double ForeignLineConfidence = 50;
+
+    /// <summary>At most this many lines of a page get their own script detection: a noisy scan must not cost a pass per line.</summary>
+    private const int MaxRereadLines = 8;
+
+    /// <summary>
+    /// OSD sees one script per page, so an English page's one Malayalam line was read as English nonsense. Each line
+    /// English reads with low confidence is cut out (ImageMagick), its script detected on its own (OSD on one line
+    /// names it), and read again with that script's pack and English as a single line; the new reading replaces the
+    /// line when it is in that script and more confident. Returns the page's text and the packs lines were read with.
+    /// </summary>
+    private async Task<(string Text, List<string> Languages)> RereadForeignLinesAsync(
+        string image, string folder, string text, IReadOnlyList<string> tsv, HashSet<string> installed, CancellationToken cancellationToken)
+    {
+        var used = new List<string>();
+        if (!installed.Contains("osd")) return (text, used);
+        var allowed = Allowed();
+        var index = 0;
+        foreach (var line in OcrLines.Parse(tsv).Where(l => l.Confidence < ForeignLineConfidence && l.Text.Length >= 3).Take(MaxRereadLines))
+        {
+            var crop = Path.Combine(folder, $"line{index++}.png");
+            try
+            {
+                await RunAsync(_options.ConvertPath, [image, "-crop", line.CropGeometry(Padding), "+repage", crop], cancellationToken);
+            }
+            catch (ToolNotInstalledException)
+            {
+                return (text, used); // without ImageMagick a page is read as it was before
+            }
+            var lineOsd = await DetectOrientationAsync(crop, cancellationToken);
+            if (lineOsd?.Script is not { } name || Scripts.ByOsdName(name) is not { } script || script == Scripts.Latin) continue;
+            if (!allowed.Contains(script.Traineddata) || !installed.Contains(script.Traineddata)) continue;
+            var outputBase = Path.Combine(folder, $"line{index}");
+            await RunAsync(_options.TesseractPath,
+                [crop, outputBase, .. TessdataArguments(), "-l", script.Traineddata + "+eng", "--psm", "7", "--dpi", _options.Dpi.ToString(CultureInfo.InvariantCulture), "txt", "tsv"],
+                cancellationToken);
+            var reread = (await File.ReadAllTextAsync(outputBase + ".txt", cancellationToken)).Trim();
+            var rereadConfidence = MeanConfidence(await File.ReadAllLinesAsync(outputBase + ".tsv", cancellationToken)) ?? 0;
+            var counts = Scripts.Count(reread);
+            if (reread.Length == 0 || rereadConfidence <= line.Confidence || counts.GetValueOrDefault(script) * 2 < counts.Values.Sum()) continue;
+            var at = text.IndexOf(line.Text, StringComparison.Ordinal);
+            text = at >= 0 ? string.Concat(text.AsSpan(0, at), reread, text.AsSpan(at + line.Text.Length)) : text.TrimEnd() + "\n" + reread + "\n";
+            if (!used.Contains(script.Traineddata)) used.Add(script.Traineddata);
+        }
+        return (text, used);
+    }
+
+    /// <summary>Pixels kept around a line's box when it is cut out: descenders and vowel signs reach past tesseract's box.</summary>
+    private const int Padding = 12;
 
     /// <summary>Smaller skews are left to tesseract, which reads a line a degree off well; turning costs a full-page pass.</summary>
     private const double MinSkewDegrees = 0.5;
@@ -172,7 +228,7 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
     private HashSet<string> Allowed() =>
         _options.AllowedLanguages.Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 
-    private async Task<(string Text, double? Confidence)> RecogniseAsync(string image, string folder, List<string> languages, CancellationToken cancellationToken)
+    private async Task<(string Text, double? Confidence, IReadOnlyList<string> Tsv)> RecogniseAsync(string image, string folder, List<string> languages, CancellationToken cancellationToken)
     {
         var outputBase = Path.Combine(folder, "out");
         await RunAsync(_options.TesseractPath,
@@ -180,7 +236,8 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
             cancellationToken);
         var text = await File.ReadAllTextAsync(outputBase + ".txt", cancellationToken);
         var tsv = outputBase + ".tsv";
-        return (text, File.Exists(tsv) ? MeanConfidence(await File.ReadAllLinesAsync(tsv, cancellationToken)) : null);
+        var lines = File.Exists(tsv) ? await File.ReadAllLinesAsync(tsv, cancellationToken) : [];
+        return (text, lines.Length > 0 ? MeanConfidence(lines) : null, lines);
     }
 
     /// <summary>Mean of the word confidences in tesseract's TSV (level 5 rows with text; -1 marks non-words).</summary>

@@ -80,6 +80,22 @@ public static class DocumentHandlers
         return TypedResults.Stream(content, "text/plain; charset=utf-8");
     }
 
+    /// <summary>The searchable PDF/A copy of a scan; 404 with the reason (not a scan, ocrmypdf missing, refused) when there is none.</summary>
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetArchiveAsync(
+        string id, ICatalog catalog, IDocumentContentStore store, CancellationToken cancellationToken)
+    {
+        var record = await catalog.GetAsync(id, cancellationToken);
+        if (record is null) return NotFound(id);
+        if (record.ArchiveBlob is null)
+        {
+            return UploadHandlers.Problem(StatusCodes.Status404NotFound, record.Archive is { } why
+                ? $"Document {id} has no archive copy ({why})."
+                : $"Document {id} has no archive copy: only scans get one (status {record.Status}).");
+        }
+        var content = await store.OpenReadAsync(record.ArchiveBlob, cancellationToken);
+        return TypedResults.Stream(content, "application/pdf", Path.GetFileNameWithoutExtension(record.FileName) + ".pdf");
+    }
+
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> QueryAsync(
         ICatalog catalog, TimeProvider time, CancellationToken cancellationToken,
         string? source = null, string? department = null, string? type = null, DateOnly? from = null, DateOnly? to = null,

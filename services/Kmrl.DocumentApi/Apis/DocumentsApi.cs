@@ -54,6 +54,7 @@ public static class DocumentsApi
         documents.MapGet("/{id}", DocumentHandlers.GetAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
         documents.MapGet("/{id}/content", DocumentHandlers.GetContentAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
         documents.MapGet("/{id}/text", DocumentHandlers.GetTextAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
+        documents.MapGet("/{id}/archive", DocumentHandlers.GetArchiveAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
         documents.MapGet("/{id}/events", DocumentHandlers.GetEventsAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
         documents.MapPost("/{id}/reprocess", DocumentHandlers.ReprocessAsync).RequireAuthorization(SecurityExtensions.UploadPolicy);
 

@@ -30,6 +30,9 @@ public static class DocumentProcessingExtensions
         services.AddOptions<ExtractionIsolationOptions>().BindConfiguration(ExtractionIsolationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OfficeToolOptions>().BindConfiguration(OfficeToolOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddTextExtractors();
+        services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ISearchablePdfWriter, OcrMyPdfWriter>();
+        services.AddSingleton<ScanArchive>();
         services.AddSingleton<IClassificationRules, YamlClassificationRules>();
         services.AddSingleton<IStateStore, DaprStateStore>();
         services.AddSingleton<StateStoreCatalog>();

@@ -57,6 +57,14 @@ public sealed class DocumentProcessingOptions
     /// <summary>Pages beyond this are not OCR'd (a 500-page scan would hold a worker for hours).</summary>
     [Range(1, 10_000)]
     public int MaxOcrPages { get; set; } = 50;
+
+    /// <summary>
+    /// The first this-many PDF pages whose text layer passes every check are read by OCR as well, and OCR's agreement
+    /// decides (keep, both, replace) as for a font without ToUnicode: what catches a ToUnicode map that lies (legacy
+    /// fonts mapped to ASCII). 0, the default, checks none: it costs an OCR pass per checked page.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int CrossCheckTextPages { get; set; }
 }
 
 public sealed class OcrOptions

@@ -44,6 +44,10 @@ public sealed record DocumentRecord
     public string? DuplicateOf { get; init; }
     public BlobReference? TextBlob { get; init; }
     public string? Extraction { get; init; }
+    /// <summary>The searchable PDF/A copy of a scan (<c>GET /documents/{id}/archive</c>), beside the original.</summary>
+    public BlobReference? ArchiveBlob { get; init; }
+    /// <summary>"pdfa" when <see cref="ArchiveBlob"/> is stored, else why not ("tool-missing:ocrmypdf", "failed: ..."); null for a document that is no scan.</summary>
+    public string? Archive { get; init; }
     public int PageCount { get; init; }
     public IReadOnlyList<int> OcrPages { get; init; } = [];
     /// <summary>Pages that could not be read (OCR or rasterising failed); the rest of the document is catalogued.</summary>

@@ -102,7 +102,8 @@ public sealed record ExtractionResult(
     IReadOnlyList<int>? FailedPages = null,
     IReadOnlyList<PageSource>? PageSources = null,
     IReadOnlyDictionary<string, string>? FormFields = null,
-    IReadOnlyList<string>? ActiveContent = null)
+    IReadOnlyList<string>? ActiveContent = null,
+    Processing.ArchiveCopy? Archive = null)
 {
     public static ExtractionResult Reject(string reason, string detail) =>
         new(ExtractionOutcome.Rejected, "none", null, 0, [], new Dictionary<string, string>(), reason, detail);

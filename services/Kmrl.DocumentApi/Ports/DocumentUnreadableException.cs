@@ -30,6 +30,7 @@ public sealed class ToolNotInstalledException(string tool)
         "tesseract" => "Debian tesseract-ocr",
         "soffice" => "Debian libreoffice-writer-nogui, libreoffice-calc-nogui, libreoffice-impress-nogui",
         "msgconvert" => "Debian libemail-outlook-message-perl",
+        "ocrmypdf" => "Debian ocrmypdf",
         _ => "see the document-api README",
     };
 }

@@ -46,7 +46,87 @@ public static class CompoundFile
     public static bool IsOutlookMessage(IReadOnlyList<string> rootNames) =>
         rootNames.Any(n => n.StartsWith("__substg1.0_", StringComparison.Ordinal)) && rootNames.Contains("__properties_version1.0");
 
-    private static List<string>? ReadRootNames(Stream content)
+    private static List<string>? ReadRootNames(Stream content) => ReadRoot(content)?.Entries.Select(e => e.Name).ToList();
+
+    /// <summary>A root stream: its name, first sector and length (from its directory entry).</summary>
+    private sealed record RootEntry(string Name, uint Start, long Size);
+
+    /// <param name="MiniStreamStart">First sector of the root entry's stream, which holds the mini stream's 64-byte sectors.</param>
+    private sealed record Root(List<RootEntry> Entries, int SectorSize, uint[] Fat, uint MiniStreamStart);
+
+    private const int MiniSectorSize = 64;
+
+    /// <summary>Stream entries smaller than this live in the mini stream, not in sectors of their own (MS-CFB 2.2).</summary>
+    private const long MiniStreamCutoff = 4096;
+
+    /// <summary>
+    /// The first <paramref name="count"/> bytes of the root stream <paramref name="name"/>, read from its first sector
+    /// (at most one sector, or one 64-byte mini sector for a small stream: LibreOffice writes a short document's
+    /// WordDocument stream into the mini stream); null when there is no such stream or the file is unreadable.
+    /// </summary>
+    public static byte[]? RootStreamStart(Stream content, string name, int count)
+    {
+        try
+        {
+            if (ReadRoot(content) is not { } root || root.Entries.FirstOrDefault(e => e.Name == name) is not { } entry) return null;
+            if (entry.Start >= EndOfChain || entry.Size == 0) return null;
+            var sector = new byte[root.SectorSize];
+            if (entry.Size >= MiniStreamCutoff)
+            {
+                ReadSector(content, entry.Start, sector, root.SectorSize);
+                return sector[..(int)Math.Min(Math.Min(count, root.SectorSize), entry.Size)];
+            }
+            // Mini sector n is at n * 64 in the mini stream, whose sectors chain through the FAT from the root entry.
+            var offset = (long)entry.Start * MiniSectorSize;
+            var hops = offset / root.SectorSize;
+            var at = root.MiniStreamStart;
+            if (hops > root.Fat.Length) return null; // a chain longer than the FAT loops
+            for (var hop = 0L; hop < hops; hop++)
+            {
+                if (at >= root.Fat.Length) return null;
+                at = root.Fat[at];
+            }
+            if (at >= EndOfChain) return null;
+            ReadSector(content, at, sector, root.SectorSize);
+            var within = (int)(offset % root.SectorSize);
+            return sector[within..(within + (int)Math.Min(Math.Min(count, MiniSectorSize), entry.Size))];
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or ArgumentOutOfRangeException or IOException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether a Word, Excel or PowerPoint 97 file is password protected (RC4, RC4 CryptoAPI or XOR obfuscation), as
+    /// each format marks it: Word in its FIB (fEncrypted, MS-DOC 2.5.2), Excel by a FilePass record among the first
+    /// records of its workbook globals (MS-XLS 2.4.117), PowerPoint by its EncryptedSummary stream (MS-PPT 2.1.6).
+    /// </summary>
+    public static bool IsPasswordProtected(Stream content, IReadOnlyList<string> rootNames)
+    {
+        if (rootNames.Contains("EncryptedSummary")) return true;
+        if (rootNames.Contains("WordDocument") && RootStreamStart(content, "WordDocument", 12) is { Length: 12 } fib)
+        {
+            // wIdent 0xA5EC, then at offset 10 the flags word whose bit 8 is fEncrypted.
+            return BinaryPrimitives.ReadUInt16LittleEndian(fib) == 0xA5EC && (BinaryPrimitives.ReadUInt16LittleEndian(fib.AsSpan(10)) & 0x0100) != 0;
+        }
+        var book = rootNames.Contains("Workbook") ? "Workbook" : rootNames.Contains("Book") ? "Book" : null;
+        if (book is not null && RootStreamStart(content, book, 512) is { } records)
+        {
+            // Records are type (2 bytes), length (2 bytes), data; FilePass comes right after BOF and the optional
+            // WriteProtect, before anything else of the globals is readable.
+            var at = 0;
+            for (var record = 0; record < 8 && at + 4 <= records.Length; record++)
+            {
+                var type = BinaryPrimitives.ReadUInt16LittleEndian(records.AsSpan(at));
+                if (type == 0x002F) return true;
+                at += 4 + BinaryPrimitives.ReadUInt16LittleEndian(records.AsSpan(at + 2));
+            }
+        }
+        return false;
+    }
+
+    private static Root? ReadRoot(Stream content)
     {
         if (content.Length < 512) return null;
         var header = new byte[512];
@@ -91,7 +171,7 @@ public static class CompoundFile
         }
 
         // The directory: 128-byte entries in the chain that starts at firstDirectory.
-        var entries = new List<(string Name, uint Left, uint Right, uint Child)>();
+        var entries = new List<(string Name, uint Left, uint Right, uint Child, uint Start, long Size)>();
         var next = firstDirectory;
         for (var hops = 0; next < EndOfChain; hops++)
         {
@@ -104,14 +184,17 @@ public static class CompoundFile
                 entries.Add((name,
                     BinaryPrimitives.ReadUInt32LittleEndian(sector.AsSpan(at + 68)),
                     BinaryPrimitives.ReadUInt32LittleEndian(sector.AsSpan(at + 72)),
-                    BinaryPrimitives.ReadUInt32LittleEndian(sector.AsSpan(at + 76))));
+                    BinaryPrimitives.ReadUInt32LittleEndian(sector.AsSpan(at + 76)),
+                    BinaryPrimitives.ReadUInt32LittleEndian(sector.AsSpan(at + 116)),
+                    // A version 3 file (512-byte sectors) may leave garbage in the size's high half (MS-CFB 2.6.3).
+                    shift == 9 ? BinaryPrimitives.ReadUInt32LittleEndian(sector.AsSpan(at + 120)) : (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(sector.AsSpan(at + 120)), long.MaxValue)));
             }
             next = fat[next];
         }
         if (entries.Count == 0) return null;
 
         // The root's children are a tree through left and right siblings, starting at the root's child.
-        var names = new List<string>();
+        var names = new List<RootEntry>();
         var seen = new HashSet<uint>();
         var pending = new Stack<uint>();
         pending.Push(entries[0].Child);
@@ -121,11 +204,11 @@ public static class CompoundFile
             if (id == NoStream) continue;
             if (id >= entries.Count || !seen.Add(id)) return null;
             var entry = entries[(int)id];
-            names.Add(entry.Name);
+            names.Add(new RootEntry(entry.Name, entry.Start, entry.Size));
             pending.Push(entry.Left);
             pending.Push(entry.Right);
         }
-        return names;
+        return new Root(names, sectorSize, fat, entries[0].Start);
     }
 
     private static void ReadSector(Stream content, uint index, byte[] buffer, int sectorSize)

@@ -26,6 +26,8 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
     private static readonly byte[] EncryptToken = "/Encrypt"u8.ToArray();
     // Stream names inside an OLE container are UTF-16LE; Office puts encrypted OOXML in "EncryptedPackage".
     private static readonly byte[] EncryptedPackageName = Encoding.Unicode.GetBytes("EncryptedPackage");
+    // An encrypted PowerPoint 97 file keeps its summary in "EncryptedSummary".
+    private static readonly byte[] EncryptedSummaryName = Encoding.Unicode.GetBytes("EncryptedSummary");
     private static readonly byte[] MapiPropertyName = Encoding.Unicode.GetBytes("__substg1.0_");
 
     /// <summary>OpenDocument packages name their type in a first, stored entry called <c>mimetype</c>.</summary>
@@ -201,8 +203,10 @@ public sealed class ContentSniffer(DocumentProcessingOptions options)
         kind = (names is not null ? CompoundFile.IsOutlookMessage(names) : Contains(content, MapiPropertyName))
             ? DocumentKind.OutlookMessage
             : DocumentKind.LegacyOffice;
-        return encrypted
-            ? (RejectionReasons.PasswordProtectedOffice, "The Office file is password protected (an OLE container with EncryptedPackage).")
+        if (encrypted) return (RejectionReasons.PasswordProtectedOffice, "The Office file is password protected (an OLE container with EncryptedPackage).");
+        var protectedLegacy = names is not null ? CompoundFile.IsPasswordProtected(content, names) : Contains(content, EncryptedSummaryName);
+        return kind == DocumentKind.LegacyOffice && protectedLegacy
+            ? (RejectionReasons.PasswordProtectedOffice, "The Word/Excel/PowerPoint 97 file is password protected (RC4 or XOR encryption).")
             : null;
     }
 

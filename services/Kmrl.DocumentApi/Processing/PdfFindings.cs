@@ -4,7 +4,7 @@ using UglyToad.PdfPig.Tokens;
 
 namespace Kmrl.DocumentApi.Processing;
 
-/// <summary>Filled AcroForm values (by full field name) and the kinds of active content a PDF carries.</summary>
+/// <summary>Filled AcroForm values (by full field name), XFA form values (by path) and the kinds of active content a PDF carries.</summary>
 /// <param name="FieldPages">The page each filled field sits on, where the form says.</param>
 public sealed record PdfFindings(IReadOnlyDictionary<string, string> FormFields, IReadOnlyList<string> ActiveContent, IReadOnlyDictionary<string, int> FieldPages)
 {
@@ -32,7 +32,12 @@ public sealed record PdfFindings(IReadOnlyDictionary<string, string> FormFields,
         if (pdf.TryGetForm(out var form))
         {
             foreach (var field in form.Fields) Collect(field, null, fields, fieldPages);
-            if (form.Dictionary.Data.ContainsKey("XFA")) active.Add(Xfa);
+            if (form.Dictionary.Data.ContainsKey("XFA"))
+            {
+                active.Add(Xfa);
+                // An XFA form keeps its values in its datasets; an AcroForm field of the same name has said it already.
+                foreach (var (name, value) in XfaDatasets.Read(pdf, form.Dictionary)) fields.TryAdd(name, value);
+            }
         }
 
         var catalog = pdf.Structure.Catalog.CatalogDictionary;

@@ -28,6 +28,7 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
         var ocrPages = new List<int>();
         var failedPages = new List<int>();
         var ocrBudget = options.MaxOcrPages;
+        var crossChecks = 0;
         for (var number = 1; number <= pages.Count; number++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -35,6 +36,11 @@ public sealed class PdfTextReader(IOcrEngine ocr, IPdfTools tools, DocumentProce
             // pdffonts per page only when the file has an unmapped font at all, and only while OCR could still check.
             var unmapped = unmappedInFile.Count == 0 || ocrBudget == 0 ? [] : await UnmappedFontsAsync(path, number, cancellationToken);
             var verdict = TextLayerQuality.Judge(layer, options.MinTextCharsPerPage, unmapped);
+            if (!verdict.NeedsOcr && !verdict.VerifyWithOcr && crossChecks < options.CrossCheckTextPages)
+            {
+                crossChecks++;
+                verdict = verdict with { Reason = verdict.Reason + " (cross-checked)", VerifyWithOcr = true };
+            }
             if (!verdict.NeedsOcr && !verdict.VerifyWithOcr)
             {
                 sources.Add(new PageSource(number, verdict.Source, verdict.Reason));

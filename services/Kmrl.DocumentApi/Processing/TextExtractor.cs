@@ -4,7 +4,9 @@ using DocumentFormat.OpenXml.Spreadsheet;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.Mime;
 using MimeKit;
+using MimeKit.Cryptography;
 using MimeKit.Text;
 using MimeKit.Tnef;
 
@@ -332,6 +334,7 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         {
             throw new DocumentUnreadableException(RejectionReasons.CorruptOffice, $"MimeKit could not parse the message: {ex.Message}");
         }
+        var sealedBody = OpenSecureBody(message);
         var body = BodyText(message, TextFormat.Plain) ?? HtmlToText(BodyText(message, TextFormat.Html)) ?? string.Empty;
         var properties = new Dictionary<string, string>();
         if (message.From.Mailboxes.FirstOrDefault() is { } from) properties[PropertySender] = from.Address;
@@ -341,6 +344,7 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         var failedPages = new List<int>();
         var read = new List<string>();
         var unread = new List<string>();
+        if (sealedBody is not null) unread.Add(sealedBody);
         var folder = Directory.CreateTempSubdirectory("kmrl-mail-");
         try
         {
@@ -416,6 +420,28 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         }
     }
 
+    /// <summary>
+    /// An opaque S/MIME body (smime.p7m) stands for what it wraps, as the e-mail connector reads it (the same
+    /// <see cref="MimeContainers"/>): signed-data unwrapped, compressed-data decompressed, so the body text and the
+    /// attachments are the signed ones. Encrypted (enveloped) content is named, "smime.p7m (encrypted-smime)", and the
+    /// mail is catalogued with its headers; the result is that entry, or null.
+    /// </summary>
+    private static string? OpenSecureBody(MimeMessage message)
+    {
+        for (var depth = 0; depth < MaxMailDepth && message.Body is ApplicationPkcs7Mime opaque; depth++)
+        {
+            var (inner, unreadable) = MimeContainers.Unwrap(opaque);
+            if (inner is null)
+            {
+                var name = opaque.FileName is { Length: > 0 } file ? SafeFileName.From(file) : "smime.p7m";
+                message.Body = new Multipart("mixed");
+                return $"{name} ({unreadable?.Split(':')[0] ?? MimeContainers.UnreadableSmime})";
+            }
+            message.Body = inner;
+        }
+        return null;
+    }
+
     /// <summary>Attachments with their names; a TNEF part (winmail.dat) stands for the documents inside it.</summary>
     private static IEnumerable<(string Name, string ContentType, MimeEntity Entity)> MailAttachments(MimeMessage message)
     {
@@ -423,6 +449,8 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         foreach (var attachment in message.Attachments)
         {
             index++;
+            // A clear-signed mail's smime.p7s is the signature, not a document.
+            if (MimeContainers.IsSignature(attachment.ContentType)) continue;
             if (attachment is TnefPart tnef)
             {
                 foreach (var inner in tnef.ExtractAttachments())

@@ -34,6 +34,9 @@ public sealed record TextLayerVerdict(string Source, string Reason, bool NeedsOc
 /// </summary>
 public static class TextLayerQuality
 {
+    /// <summary>The reason of a page that had no text to judge (a scan): the archive copy tells it from a replaced layer.</summary>
+    public const string NoTextLayer = "no text layer";
+
     /// <summary>Above this share of control/private-use characters the layer is not text.</summary>
     public const double MaxBadShare = 0.05;
 
@@ -91,7 +94,7 @@ public static class TextLayerQuality
         }
         if (metrics.TextCharacters == 0)
         {
-            return new TextLayerVerdict(PageSources.Ocr, "no text layer", true, false);
+            return new TextLayerVerdict(PageSources.Ocr, NoTextLayer, true, false);
         }
         if (metrics.TextCharacters < minLetters)
         {

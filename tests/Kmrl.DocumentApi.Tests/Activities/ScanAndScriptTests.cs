@@ -39,6 +39,25 @@ public sealed class ScanAndScriptTests
     private const string Notice = "KOCHI METRO RAIL LIMITED\nNotice to all station controllers\nThe fire alarm panels at Aluva, Kalamassery and Vyttila\nmust be checked every morning before the first train.\nReport faults to the operations control centre.";
 
     [Fact]
+    public async Task An_english_scan_with_one_malayalam_line_keeps_that_line_read_in_malayalam()
+    {
+        const string english = "Kochi Metro Rail Limited notice to all staff\nThe tender for the Aluva depot closes on twelve March.\nSafety briefing is held every Monday at Muttom yard.\nContact the station controller for any change.";
+        const string malayalam = "ആലുവ ഡിപ്പോയുടെ ടെണ്ടർ മാർച്ച് പന്ത്രണ്ടിന്";
+        var png = await ScanCases.MixedScriptScanPngAsync(english, malayalam, "Noto Sans Malayalam");
+
+        var (result, pages) = await ExtractAsync(png, "notice.png", DocumentKind.Png);
+
+        var source = Assert.Single(result.PageSources!);
+        // The page is English to OSD, so it is read with eng alone (no Malayalam invented in the English) ...
+        Assert.InRange(Overlap(english, pages[0]), 0.9, 1);
+        // ... and the one line English could not read is read again in its own script. Before: Latin nonsense.
+        Assert.InRange(Overlap(malayalam, pages[0]), 0.6, 1);
+        Assert.Equal("eng+mal", source.OcrLanguages);
+        var englishPart = pages[0][..pages[0].IndexOf("Contact", StringComparison.Ordinal)];
+        Assert.DoesNotContain(englishPart, c => Scripts.Of(c) == Scripts.Malayalam);
+    }
+
+    [Fact]
     public async Task A_legacy_font_malayalam_page_is_read_by_ocr_instead_of_its_broken_text_layer()
     {
         string[] malayalam = ["കൊച്ചി മെട്രോ റെയിൽ ലിമിറ്റഡ്", "ബോർഡ് യോഗം ആലുവ ഡിപ്പോ ടെണ്ടർ"];
@@ -176,6 +195,37 @@ public sealed class ScanAndScriptTests
         Assert.Contains("permit_no: PTW-2291 Muttom depot", pages[0]);
         Assert.Empty(result.OcrPages);
         Assert.Equal(PageSources.TextLayer, Assert.Single(result.PageSources!).Source);
+    }
+
+    [Fact]
+    public async Task Xfa_form_values_are_read_from_its_datasets_into_the_form_fields_and_the_page_text()
+    {
+        var pdf = ScanCases.XfaFormPdf(
+            "<permit><applicant>Anil Kumar</applicant><station>Aluva</station><remarks>ആലുവ ഡിപ്പോ</remarks><blank/>"
+            + "<items><item>Brake pads</item><item>Wheel set</item></items></permit>");
+
+        var (result, pages) = await ExtractAsync(pdf, "xfa-permit.pdf", DocumentKind.Pdf);
+
+        Assert.Contains(PdfFindings.Xfa, result.ActiveContent!);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["permit.applicant"] = "Anil Kumar",
+            ["permit.station"] = "Aluva",
+            ["permit.remarks"] = "ആലുവ ഡിപ്പോ",
+            ["permit.items.item"] = "Brake pads",
+            ["permit.items.item[2]"] = "Wheel set",
+        }, result.FormFields);
+        Assert.Contains("permit.applicant: Anil Kumar", pages[0]);
+        Assert.Contains("permit.items.item[2]: Wheel set", pages[0]);
+    }
+
+    [Fact]
+    public void Xfa_datasets_with_a_dtd_are_not_read()
+    {
+        var hostile = System.Text.Encoding.UTF8.GetBytes(
+            "<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\">]><xfa:datasets xmlns:xfa=\"http://www.xfa.org/schema/xfa-data/1.0/\"><xfa:data><f>&a;</f></xfa:data></xfa:datasets>");
+
+        Assert.Throws<System.Xml.XmlException>(() => XfaDatasets.Parse(hostile));
     }
 
     [Fact]

@@ -85,6 +85,26 @@ public sealed class ValidateDocumentActivityTests
     }
 
     [Fact]
+    public async Task Password_protected_word_excel_and_powerpoint_97_files_are_rejected_as_password_protected_not_as_corrupt()
+    {
+        // RC4 CryptoAPI, as LibreOffice writes a .doc/.xls saved with a password; before, they passed validation and
+        // LibreOffice's failed conversion ended them as corrupt-office.
+        var doc = await ProtectedOfficeCases.DocAsync("secret", "Salary statement for March");
+        var xls = await ProtectedOfficeCases.XlsAsync("secret", ["Name", "Salary"], ["Anil", "52000"]);
+
+        var word = await ValidateAsync(doc, "salary.doc", "application/msword");
+        var excel = await ValidateAsync(xls, "salary.xls", "application/vnd.ms-excel");
+        var powerPoint = await ValidateAsync(TestCorpus.ProtectedPowerPoint(), "board.ppt", "application/vnd.ms-powerpoint");
+
+        foreach (var result in (ValidationResult[])[word, excel, powerPoint])
+        {
+            Assert.False(result.Accepted);
+            Assert.Equal(RejectionReasons.PasswordProtectedOffice, result.Reason);
+        }
+        Assert.Contains("97 file is password protected", word.Detail);
+    }
+
+    [Fact]
     public async Task A_docx_that_inflates_far_beyond_its_size_is_rejected_as_a_zip_bomb()
     {
         var bomb = TestCorpus.ZipBombDocx(48L * 1024 * 1024);

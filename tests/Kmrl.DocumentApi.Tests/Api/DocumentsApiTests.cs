@@ -249,6 +249,38 @@ public sealed class DocumentsApiTests(DocumentApiFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_scan_s_archive_copy_is_served_as_a_pdf_and_a_document_without_one_is_a_404_problem_saying_why()
+    {
+        var (scan, _, _) = await SeedProcessedAsync("scan.png", "operations", "notice");
+        var archivePdf = TestCorpus.TextPdf("searchable copy of scan.png");
+        await using (var content = new MemoryStream(archivePdf))
+        {
+            var blob = await Store.WriteAsync(ScanArchive.KeyFor(scan.DocumentId), content, CancellationToken.None);
+            await Catalog.SaveAsync(scan with { ArchiveBlob = blob, Archive = ArchiveStatuses.Stored }, CancellationToken.None);
+        }
+        var (missing, _, _) = await SeedProcessedAsync("scan-on-a-laptop.png", "operations", "notice");
+        await Catalog.SaveAsync(missing with { Archive = ArchiveStatuses.ToolMissing }, CancellationToken.None);
+        var (text, _, _) = await SeedProcessedAsync("typed.pdf", "operations", "notice");
+        var reader = factory.ClientWith(DocumentApiFactory.ReadKey);
+
+        var served = await reader.GetAsync($"/documents/{scan.DocumentId}/archive");
+        var toolMissing = await reader.GetAsync($"/documents/{missing.DocumentId}/archive");
+        var notAScan = await reader.GetAsync($"/documents/{text.DocumentId}/archive");
+        var unknown = await reader.GetAsync("/documents/no-such-document/archive");
+
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal("application/pdf", served.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("scan.pdf", served.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal(archivePdf, await served.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, toolMissing.StatusCode);
+        Assert.Contains("tool-missing:ocrmypdf", (string?)(await ProblemAsync(toolMissing))["detail"]);
+        Assert.Equal(HttpStatusCode.NotFound, notAScan.StatusCode);
+        Assert.Contains("only scans", (string?)(await ProblemAsync(notAScan))["detail"]);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await ProblemAsync(unknown);
+    }
+
+    [Fact]
     public async Task A_listing_with_a_bad_status_or_page_size_is_400()
     {
         var reader = factory.ClientWith(DocumentApiFactory.ReadKey);

@@ -2,7 +2,7 @@ using MimeKit;
 using MimeKit.Cryptography;
 using MimeKit.Tnef;
 
-namespace Kmrl.Connectors.Email.Imap;
+namespace Kmrl.Mime;
 
 /// <summary>A document found inside a container part, decoded.</summary>
 public sealed record ContainedDocument(string FileName, string ContentType, byte[] Content);
@@ -12,7 +12,8 @@ public sealed record ContainedDocument(string FileName, string ContentType, byte
 /// (winmail.dat, <see cref="TnefPart.ExtractAttachments"/>) and opaque S/MIME (application/pkcs7-mime): signed-data
 /// is unwrapped (<see cref="ApplicationPkcs7Mime.Verify(SecureMimeContext, out MimeEntity, CancellationToken)"/>
 /// with a throwaway certificate store: the content is wanted, not a trust decision), compressed-data decompressed,
-/// and enveloped-data (encrypted to a recipient's key, which this connector does not hold) named as unreadable.
+/// and enveloped-data (encrypted to a recipient's key, which we do not hold) named as unreadable. Shared by the
+/// e-mail connector (parts found on the IMAP server) and document-api (an uploaded .eml), so both read the same.
 /// </summary>
 public static class MimeContainers
 {
@@ -34,6 +35,28 @@ public static class MimeContainers
     public static bool IsOpaqueSecureMime(ContentType type) =>
         type.IsMimeType("application", "pkcs7-mime") || type.IsMimeType("application", "x-pkcs7-mime");
 
+    /// <summary>A detached signature or key (smime.p7s, a PGP signature): part of the signing, no document.</summary>
+    public static bool IsSignature(ContentType type) => Signatures.Contains(type.MimeType);
+
+    /// <summary>
+    /// The content an opaque S/MIME entity wraps (signed-data unwrapped, compressed-data decompressed), or the reason
+    /// it cannot be had (<c>encrypted-smime: …</c>, <c>unreadable-smime: …</c>).
+    /// </summary>
+    public static (MimeEntity? Inner, string? Unreadable) Unwrap(ApplicationPkcs7Mime entity)
+    {
+        try
+        {
+            using var memory = new MemoryStream();
+            entity.Content?.DecodeTo(memory);
+            return UnwrapSecureMime(entity.ContentType, memory.ToArray());
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or NotSupportedException
+            or Org.BouncyCastle.Cms.CmsException or System.Security.Cryptography.CryptographicException or IOException)
+        {
+            return (null, $"{UnreadableSmime}: {ex.Message}");
+        }
+    }
+
     /// <summary>The documents inside, or the reason there are none to be had (<c>encrypted-smime: …</c>).</summary>
     public static (IReadOnlyList<ContainedDocument> Documents, string? Unreadable) Open(bool tnef, ContentType type, byte[] content)
     {
@@ -54,10 +77,16 @@ public static class MimeContainers
 
     private static string? OpenSecureMime(ContentType type, byte[] content, List<ContainedDocument> found, int depth)
     {
+        var (inner, unreadable) = UnwrapSecureMime(type, content);
+        return inner is null ? unreadable : Walk(inner, found, depth + 1);
+    }
+
+    private static (MimeEntity? Inner, string? Unreadable) UnwrapSecureMime(ContentType type, byte[] content)
+    {
         var smimeType = type.Parameters["smime-type"]?.Trim().ToLowerInvariant();
         if (smimeType is "enveloped-data" or "authenveloped-data")
         {
-            return $"{EncryptedSmime}: the message is encrypted (S/MIME {smimeType}) to a recipient key this connector does not hold; its documents cannot be read.";
+            return (null, $"{EncryptedSmime}: the message is encrypted (S/MIME {smimeType}) to a recipient key we do not hold; its documents cannot be read.");
         }
         var pkcs7 = new ApplicationPkcs7Mime(smimeType == "compressed-data" ? SecureMimeType.CompressedData : SecureMimeType.SignedData,
             new MemoryStream(content, writable: false));
@@ -71,7 +100,7 @@ public static class MimeContainers
         {
             pkcs7.Verify(context, out inner);
         }
-        return Walk(inner, found, depth + 1);
+        return (inner, null);
     }
 
     private static string? Walk(MimeEntity entity, List<ContainedDocument> found, int depth)
