@@ -30,6 +30,27 @@ public sealed class SharePointOptions : IValidatableObject
     [SecretName]
     public string Secret { get; set; } = DaprNames.Secrets.SharePoint;
 
+    /// <summary>
+    /// The Microsoft Entra ID authority the app-only tokens come from (Azure.Identity <c>AuthorityHost</c>): the public
+    /// cloud by default; a national cloud (<c>https://login.microsoftonline.us/</c>) or a private authority otherwise.
+    /// https only, as MSAL requires.
+    /// </summary>
+    [Required]
+    public Uri AuthorityHost { get; set; } = new("https://login.microsoftonline.com/");
+
+    /// <summary>
+    /// Skip MSAL's instance discovery, which asks login.microsoftonline.com whether <see cref="AuthorityHost"/> is an
+    /// Entra authority: only for a private authority that Microsoft does not know (Azure Stack, the local demo's).
+    /// </summary>
+    public bool DisableInstanceDiscovery { get; set; }
+
+    /// <summary>
+    /// A PEM file with the one root certificate the authority's TLS certificate must chain to, in place of the
+    /// system's trusted roots, for the token requests only (host name and validity are still checked). Unset (the
+    /// default) means the system's roots, as for every other TLS connection; the local demo pins its own authority.
+    /// </summary>
+    public string? AuthorityRootCertificateFile { get; set; }
+
     /// <summary>Applies to libraries without their own <see cref="SharePointLibraryOptions.InitialSync"/>.</summary>
     public InitialSyncMode InitialSync { get; set; } = InitialSyncMode.ImportAll;
 
@@ -51,6 +72,14 @@ public sealed class SharePointOptions : IValidatableObject
             || (GraphBaseUrl.Scheme != Uri.UriSchemeHttps && !(GraphBaseUrl.Scheme == Uri.UriSchemeHttp && GraphBaseUrl.IsLoopback)))
         {
             yield return new ValidationResult("GraphBaseUrl must be an absolute https URL (http only for loopback).", [nameof(GraphBaseUrl)]);
+        }
+        if (!AuthorityHost.IsAbsoluteUri || AuthorityHost.Scheme != Uri.UriSchemeHttps)
+        {
+            yield return new ValidationResult("AuthorityHost must be an absolute https URL.", [nameof(AuthorityHost)]);
+        }
+        if (AuthorityRootCertificateFile is { Length: > 0 } pem && !File.Exists(pem))
+        {
+            yield return new ValidationResult($"AuthorityRootCertificateFile '{pem}' does not exist.", [nameof(AuthorityRootCertificateFile)]);
         }
         for (var i = 0; i < Libraries.Count; i++)
         {

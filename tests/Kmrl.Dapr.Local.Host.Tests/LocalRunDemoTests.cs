@@ -12,15 +12,15 @@ using Xunit.Abstractions;
 namespace Kmrl.Dapr.Local.Host.Tests;
 
 /// <summary>
-/// The built kmrl-local with --demo, started as a user starts it: its URLs answer, documents from the demo's sources
-/// are processed, an upload is processed, SIGINT stops every process it started (checked by PID and process group),
-/// and a second start on the same data finds the same documents. Uses the run file's fixed ports (5100-5104,
+/// The built kmrl-local with --demo, started as a user starts it: its URLs answer, documents from all four connector
+/// sources (mail, SharePoint, Maximo export, WhatsApp) and uploads are processed, the sidecars refuse calls without the
+/// API token, SIGINT stops every process it started (checked by PID and process group), the demo servers' files are
+/// under the data folder, and a second start on the same data finds the same documents. Uses the run file's fixed ports (5100-5104,
 /// 3500-3504, 50001-50041), as `dapr run -f .` does: nothing else may hold them while it runs.
 /// </summary>
 public sealed class LocalRunDemoTests(ITestOutputHelper output)
 {
-    // The sources the demo wires today; SharePoint is not among them (see the host's README).
-    private static readonly string[] DemoSources = ["email", "maximo-export", "whatsapp", "upload"];
+    private static readonly string[] DemoSources = ["email", "sharepoint", "maximo-export", "whatsapp", "upload"];
 
     [Fact]
     public async Task The_demo_processes_every_source_stops_on_sigint_with_nothing_left_and_a_second_start_finds_the_same_documents()
@@ -42,12 +42,22 @@ public sealed class LocalRunDemoTests(ITestOutputHelper output)
                 using var reply = await http.GetAsync(status);
                 Assert.True(reply.IsSuccessStatusCode, $"{status} answered {(int)reply.StatusCode} to the demo key");
             }
+            // As daprd with DAPR_API_TOKEN: the sidecars answer only the apps, which have the token (dapr.yaml's daprHTTPPort).
+            using (var sidecar = new HttpClient())
+            using (var refused = await sidecar.GetAsync("http://127.0.0.1:3500/v1.0/metadata"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
             firstIds = (await ListAsync(http)).Select(d => d["documentId"]!.GetValue<string>()).ToHashSet();
             Assert.Contains(uploaded, firstIds);
             output.WriteLine($"{firstIds.Count} documents before the stop, sources: {string.Join(", ", documents.SelectMany(SourcesOf).Distinct())}");
 
             await first.StopWithSigintAsync();
         }
+        // The demo servers kept their data in the data folder, not in /tmp: the mailbox, the FTP export folder, the library.
+        Assert.True(Directory.Exists(Path.Combine(data.Path, "demo", "imap", "mail", "alice")), "no mailbox under demo/imap");
+        Assert.True(File.Exists(Path.Combine(data.Path, "demo", "ftp", "ftp", "exports", "WO-2041.docx")), "no export under demo/ftp");
+        Assert.Contains("drawing-list.xlsx", await File.ReadAllTextAsync(Path.Combine(data.Path, "demo", "sharepoint-library.json")), StringComparison.Ordinal);
 
         using var second = await LocalRun.StartAsync(data.Path, output);
         using (var http = second.ApiClient())

@@ -70,24 +70,80 @@ public sealed partial class FakeGraph : IAsyncDisposable
     public IReadOnlyList<string?> GraphAuthorizations => _graphAuthorizations.ToList();
     public IReadOnlyList<string?> DownloadAuthorizations => _downloadAuthorizations.ToList();
 
-    public static async Task<FakeGraph> StartAsync()
+    public static Task<FakeGraph> StartAsync() => StartAsync(stateFile: null);
+
+    /// <summary>
+    /// With <paramref name="stateFile"/>, a library that outlives the process (the local demo's): every change is
+    /// written there, a start reads it back, and the Graph API listens on the port it had, so delta links issued
+    /// before a restart stay valid (they are absolute URLs). Without one, an empty library on a free port.
+    /// </summary>
+    public static async Task<FakeGraph> StartAsync(string? stateFile)
     {
-        var fake = new FakeGraph();
-        fake._items[RootId] = new FakeItem(RootId, "root", null, Kind.Root) { Seq = 0 };
-        fake._graph = Build(fake.HandleGraphAsync);
-        fake._downloads = Build(fake.HandleDownloadAsync);
+        var fake = new FakeGraph { _stateFile = stateFile };
+        var port = 0;
+        if (stateFile is not null && File.Exists(stateFile))
+        {
+            port = fake.Load(await File.ReadAllTextAsync(stateFile));
+        }
+        else
+        {
+            fake._items[RootId] = new FakeItem(RootId, "root", null, Kind.Root) { Seq = 0 };
+        }
+        fake._graph = Build(fake.HandleGraphAsync, port);
+        fake._downloads = Build(fake.HandleDownloadAsync, 0);
         await fake._graph.StartAsync();
         await fake._downloads.StartAsync();
         fake.GraphBaseUrl = new Uri(Address(fake._graph) + "/v1.0");
         // Same machine, different host name: the redirect crosses hosts the way Graph → SharePoint CDN does.
         fake.DownloadBaseUrl = Address(fake._downloads).Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        lock (fake._gate)
+        {
+            fake.Save();
+        }
         return fake;
     }
 
-    private static WebApplication Build(RequestDelegate handler)
+    private string? _stateFile;
+
+    private sealed record ItemState(string Id, string Name, string? ParentId, Kind Kind, Guid Guid, byte[] Content, string? Title,
+        int Seq, int Version, int ContentVersion, bool Deleted, DateTimeOffset Created, DateTimeOffset Modified);
+
+    private sealed record LibraryState(int GraphPort, int Seq, int NextId, int Epoch, List<ItemState> Items);
+
+    // Under _gate. Files served from disk (benchmarks) are not part of a saved library.
+    private void Save()
+    {
+        if (_stateFile is null)
+        {
+            return;
+        }
+        var state = new LibraryState(GraphBaseUrl?.Port ?? 0, _seq, _nextId, _epoch, _items.Values.Where(i => i.ContentPath is null)
+            .Select(i => new ItemState(i.Id, i.Name, i.ParentId, i.Kind, i.Guid, i.Content, i.Title, i.Seq, i.Version, i.ContentVersion, i.Deleted, i.Created, i.Modified))
+            .ToList());
+        var temporary = _stateFile + ".tmp";
+        File.WriteAllText(temporary, System.Text.Json.JsonSerializer.Serialize(state));
+        File.Move(temporary, _stateFile, overwrite: true);
+    }
+
+    private int Load(string json)
+    {
+        var state = System.Text.Json.JsonSerializer.Deserialize<LibraryState>(json) ?? throw new InvalidDataException("Empty FakeGraph state.");
+        (_seq, _nextId, _epoch) = (state.Seq, state.NextId, state.Epoch);
+        foreach (var i in state.Items)
+        {
+            _items[i.Id] = new FakeItem(i.Id, i.Name, i.ParentId, i.Kind)
+            {
+                Guid = i.Guid, Content = i.Content, Title = i.Title, Seq = i.Seq, Version = i.Version, ContentVersion = i.ContentVersion,
+                Deleted = i.Deleted, Created = i.Created, Modified = i.Modified,
+            };
+        }
+        return state.GraphPort;
+    }
+
+    private static WebApplication Build(RequestDelegate handler, int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.Run(handler);
@@ -102,7 +158,19 @@ public sealed partial class FakeGraph : IAsyncDisposable
     public string AddFolder(string name, string parentId = RootId) => Add(new FakeItem(NewId(), name, parentId, Kind.Folder));
 
     public string AddFile(string name, string parentId, string text, string? title = null) =>
-        Add(new FakeItem(NewId(), name, parentId, Kind.File) { Content = System.Text.Encoding.UTF8.GetBytes(text), Title = title });
+        AddFile(name, parentId, System.Text.Encoding.UTF8.GetBytes(text), title);
+
+    public string AddFile(string name, string parentId, byte[] content, string? title = null) =>
+        Add(new FakeItem(NewId(), name, parentId, Kind.File) { Content = content, Title = title });
+
+    /// <summary>The id of the folder of that name right under the root, if there is one (a restarted library keeps its folders).</summary>
+    public string? FindFolder(string name)
+    {
+        lock (_gate)
+        {
+            return _items.Values.FirstOrDefault(i => i.Kind == Kind.Folder && i.ParentId == RootId && !i.Deleted && i.Name == name)?.Id;
+        }
+    }
 
     public string AddOneNotePackage(string name, string parentId = RootId) => Add(new FakeItem(NewId(), name, parentId, Kind.Package));
 
@@ -124,7 +192,7 @@ public sealed partial class FakeGraph : IAsyncDisposable
     public void Throttle(int count) => Interlocked.Exchange(ref _throttle, count);
 
     /// <summary>Every delta token issued so far answers 410 Gone (resyncRequired).</summary>
-    public void ExpireDeltaTokens() { lock (_gate) { _epoch++; } }
+    public void ExpireDeltaTokens() { lock (_gate) { _epoch++; Save(); } }
 
     private string Add(FakeItem item)
     {
@@ -133,6 +201,7 @@ public sealed partial class FakeGraph : IAsyncDisposable
             item.Seq = ++_seq;
             item.Created = item.Modified = DateTimeOffset.UtcNow;
             _items[item.Id] = item;
+            Save();
             return item.Id;
         }
     }
@@ -146,8 +215,11 @@ public sealed partial class FakeGraph : IAsyncDisposable
             item.Version++;
             item.Seq = ++_seq;
             item.Modified = DateTimeOffset.UtcNow;
+            Save();
         }
     }
+
+    private static readonly Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider MimeTypes = new();
 
     private string NewId() => "01ITEM" + (Interlocked.Increment(ref _nextId)).ToString("D6", CultureInfo.InvariantCulture);
     private int _nextId;
@@ -385,7 +457,8 @@ public sealed partial class FakeGraph : IAsyncDisposable
         json["lastModifiedBy"] = new JsonObject { ["user"] = new JsonObject { ["displayName"] = "Joseph Mathew", ["email"] = "joseph@kmrl.example" } };
         json["file"] = new JsonObject
         {
-            ["mimeType"] = item.Name.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : "application/octet-stream",
+            // Graph derives file.mimeType from the extension, as this map does.
+            ["mimeType"] = MimeTypes.TryGetContentType(item.Name, out var mimeType) ? mimeType : "application/octet-stream",
             ["hashes"] = new JsonObject { ["quickXorHash"] = Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(item.HashInput)[..20]) },
         };
         if (withListItem)
@@ -462,7 +535,7 @@ public sealed partial class FakeGraph : IAsyncDisposable
         public string Name { get; } = name;
         public string? ParentId { get; set; } = parentId;
         public Kind Kind { get; } = kind;
-        public Guid Guid { get; } = Guid.NewGuid();
+        public Guid Guid { get; init; } = Guid.NewGuid();
         public byte[] Content { get; set; } = [];
         /// <summary>Set for files served from disk (<see cref="AddFileFromDisk"/>); <see cref="Content"/> is then empty.</summary>
         public string? ContentPath { get; init; }

@@ -27,8 +27,9 @@ internal sealed record LocalRunOptions
         usage: ./build.sh run [--demo] [options]        (builds once, then runs this tool)
                dotnet tools/Kmrl.Dapr.Local.Host/bin/Debug/net10.0/kmrl-local.dll [--demo] [options]
 
-          --demo                    local Dovecot, pure-ftpd, Graph and WhatsApp Cloud API fakes, seeded KMRL-like
-                                    documents, all four connectors pointed at them, a new arrival every minute or so
+          --demo                    local Dovecot, pure-ftpd, Graph, Entra ID and WhatsApp Cloud API fakes, seeded
+                                    KMRL-like documents, all four connectors pointed at them, a new arrival every
+                                    minute or so; what the demo servers hold is kept in <data>/demo
           --data DIR                where Redis data, logs and the demo live (default: .data in the repository)
           --demo-schedule SECONDS   demo: every how many seconds the connectors' cron bindings fire (default 30)
           --demo-arrival SECONDS    demo: every how many seconds a new document arrives somewhere (default 60)

@@ -86,6 +86,8 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
             o.InPlace = true;
             o.CronRealTime = true;
             o.AppApiToken = appToken;
+            // As daprd with DAPR_API_TOKEN: every API call of an app must carry it (the apps get it in their environment).
+            o.DaprApiToken = daprToken;
             o.Log = RouteSidecarLine;
         });
         ApplyOverrides(_environment, secretsFile);

@@ -155,14 +155,19 @@ public sealed class DaprSidecar : IAsyncDisposable
         ["DAPR_GRPC_ENDPOINT"] = GrpcEndpoint,
         ["DAPR_HTTP_ENDPOINT"] = HttpEndpoint,
         ["APP_API_TOKEN"] = _environment.Options.AppApiToken,
+        ["DAPR_API_TOKEN"] = _environment.Options.DaprApiToken,
     };
 
-    /// <summary>A DaprClient for this sidecar with the JSON options every Kmrl service registers (ServiceDefaults).</summary>
-    public global::Dapr.Client.DaprClient CreateClient() =>
+    /// <summary>A DaprClient for this sidecar with the JSON options every Kmrl service registers (ServiceDefaults), and the API token if the sidecar requires one.</summary>
+    public global::Dapr.Client.DaprClient CreateClient() => CreateClient(_environment.Options.DaprApiToken);
+
+    /// <summary>As <see cref="CreateClient()"/>, presenting <paramref name="apiToken"/> (none when null) as dapr-api-token.</summary>
+    public global::Dapr.Client.DaprClient CreateClient(string? apiToken) =>
         new global::Dapr.Client.DaprClientBuilder()
             .UseGrpcEndpoint(GrpcEndpoint)
             .UseHttpEndpoint(HttpEndpoint)
             .UseJsonSerializationOptions(Kmrl.ServiceDefaults.KmrlJson.Options)
+            .UseDaprApiToken(apiToken ?? string.Empty)
             .Build();
 
     internal async Task StartAsync()
@@ -179,6 +184,10 @@ public sealed class DaprSidecar : IAsyncDisposable
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            if (_environment.Options.DaprApiToken is { } token)
+            {
+                grpc.Interceptors.Add<ApiTokenCheck.Interceptor>(token);
+            }
             grpc.Interceptors.Add<ResiliencyInterceptor>();
         });
         builder.Services.AddSingleton(this);
@@ -186,6 +195,10 @@ public sealed class DaprSidecar : IAsyncDisposable
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprRuntimeApi>, DaprRuntimeApi.MethodProvider>());
         builder.Services.AddWorkflowEngine(_environment.Options, WorkflowLimits);
         _web = builder.Build();
+        if (_environment.Options.DaprApiToken is { } apiToken)
+        {
+            _web.Use(ApiTokenCheck.Http(apiToken));
+        }
         _web.MapGrpcService<DaprRuntimeApi>();
         _web.MapGrpcService<WorkflowApi>();
         _web.MapGet("/v1.0/healthz", () => Results.NoContent());

@@ -99,6 +99,14 @@ public sealed class DaprTestOptions
     public string? AppApiToken { get; set; }
 
     /// <summary>
+    /// When set, the sidecar requires it as <c>dapr-api-token</c> on every call to its HTTP and gRPC APIs (workflows
+    /// included), as daprd started with DAPR_API_TOKEN does: 401 <c>invalid api token</c> over HTTP (health routes
+    /// excepted), Unauthenticated over gRPC. Apps started with <c>StartAppAsync</c> get it as DAPR_API_TOKEN and
+    /// <see cref="DaprSidecar.CreateClient()"/> presents it. Off by default; the local runtime sets it.
+    /// </summary>
+    public string? DaprApiToken { get; set; }
+
+    /// <summary>
     /// The daprd version the double behaves as where runtimes differ: before 1.17 the workflow API has no
     /// GetInstanceHistory (UNIMPLEMENTED).
     /// </summary>

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Identity;
 using Kmrl.Contracts;
 using Kmrl.ServiceDefaults.Secrets;
@@ -9,11 +10,14 @@ namespace Kmrl.Connectors.SharePoint.Graph;
 
 /// <summary>
 /// App-only Graph tokens via <see cref="ClientSecretCredential"/>, with tenant, client id and secret from the secret
-/// store. The credential (and its token cache) is rebuilt only when a secret changes (rotation).
+/// store, from the configured authority (<see cref="SharePointOptions.AuthorityHost"/>). The credential (and its token
+/// cache) is rebuilt only when a secret changes (rotation).
 /// </summary>
 public sealed class ClientSecretTokenProvider(ISecretProvider secrets, IOptions<SharePointOptions> options) : IAccessTokenProvider
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    // One transport for every credential: null is Azure.Identity's default (the system's trusted roots).
+    private readonly Lazy<HttpPipelineTransport?> _transport = new(() => AuthorityTransport.Create(options.Value.AuthorityRootCertificateFile));
     private (string Tenant, string Client, string Secret, ClientSecretCredential Credential)? _current;
 
     public AllowedHostsValidator AllowedHostsValidator { get; } = new([options.Value.GraphBaseUrl.Host]);
@@ -43,7 +47,16 @@ public sealed class ClientSecretTokenProvider(ISecretProvider secrets, IOptions<
         {
             if (_current is not { } current || current.Tenant != tenant || current.Client != client || current.Secret != secret)
             {
-                _current = current = (tenant, client, secret, new ClientSecretCredential(tenant, client, secret));
+                var credentialOptions = new ClientSecretCredentialOptions
+                {
+                    AuthorityHost = settings.AuthorityHost,
+                    DisableInstanceDiscovery = settings.DisableInstanceDiscovery,
+                };
+                if (_transport.Value is { } transport)
+                {
+                    credentialOptions.Transport = transport;
+                }
+                _current = current = (tenant, client, secret, new ClientSecretCredential(tenant, client, secret, credentialOptions));
             }
             return current.Credential;
         }

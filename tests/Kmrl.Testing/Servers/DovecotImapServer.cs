@@ -9,7 +9,16 @@ namespace Kmrl.Testing.Servers;
 public sealed class DovecotImapServer : IAsyncLifetime
 {
     public const string ProcessedFolder = "Processed";
-    private readonly TempDirectory _directory = new("dovecot");
+    private TempDirectory? _folder;
+
+    // Made on first use, after the init-only properties are set.
+    private TempDirectory Folder => _folder ??= DataDirectory is null ? new TempDirectory("dovecot") : TempDirectory.Kept(DataDirectory);
+
+    /// <summary>
+    /// Where the server keeps its configuration and data; unset (tests) a temp folder removed at dispose. Set, the
+    /// folder stays, and a new server on it finds what the last one held (the local demo's <c>.data/demo</c>).
+    /// </summary>
+    public string? DataDirectory { get; init; }
     private ServerProcess? _process;
 
     public IReadOnlyDictionary<string, string> Users { get; } = new Dictionary<string, string>
@@ -24,7 +33,7 @@ public sealed class DovecotImapServer : IAsyncLifetime
 
     public int Pid => _process?.Pid ?? throw new InvalidOperationException("The server is not started.");
 
-    public string ConfigPath => _directory.Combine("dovecot.conf");
+    public string ConfigPath => Folder.Combine("dovecot.conf");
 
     /// <summary>
     /// When set, users sign in with OAuth2 bearer tokens (XOAUTH2/OAUTHBEARER) that Dovecot checks at this RFC 7662
@@ -35,18 +44,18 @@ public sealed class DovecotImapServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Port = FreePort.Next();
-        var mail = _directory.Combine("mail");
+        var mail = Folder.Combine("mail");
         Directory.CreateDirectory(mail);
-        Directory.CreateDirectory(_directory.Combine("run"));
-        Directory.CreateDirectory(_directory.Combine("state"));
-        await File.WriteAllLinesAsync(_directory.Combine("users"),
+        Directory.CreateDirectory(Folder.Combine("run"));
+        Directory.CreateDirectory(Folder.Combine("state"));
+        await File.WriteAllLinesAsync(Folder.Combine("users"),
             Users.Select(user => $"{user.Key}:{{PLAIN}}{user.Value}"));
         await File.WriteAllTextAsync(ConfigPath, $$"""
             protocols = imap
             listen = 127.0.0.1
-            base_dir = {{_directory.Combine("run")}}
-            state_dir = {{_directory.Combine("state")}}
-            log_path = {{_directory.Combine("dovecot.log")}}
+            base_dir = {{Folder.Combine("run")}}
+            state_dir = {{Folder.Combine("state")}}
+            log_path = {{Folder.Combine("dovecot.log")}}
             ssl = no
             disable_plaintext_auth = no
             {{await AuthenticationConfigAsync(mail)}}
@@ -74,7 +83,7 @@ public sealed class DovecotImapServer : IAsyncLifetime
     }
 
     /// <summary>Dovecot's server log, for failure messages.</summary>
-    public string Log => File.Exists(_directory.Combine("dovecot.log")) ? File.ReadAllText(_directory.Combine("dovecot.log")) : string.Empty;
+    public string Log => File.Exists(Folder.Combine("dovecot.log")) ? File.ReadAllText(Folder.Combine("dovecot.log")) : string.Empty;
 
     private async Task<string> AuthenticationConfigAsync(string mail)
     {
@@ -84,7 +93,7 @@ public sealed class DovecotImapServer : IAsyncLifetime
                 auth_mechanisms = plain login
                 passdb {
                   driver = passwd-file
-                  args = scheme=PLAIN username_format=%u {{_directory.Combine("users")}}
+                  args = scheme=PLAIN username_format=%u {{Folder.Combine("users")}}
                 }
                 userdb {
                   driver = static
@@ -92,7 +101,7 @@ public sealed class DovecotImapServer : IAsyncLifetime
                 }
                 """;
         }
-        await File.WriteAllTextAsync(_directory.Combine("oauth2.conf.ext"), $"""
+        await File.WriteAllTextAsync(Folder.Combine("oauth2.conf.ext"), $"""
             introspection_mode = post
             introspection_url = {OAuth2IntrospectionUrl}
             force_introspection = yes
@@ -105,7 +114,7 @@ public sealed class DovecotImapServer : IAsyncLifetime
             passdb {
               driver = oauth2
               mechanisms = xoauth2 oauthbearer
-              args = {{_directory.Combine("oauth2.conf.ext")}}
+              args = {{Folder.Combine("oauth2.conf.ext")}}
             }
             userdb {
               # The oauth2 passdb cannot answer user lookups (doveadm save needs one): accept every user here.
@@ -145,7 +154,7 @@ public sealed class DovecotImapServer : IAsyncLifetime
         {
             await EnsureFolderAsync(user, folder);
         }
-        var userPath = Path.Combine(_directory.Combine("mail"), user);
+        var userPath = Path.Combine(Folder.Combine("mail"), user);
         var newMail = Path.Combine(folder == "INBOX" ? userPath : Path.Combine(userPath, "." + folder), "new");
         Directory.CreateDirectory(newMail);
         var seconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -156,7 +165,7 @@ public sealed class DovecotImapServer : IAsyncLifetime
             await File.WriteAllBytesAsync(Path.Combine(newMail, $"{seconds}.M{count}P{Environment.ProcessId}.kmrl-seed"), message);
             count++;
         }
-        await Shell.RunAsync("chown", ["-R", "nobody:nogroup", _directory.Combine("mail")], "coreutils");
+        await Shell.RunAsync("chown", ["-R", "nobody:nogroup", Folder.Combine("mail")], "coreutils");
         await Shell.RunAsync("doveadm", ["-c", ConfigPath, "mailbox", "status", "-u", user, "messages", folder], "dovecot-core",
             timeout: TimeSpan.FromMinutes(5));
         return count;
@@ -195,6 +204,6 @@ public sealed class DovecotImapServer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await StopAsync();
-        _directory.Dispose();
+        _folder?.Dispose();
     }
 }

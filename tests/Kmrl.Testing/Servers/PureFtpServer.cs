@@ -8,7 +8,16 @@ namespace Kmrl.Testing.Servers;
 /// </summary>
 public sealed class PureFtpServer : IAsyncLifetime
 {
-    private readonly TempDirectory _directory = new("pureftpd");
+    private TempDirectory? _folder;
+
+    // Made on first use, after the init-only properties are set.
+    private TempDirectory Folder => _folder ??= DataDirectory is null ? new TempDirectory("pureftpd") : TempDirectory.Kept(DataDirectory);
+
+    /// <summary>
+    /// Where the server keeps its configuration and data; unset (tests) a temp folder removed at dispose. Set, the
+    /// folder stays, and a new server on it finds what the last one held (the local demo's <c>.data/demo</c>).
+    /// </summary>
+    public string? DataDirectory { get; init; }
     private ServerProcess? _process;
     private string[] _arguments = [];
 
@@ -23,10 +32,10 @@ public sealed class PureFtpServer : IAsyncLifetime
     public string Password => "secret";
 
     /// <summary>The user's FTP root on disk; seed files here with <see cref="SeedFileAsync"/>.</summary>
-    public string RootPath => _directory.Combine("ftp");
+    public string RootPath => Folder.Combine("ftp");
 
     /// <summary>PEM of the server certificate, for pinning in the client.</summary>
-    public string CertificatePath => _directory.Combine("cert.pem");
+    public string CertificatePath => Folder.Combine("cert.pem");
 
     /// <summary>When true (the default), TLS is allowed; set <see cref="RequireTls"/> to refuse plain logins.</summary>
     public bool RequireTls { get; init; }
@@ -37,23 +46,25 @@ public sealed class PureFtpServer : IAsyncLifetime
         var (passiveFirst, passiveLast) = FreePort.Range(20);
         Directory.CreateDirectory(RootPath);
 
-        var passwd = _directory.Combine("passwd");
+        var passwd = Folder.Combine("passwd");
+        // A kept folder has the user from the last start; pure-pw refuses to add it twice.
+        File.Delete(passwd);
         await Shell.RunAsync("pure-pw", ["useradd", User, "-u", "nobody", "-g", "nogroup", "-d", RootPath, "-f", passwd],
             "pure-ftpd", standardInput: $"{Password}\n{Password}\n");
-        await Shell.RunAsync("pure-pw", ["mkdb", _directory.Combine("pureftpd.pdb"), "-f", passwd], "pure-ftpd");
+        await Shell.RunAsync("pure-pw", ["mkdb", Folder.Combine("pureftpd.pdb"), "-f", passwd], "pure-ftpd");
 
-        var key = _directory.Combine("key.pem");
+        var key = Folder.Combine("key.pem");
         await Shell.RunAsync("openssl",
             ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", key, "-out", CertificatePath],
             "openssl");
-        var combined = _directory.Combine("pure-ftpd.pem");
+        var combined = Folder.Combine("pure-ftpd.pem");
         await File.WriteAllTextAsync(combined, await File.ReadAllTextAsync(CertificatePath) + await File.ReadAllTextAsync(key));
         await Shell.RunAsync("chown", ["-R", "nobody:nogroup", RootPath], "coreutils");
 
         _arguments =
         [
             "-S", $"{Host},{Port}", "-p", $"{passiveFirst}:{passiveLast}", "-P", Host,
-            "-l", $"puredb:{_directory.Combine("pureftpd.pdb")}", "-E", "-A", "-H", "-u", "1",
+            "-l", $"puredb:{Folder.Combine("pureftpd.pdb")}", "-E", "-A", "-H", "-u", "1",
             "-Y", RequireTls ? "2" : "1", "-2", combined,
         ];
         _process = ServerProcess.Start("pure-ftpd", _arguments, "pure-ftpd");
@@ -94,6 +105,6 @@ public sealed class PureFtpServer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await StopAsync();
-        _directory.Dispose();
+        _folder?.Dispose();
     }
 }
