@@ -172,9 +172,12 @@ public static class StaffSignIn
     }
 
     /// <summary>The development login's form: a name, roles (repeated) and departments (comma-separated). Antiforgery-checked.</summary>
-    private static async Task<Results<RedirectHttpResult, ProblemHttpResult>> DevelopmentSignInAsync(
-        HttpContext context, [FromForm] string? name, [FromForm] string[]? role, [FromForm] string? departments, [FromForm] string? returnUrl)
+    private static async Task<Results<RedirectHttpResult, ProblemHttpResult>> DevelopmentSignInAsync(HttpContext context, IFormCollection form)
     {
+        var name = form["name"].ToString();
+        var returnUrl = form["returnUrl"].ToString();
+        var departments = form["departments"].ToString();
+        var role = form["role"].Where(r => !string.IsNullOrEmpty(r)).Select(r => r!).ToArray();
         if (string.IsNullOrWhiteSpace(name))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "A name is needed to sign in.");
