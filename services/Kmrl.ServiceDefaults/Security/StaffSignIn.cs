@@ -108,7 +108,7 @@ public static class StaffSignIn
 
         if (mode == StaffSignInModes.Entra)
         {
-            authentication.AddOpenIdConnect(OidcScheme, oidc => ConfigureEntra(oidc, options.Entra));
+            authentication.AddOpenIdConnect(OidcScheme, oidc => ConfigureEntra(oidc, options.Entra, builder.Environment.IsDevelopment()));
         }
         return builder;
     }
@@ -190,9 +190,16 @@ public static class StaffSignIn
         return TypedResults.LocalRedirect(LocalOrDefault(returnUrl, pages));
     }
 
-    private static void ConfigureEntra(OpenIdConnectOptions oidc, EntraSignInOptions entra)
+    private static void ConfigureEntra(OpenIdConnectOptions oidc, EntraSignInOptions entra, bool development)
     {
         oidc.SignInScheme = CookieScheme;
+        // A developer may point the sign-in at a local identity provider over http; everywhere else only https.
+        oidc.RequireHttpsMetadata = !development;
+        if (development)
+        {
+            oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        }
         oidc.Authority = $"{entra.Instance.TrimEnd('/')}/{entra.TenantId}/v2.0";
         oidc.ClientId = entra.ClientId;
         oidc.ResponseType = "code";
