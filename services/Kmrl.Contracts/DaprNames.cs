@@ -102,6 +102,9 @@ public static class DaprNames
         /// <summary>The connectors' operator keys (status, sync requests, health details): like <see cref="DocumentApiApiKeys"/>, role <c>operator</c>.</summary>
         public const string ConnectorOperatorKeys = "connector-operator-keys";
 
+        /// <summary>document-api's Entra ID client secret for the staff sign-in (key <c>client-secret</c>).</summary>
+        public const string StaffSignIn = "staff-sign-in";
+
         /// <summary>The default secret of whatsapp-connector (keys in <see cref="WhatsAppKeys"/>).</summary>
         public const string WhatsApp = "whatsapp";
 

@@ -51,7 +51,7 @@ public sealed class EntraSignInOptions
 
     /// <summary>The secret-store secret holding the client secret (never configuration), and its key.</summary>
     [SecretName]
-    public string ClientSecretName { get; set; } = "staff-sign-in";
+    public string ClientSecretName { get; set; } = Kmrl.Contracts.DaprNames.Secrets.StaffSignIn;
 
     public string ClientSecretKey { get; set; } = "client-secret";
 }
