@@ -133,6 +133,14 @@ public static class DaprNames
         }
 
         /// <summary>A mailbox's secret: <c>password</c> for Auth Password, <c>oauth2-token</c> for Auth OAuth2.</summary>
+        /// <summary>The staff sign-in's secret (<see cref="StaffSignIn"/>): the Entra ID app registration's client secret.</summary>
+        public static class StaffSignInKeys
+        {
+            public const string ClientSecret = "client-secret";
+
+            public static readonly IReadOnlyList<string> All = [ClientSecret];
+        }
+
         public static class MailboxKeys
         {
             public const string Password = "password";

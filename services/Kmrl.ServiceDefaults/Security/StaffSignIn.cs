@@ -53,7 +53,7 @@ public sealed class EntraSignInOptions
     [SecretName]
     public string ClientSecretName { get; set; } = Kmrl.Contracts.DaprNames.Secrets.StaffSignIn;
 
-    public string ClientSecretKey { get; set; } = "client-secret";
+    public string ClientSecretKey { get; set; } = Kmrl.Contracts.DaprNames.Secrets.StaffSignInKeys.ClientSecret;
 }
 
 /// <summary>
