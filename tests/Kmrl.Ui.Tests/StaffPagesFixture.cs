@@ -8,6 +8,8 @@ using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.Testing.Servers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -22,9 +24,12 @@ namespace Kmrl.Ui.Tests;
 public sealed class StaffPagesFixture : IAsyncLifetime
 {
     public const string ApiKey = "ui-tests-machine-key-0123456789abcdef";
+    public const string OperatorKey = "ui-tests-operator-key-fedcba9876543210";
+    public const string FailingSource = "ops@kmrl.example/INBOX";
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private readonly RedisServer _redis = new();
+    private Microsoft.AspNetCore.Builder.WebApplication? _connector;
     private DaprTestEnvironment? _environment;
     private IPlaywright? _playwright;
     private readonly string _searchIndex = Directory.CreateTempSubdirectory("kmrl-ui-search-").FullName;
@@ -48,7 +53,11 @@ public sealed class StaffPagesFixture : IAsyncLifetime
         Directory.CreateDirectory(ArtifactsDirectory);
         await _redis.InitializeAsync();
         _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
-            options.Secrets[DaprNames.Secrets.DocumentApiApiKeys] = new Dictionary<string, object> { ["ui-tests"] = ApiKey + ";upload,read" });
+        {
+            options.Secrets[DaprNames.Secrets.DocumentApiApiKeys] = new Dictionary<string, object> { ["ui-tests"] = ApiKey + ";upload,read" };
+            options.Secrets[DaprNames.Secrets.ConnectorOperatorKeys] = new Dictionary<string, object> { [DaprNames.AppIds.DocumentApi] = OperatorKey + ";operator" };
+        });
+        await StartEmailConnectorStandInAsync();
         var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
         App = await sidecar.StartAppAsync<Program>(new Dictionary<string, string>
         {
@@ -146,6 +155,7 @@ public sealed class StaffPagesFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_connector is not null) await _connector.DisposeAsync();
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         Machine?.Dispose();
@@ -166,6 +176,31 @@ public sealed class StaffPagesFixture : IAsyncLifetime
             await Task.Delay(200);
         }
         throw new TimeoutException($"Document {id} never became searchable.");
+    }
+
+    /// <summary>
+    /// email-connector's status route behind its own sidecar, answering the connector host's response type to its
+    /// operator key only (as the host does): a source that failed twice in a row.
+    /// </summary>
+    private async Task StartEmailConnectorStandInAsync()
+    {
+        var sidecar = await _environment!.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _connector = builder.Build();
+        _connector.MapGet(Kmrl.Connectors.Apis.ConnectorHostApi.StatusPath, (Microsoft.AspNetCore.Http.HttpRequest request) =>
+        {
+            if (request.Headers.Authorization.ToString() != "Bearer " + OperatorKey) return Microsoft.AspNetCore.Http.Results.Unauthorized();
+            var now = DateTimeOffset.UtcNow;
+            var run = new Kmrl.Connectors.Sync.SyncRunResult(FailingSource, "run-7", Kmrl.Connectors.Sync.SyncOutcome.Failed, now.AddSeconds(-5), now,
+                Kmrl.Connectors.Sync.SyncCounts.None, "IMAP login refused");
+            var source = new Kmrl.Connectors.Apis.SourceStatusResponse(FailingSource, false, run, null, now.AddHours(-2), "IMAP login refused", now, 2,
+                Kmrl.Connectors.Observability.SourceTotals.None, null, []);
+            return Microsoft.AspNetCore.Http.Results.Json(new Kmrl.Connectors.Apis.ConnectorStatusResponse("email", "email-schedule", "Degraded", [source]),
+                Kmrl.ServiceDefaults.KmrlJson.Options);
+        });
+        await _connector.StartAsync();
+        await sidecar.AttachAppAsync(new Uri(_connector.Urls.First()));
     }
 
     /// <summary>A discovery pub/sub gave up on, as the dead-letter subscription keeps it: content in the blob store, the event in the catalog.</summary>

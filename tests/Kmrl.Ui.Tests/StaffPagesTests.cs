@@ -89,13 +89,18 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
     }
 
     [Fact]
-    public async Task Operations_replays_a_dead_letter_and_it_leaves_the_list()
+    public async Task Operations_sees_each_connectors_status_and_replays_a_dead_letter_which_leaves_the_list()
     {
         var page = await fixture.SignInAsync("Suresh", ["operations"], "");
         await page.GotoAsync("/ui/operations");
         var letter = page.Locator($"li[data-dead-letter='{fixture.DeadLetterId}']");
         await Expect(letter).ToBeVisibleAsync();
         await Expect(page.Locator("#backlog")).ToBeVisibleAsync();
+        // The connector's own status route, read through service invocation with document-api's operator key.
+        var email = page.Locator("#connectors tr", new() { HasText = StaffPagesFixture.FailingSource });
+        await Expect(email).ToContainTextAsync("Degraded");
+        await Expect(email).ToContainTextAsync("IMAP login refused (2)");
+        await Expect(page.Locator("#connectors tr", new() { HasText = "whatsapp-connector" })).ToContainTextAsync("Not reachable");
         await fixture.ScreenshotAsync(page, "operations");
 
         await letter.Locator("button").ClickAsync();
