@@ -102,6 +102,9 @@ public static class DaprNames
         /// <summary>The connectors' operator keys (status, sync requests, health details): like <see cref="DocumentApiApiKeys"/>, role <c>operator</c>.</summary>
         public const string ConnectorOperatorKeys = "connector-operator-keys";
 
+        /// <summary>document-api's Entra ID client secret for the staff sign-in (key <c>client-secret</c>).</summary>
+        public const string StaffSignIn = "staff-sign-in";
+
         /// <summary>The default secret of whatsapp-connector (keys in <see cref="WhatsAppKeys"/>).</summary>
         public const string WhatsApp = "whatsapp";
 
@@ -130,6 +133,14 @@ public static class DaprNames
         }
 
         /// <summary>A mailbox's secret: <c>password</c> for Auth Password, <c>oauth2-token</c> for Auth OAuth2.</summary>
+        /// <summary>The staff sign-in's secret (<see cref="StaffSignIn"/>): the Entra ID app registration's client secret.</summary>
+        public static class StaffSignInKeys
+        {
+            public const string ClientSecret = "client-secret";
+
+            public static readonly IReadOnlyList<string> All = [ClientSecret];
+        }
+
         public static class MailboxKeys
         {
             public const string Password = "password";

@@ -10,12 +10,15 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddDocumentProcessing();
 builder.AddDocumentSearch();
+builder.AddStaffPages();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapDocumentsApi();
 app.MapSearchApi();
+app.MapInboxApi();
+app.MapStaffPages();
 
 app.Run();
 return 0;

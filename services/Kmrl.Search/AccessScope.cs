@@ -40,12 +40,19 @@ public sealed class SearchAccessOptions
         ["vigilance-report"] = ["vigilance"],
     };
 
-    public IReadOnlyList<string> ReadersOf(SearchDocument document)
+    public IReadOnlyList<string> ReadersOf(SearchDocument document) => ReadersOf(document.DocumentType, document.Departments);
+
+    /// <summary>The same rule for a catalog record (a document page, an inbox), so the pages and the index agree.</summary>
+    public IReadOnlyList<string> ReadersOf(string? documentType, IReadOnlyList<string> departments)
     {
-        if (document.DocumentType is { } type && ConfidentialTypes.TryGetValue(type, out var owners))
+        if (documentType is { } type && ConfidentialTypes.TryGetValue(type, out var owners))
         {
-            return document.Departments.Where(d => owners.Contains(d, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+            return departments.Where(d => owners.Contains(d, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
         }
-        return document.Departments.Distinct(StringComparer.Ordinal).ToList();
+        return departments.Distinct(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>Whether a caller with <paramref name="scope"/> reads a document of that type routed to those departments.</summary>
+    public bool CanRead(AccessScope scope, string? documentType, IReadOnlyList<string> departments) =>
+        scope.IsAll || ReadersOf(documentType, departments).Any(scope.Departments.Contains);
 }

@@ -116,6 +116,11 @@ public static partial class SecretReferenceRules
         var documentApi = Settings(root, "Kmrl.DocumentApi");
         reads.Add(new SecretRead(DaprNames.AppIds.DocumentApi,
             Text(documentApi, "DocumentApi", "Security", "ApiKeysSecret") ?? DaprNames.Secrets.DocumentApiApiKeys, [], []));
+        // The staff sign-in's client secret (read once the entra sign-in is configured), and document-api's own entry
+        // in the connectors' operator keys (the operations page reads their status).
+        reads.Add(new SecretRead(DaprNames.AppIds.DocumentApi, DaprNames.Secrets.StaffSignIn,
+            [[DaprNames.Secrets.StaffSignInKeys.ClientSecret]], DaprNames.Secrets.StaffSignInKeys.All));
+        reads.Add(new SecretRead(DaprNames.AppIds.DocumentApi, DaprNames.Secrets.ConnectorOperatorKeys, [[DaprNames.AppIds.DocumentApi]], []));
 
         var email = Settings(root, "Kmrl.Connectors.Email");
         var mailboxes = Child(email, "Email", "Mailboxes");

@@ -15,7 +15,8 @@ public sealed class SecretScopeAndNetworkTests
     /// <summary>What each app reads: the names in DaprNames.Secrets its code uses and the secrets its appsettings.json names.</summary>
     private static IReadOnlySet<string> ReadBy(string appId) => ((IEnumerable<string>)(appId switch
     {
-        DaprNames.AppIds.DocumentApi => (string[])[DaprNames.Secrets.DocumentApiApiKeys],
+        // The staff sign-in's client secret, and its own operator key for the connectors' status on the operations page.
+        DaprNames.AppIds.DocumentApi => (string[])[DaprNames.Secrets.DocumentApiApiKeys, DaprNames.Secrets.StaffSignIn, DaprNames.Secrets.ConnectorOperatorKeys],
         DaprNames.AppIds.EmailConnector => [DaprNames.Secrets.ConnectorOperatorKeys, .. ConfiguredSecrets("Kmrl.Connectors.Email", "Email", "Mailboxes")],
         DaprNames.AppIds.SharePointConnector => [DaprNames.Secrets.ConnectorOperatorKeys, DaprNames.Secrets.SharePoint],
         DaprNames.AppIds.MaximoConnector => [DaprNames.Secrets.ConnectorOperatorKeys, .. ConfiguredSecrets("Kmrl.Connectors.Maximo", "Maximo", "Rest")],

@@ -22,7 +22,7 @@ public static class SearchApi
         if (role.ServesApi)
         {
             var search = app.MapGroup("/search").WithTags("Search");
-            search.MapGet("/", SearchHandlers.SearchAsync).RequireAuthorization(SecurityExtensions.ReadPolicy);
+            search.MapGet("/", SearchHandlers.SearchAsync).RequireAuthorization(StaffPolicies.Search);
             search.MapPost("/rebuild", SearchHandlers.StartRebuild).RequireAuthorization(SecurityExtensions.UploadPolicy);
             search.MapGet("/rebuild", SearchHandlers.RebuildStatus).RequireAuthorization(SecurityExtensions.ReadPolicy);
         }

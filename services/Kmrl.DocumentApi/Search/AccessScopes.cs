@@ -9,10 +9,10 @@ namespace Kmrl.DocumentApi.Search;
 public static class StaffClaims
 {
     /// <summary>One claim per department the person reads.</summary>
-    public const string Department = "kmrl:department";
+    public const string Department = StaffClaimTypes.Department;
 
     /// <summary>Roles that read every department.</summary>
-    public static readonly IReadOnlyList<string> AllDepartmentRoles = ["administrator", "operations"];
+    public static readonly IReadOnlyList<string> AllDepartmentRoles = StaffRoles.AllDepartments;
 }
 
 /// <summary>Turns the caller into the set of departments they may read; the engines filter inside the query by it.</summary>

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Kmrl.Ui.Tests;
+
+/// <summary>The staff pages in Chromium, signed in through the development login, against document-api on the sidecar double.</summary>
+[Collection(StaffPagesCollection.Name)]
+public sealed class StaffPagesTests(StaffPagesFixture fixture)
+{
+    [Fact]
+    public async Task A_safety_reader_searches_in_malayalam_finds_the_circular_opens_it_and_downloads_the_original()
+    {
+        var page = await fixture.SignInAsync("Anitha", ["reader"], "safety");
+        await page.Locator("#language-switch").ClickAsync();
+        await page.GotoAsync("/ui/search");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "ml");
+
+        await page.GetByLabel("തിരയേണ്ട വാക്കുകൾ").FillAsync("സർക്കുലർ");
+        await page.Locator("#search-button").ClickAsync();
+        var hit = page.Locator($"li[data-document='{fixture.CircularId}']");
+        await Expect(hit).ToBeVisibleAsync();
+        await Expect(hit.Locator("mark").First).ToBeVisibleAsync();
+        await Expect(page.Locator("fieldset[data-facet='department']")).ToContainTextAsync("safety");
+        await fixture.ScreenshotAsync(page, "search-malayalam");
+
+        await hit.Locator("a").ClickAsync();
+        await page.WaitForURLAsync($"**/ui/documents/{fixture.CircularId}");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("suraksha-circular.txt");
+        await Expect(page.Locator($"li[data-deadline='{fixture.CircularDeadline.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#extracted-text")).ToContainTextAsync("സർക്കുലറിൽ");
+        await Expect(page.Locator("#provenance")).ToContainTextAsync("upload");
+        await fixture.ScreenshotAsync(page, "document");
+        // A reader sees deadlines; acknowledging them is for the department's admins, on the page and through the API.
+        var deadline = fixture.CircularDeadline.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        Assert.Equal(403, (await page.APIRequest.PostAsync($"/documents/{fixture.CircularId}/deadlines/{deadline}/acknowledgement")).Status);
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-original").ClickAsync());
+        var saved = Path.Combine(fixture.ArtifactsDirectory, "downloaded-" + download.SuggestedFilename);
+        await download.SaveAsAsync(saved);
+        Assert.Equal("suraksha-circular.txt", download.SuggestedFilename);
+        Assert.Contains("സുരക്ഷാ സർക്കുലർ", await File.ReadAllTextAsync(saved, Encoding.UTF8));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_department_admin_sees_the_deadline_first_in_the_inbox_and_acknowledging_it_records_who_and_when()
+    {
+        var before = DateTimeOffset.UtcNow;
+        var page = await fixture.SignInAsync("Ravi", ["department-admin"], "safety");
+        await page.GotoAsync("/ui/inbox?department=safety");
+        var first = page.Locator("#inbox > li").First;
+        await Expect(first).ToHaveAttributeAsync("data-document", fixture.CircularId);
+        await Expect(first.Locator(".badge.due")).ToBeVisibleAsync();
+        await fixture.ScreenshotAsync(page, "inbox");
+
+        var deadline = fixture.CircularDeadline.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await first.Locator($"[data-deadline='{deadline}'] button").ClickAsync();
+        await Expect(page.Locator($"#inbox > li[data-document='{fixture.CircularId}'] [data-deadline='{deadline}']")).ToContainTextAsync("Acknowledged by Ravi");
+        await fixture.ScreenshotAsync(page, "inbox-acknowledged");
+
+        var recorded = await fixture.Machine.GetFromJsonAsync<JsonObject>($"/documents/{fixture.CircularId}/deadlines");
+        var acknowledgement = recorded!["deadlines"]!.AsArray().Single(d => d!["date"]!.GetValue<string>() == deadline)!["acknowledged"]!;
+        Assert.Equal("Ravi", acknowledgement["by"]!.GetValue<string>());
+        Assert.InRange(acknowledgement["at"]!.GetValue<DateTimeOffset>(), before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Two_files_uploaded_on_the_upload_page_are_followed_until_they_are_processed()
+    {
+        var page = await fixture.SignInAsync("Ravi", ["department-admin"], "safety");
+        await page.GotoAsync("/ui/upload");
+        await page.Locator("#files").SetInputFilesAsync(new[]
+        {
+            new FilePayload { Name = "ppe-notice.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("Safety circular: all staff wear PPE at Muttom depot. " + Guid.NewGuid()) },
+            new FilePayload { Name = "escalator-note.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("Escalator inspection note for Kaloor station. " + Guid.NewGuid()) },
+        });
+
+        foreach (var name in new[] { "ppe-notice.txt", "escalator-note.txt" })
+        {
+            await Expect(page.Locator($"li[data-file='{name}'] .status")).ToHaveAttributeAsync("data-status", "processed", new() { Timeout = 60_000 });
+        }
+        await fixture.ScreenshotAsync(page, "upload");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Operations_sees_each_connectors_status_and_replays_a_dead_letter_which_leaves_the_list()
+    {
+        var page = await fixture.SignInAsync("Suresh", ["operations"], "");
+        await page.GotoAsync("/ui/operations");
+        var letter = page.Locator($"li[data-dead-letter='{fixture.DeadLetterId}']");
+        await Expect(letter).ToBeVisibleAsync();
+        await Expect(page.Locator("#backlog")).ToBeVisibleAsync();
+        // The connector's own status route, read through service invocation with document-api's operator key.
+        var email = page.Locator("#connectors tr", new() { HasText = StaffPagesFixture.FailingSource });
+        await Expect(email).ToContainTextAsync("Degraded");
+        await Expect(email).ToContainTextAsync("IMAP login refused (2)");
+        await Expect(page.Locator("#connectors tr", new() { HasText = "whatsapp-connector" })).ToContainTextAsync("Not reachable");
+        await fixture.ScreenshotAsync(page, "operations");
+
+        await letter.Locator("button").ClickAsync();
+        await Expect(page.Locator("#operations-message")).ToBeVisibleAsync();
+        await Expect(letter).ToHaveCountAsync(0);
+        await fixture.ScreenshotAsync(page, "operations-replayed");
+
+        var deadLetters = await fixture.Machine.GetFromJsonAsync<JsonArray>("/dead-letters");
+        Assert.DoesNotContain(deadLetters!, d => d!["id"]!.GetValue<string>() == fixture.DeadLetterId);
+        var replayed = (await page.Locator("#operations-message").InnerTextAsync()).Split(' ', StringSplitOptions.RemoveEmptyEntries).Last();
+        await fixture.WaitForAsync(replayed, "processed");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_finance_reader_finds_nothing_of_safety_not_through_results_counts_facets_or_the_document_page()
+    {
+        var page = await fixture.SignInAsync("Meera", ["reader"], "finance");
+        await page.GotoAsync("/ui/search?q=" + Uri.EscapeDataString("സർക്കുലർ"));
+        await Expect(page.Locator("#result-count")).ToHaveTextAsync("0");
+        await page.GotoAsync("/ui/search");
+        await Expect(page.Locator($"li[data-document='{fixture.InvoiceId}']")).ToBeVisibleAsync();
+        await Expect(page.Locator($"li[data-document='{fixture.CircularId}']")).ToHaveCountAsync(0);
+        await Expect(page.Locator("fieldset[data-facet='department']")).Not.ToContainTextAsync("safety");
+        await fixture.ScreenshotAsync(page, "search-finance-reader");
+
+        var documentPage = await page.GotoAsync($"/ui/documents/{fixture.CircularId}");
+        Assert.Equal(404, documentPage!.Status);
+        var original = await page.APIRequest.GetAsync($"/ui/documents/{fixture.CircularId}?handler=Original");
+        Assert.Equal(404, original.Status);
+
+        // The same person through the API: scoped search, and no way into /documents, which is for machines.
+        var search = await page.APIRequest.GetAsync("/search?facets=department&pageSize=100");
+        var body = JsonNode.Parse(await search.TextAsync())!;
+        Assert.All(body["hits"]!.AsArray(), h => Assert.Contains("finance", h!["departments"]!.AsArray().Select(d => d!.GetValue<string>())));
+        Assert.DoesNotContain(body["facets"]!["department"]!.AsArray(), f => f!["value"]!.GetValue<string>() == "safety");
+        Assert.Equal(403, (await page.APIRequest.GetAsync($"/documents/{fixture.CircularId}")).Status);
+        Assert.Equal(404, (await page.APIRequest.GetAsync("/inbox/safety")).Status);
+        await page.Context.CloseAsync();
+    }
+}
