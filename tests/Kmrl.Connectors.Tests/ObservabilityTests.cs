@@ -151,6 +151,8 @@ public sealed class ObservabilityTests
         Assert.Single(mine, m => m.Instrument == "kmrl.connector.run.duration");
         Assert.Contains(mine, m => m.Instrument == "kmrl.connector.last_success");
         Assert.Contains(mine, m => m.Instrument == "kmrl.connector.lag");
+        Assert.Contains(mine, m => m.Instrument == "kmrl.connector.document.age" && m.Value >= 0);
+        Assert.Contains(mine, m => m.Instrument == "kmrl.connector.checkpoint.age" && m.Value >= 0);
 
         List<Activity> spans;
         lock (activities)
