@@ -39,20 +39,21 @@ public sealed partial class PrometheusRulesTests
     }
 
     [Fact]
-    public void Every_kmrl_series_the_rules_use_is_an_instrument_a_service_creates()
+    public void Every_kmrl_series_the_rules_and_the_dashboard_use_is_an_instrument_a_service_creates()
     {
-        var rules = File.ReadAllText(Path.Combine(Monitoring, "prometheus-rules.yaml"));
+        var rules = File.ReadAllText(Path.Combine(Monitoring, "prometheus-rules.yaml")) + File.ReadAllText(Path.Combine(Monitoring, "kmrl-dashboard.json"));
         var code = string.Join("\n", Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Find(), "services"), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
 
-        // Labels (kmrl_connector, kmrl_source...) appear as $labels.x, x="..." or in a by (x, y) list.
+        // Labels (kmrl_connector, kmrl_source...) appear as $labels.x, {{x}}, x="..." or in a by (x, y) list.
         var labels = LabelName().Matches(rules).Select(m => m.Groups["label"].Value).ToHashSet(StringComparer.Ordinal);
         var series = PrometheusName().Matches(rules).Select(m => m.Value).Where(name => !labels.Contains(name)).Distinct().ToList();
 
         Assert.NotEmpty(series);
         foreach (var name in series)
         {
-            // The exporter's translation backwards: _total (counters) and _seconds (unit s) go, each '_' was '.' or '_'.
-            var instrument = Regex.Replace(name, "_(total|seconds)$", "");
+            // The exporter's translation backwards: _total (counters), a histogram's _bucket/_count/_sum and _seconds
+            // (unit s) go; each '_' was '.' or '_'.
+            var instrument = Regex.Replace(name, "(_seconds)?(_total|_bucket|_count|_sum)?$", "");
             var pattern = "\"" + string.Join("[._]", instrument.Split('_').Select(Regex.Escape)) + "\"";
             Assert.True(Regex.IsMatch(code, pattern), $"{name}: no instrument in services/ is named like {instrument}");
         }
@@ -82,6 +83,6 @@ public sealed partial class PrometheusRulesTests
     [GeneratedRegex(@"\bkmrl_[a-z_]+")]
     private static partial Regex PrometheusName();
 
-    [GeneratedRegex(@"\$labels\.(?<label>kmrl_[a-z_]+)|\b(?<label>kmrl_[a-z_]+)\s*[=,]|by \((?<label>kmrl_[a-z_]+)")]
+    [GeneratedRegex(@"(\$labels\.|\{\{|by \(|, )(?<label>kmrl_[a-z_]+)|\b(?<label>kmrl_[a-z_]+)\s*(=|,|\}\})")]
     private static partial Regex LabelName();
 }
