@@ -1,14 +1,8 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using Dapr;
 using Dapr.Client;
 using Kmrl.Dapr.Testing.Components;
 using Kmrl.Testing.Servers;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Kmrl.Dapr.Testing.Tests;
 
@@ -17,23 +11,12 @@ namespace Kmrl.Dapr.Testing.Tests;
 public sealed class MailAndHttpBindingTests(RedisServer redis) : IAsyncLifetime
 {
     private readonly LoopbackSmtpServer _smtp = new();
-    private readonly ConcurrentQueue<(string Path, string? ContentType, string? Token, string Body)> _posts = new();
-    private WebApplication _listener = null!;
+    private LoopbackWebhook _listener = null!;
 
     public async Task InitializeAsync()
     {
         await _smtp.InitializeAsync();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        _listener = builder.Build();
-        _listener.MapPost("/{**path}", async (HttpRequest request, string path) =>
-        {
-            using var reader = new StreamReader(request.Body);
-            _posts.Enqueue((path, request.ContentType, request.Headers["X-Kmrl-Token"].ToString(), await reader.ReadToEndAsync()));
-            return path.EndsWith("down", StringComparison.Ordinal) ? Results.StatusCode(503) : Results.Text("{\"ok\":true}", "application/json");
-        });
-        await _listener.StartAsync();
+        _listener = await LoopbackWebhook.StartAsync();
     }
 
     public async Task DisposeAsync()
@@ -45,7 +28,7 @@ public sealed class MailAndHttpBindingTests(RedisServer redis) : IAsyncLifetime
     private Task<DaprTestEnvironment> StartAsync(Action<DaprTestOptions>? configure = null) => DaprTestEnvironment.StartAsync(redis, options =>
     {
         options.MetadataOverrides["notify-email"] = new() { ["host"] = _smtp.Host, ["port"] = _smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        options.MetadataOverrides["notify-webhook"] = new() { ["url"] = _listener.Urls.First() + "/hooks" };
+        options.MetadataOverrides["notify-webhook"] = new() { ["url"] = _listener.BaseUrl + "/hooks" };
         configure?.Invoke(options);
     });
 
@@ -118,16 +101,17 @@ public sealed class MailAndHttpBindingTests(RedisServer redis) : IAsyncLifetime
         post.Metadata["X-Kmrl-Token"] = "t-1";
 
         var answer = await client.InvokeBindingAsync(post);
-        var down = await Assert.ThrowsAnyAsync<DaprException>(() => client.InvokeBindingAsync(new BindingRequest("notify-webhook", "create") { Data = "{}"u8.ToArray(), Metadata = { ["path"] = "down" } }));
-        var tolerated = await client.InvokeBindingAsync(new BindingRequest("notify-webhook", "post") { Data = "{}"u8.ToArray(), Metadata = { ["path"] = "down", ["errorIfNot2XX"] = "false" } });
+        _listener.RefuseNext(2);
+        var down = await Assert.ThrowsAnyAsync<DaprException>(() => client.InvokeBindingAsync(new BindingRequest("notify-webhook", "create") { Data = "{}"u8.ToArray() }));
+        var tolerated = await client.InvokeBindingAsync(new BindingRequest("notify-webhook", "post") { Data = "{}"u8.ToArray(), Metadata = { ["errorIfNot2XX"] = "false" } });
 
-        var posts = _posts.ToList();
-        Assert.Equal(("hooks/teams", "application/json; charset=utf-8", "t-1", "{\"kind\":\"digest\"}"), posts[0]);
+        var kept = Assert.Single(_listener.Received);
+        Assert.Equal(("hooks/teams", "application/json; charset=utf-8", "t-1", "{\"kind\":\"digest\"}"), (kept.Path, kept.ContentType, kept.Headers["X-Kmrl-Token"], kept.Body));
         Assert.Equal("200", answer.Metadata["statusCode"]);
         Assert.Equal("{\"ok\":true}", Encoding.UTF8.GetString(answer.Data.Span));
         Assert.Contains("received status code 503", Describe(down));
         Assert.Equal("503", tolerated.Metadata["statusCode"]);
-        Assert.Equal(3, posts.Count);
+        Assert.Equal(2, _listener.Refused);
     }
 
     private static string Describe(Exception exception) => exception.ToString();

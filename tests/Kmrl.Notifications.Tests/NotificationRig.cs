@@ -29,7 +29,7 @@ public sealed class NotificationRig : IAsyncDisposable
 
     public LoopbackSmtpServer Smtp { get; } = new();
 
-    public WebhookReceiver Webhook { get; private set; } = null!;
+    public LoopbackWebhook Webhook { get; private set; } = null!;
 
     public DaprTestEnvironment Environment { get; private set; } = null!;
 
@@ -44,7 +44,7 @@ public sealed class NotificationRig : IAsyncDisposable
     {
         var rig = new NotificationRig(new FakeTimeProvider(now));
         await rig.Smtp.InitializeAsync();
-        rig.Webhook = await WebhookReceiver.StartAsync();
+        rig.Webhook = await LoopbackWebhook.StartAsync();
         rig.Environment = await DaprTestEnvironment.StartAsync(redis, options =>
         {
             options.Log = output.WriteLine;

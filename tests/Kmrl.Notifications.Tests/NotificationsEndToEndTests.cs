@@ -44,9 +44,10 @@ public sealed partial class NotificationsEndToEndTests(RedisServer redis, ITestO
         Assert.All(mails, mail => Assert.Equal(NotificationRig.Operations.Split(';'), mail.To));
         Assert.All(mails, mail => Assert.Equal("kmrl-documents@localhost", mail.From));
 
-        var posts = await rig.Webhook.WaitForAsync(2);
-        Assert.Equal(2, posts.Count);
-        Assert.All(rig.Webhook.Received, post => Assert.StartsWith("application/json", post.ContentType));
+        var received = await rig.Webhook.WaitForAsync(2);
+        Assert.Equal(2, received.Count);
+        Assert.All(received, post => Assert.StartsWith("application/json", post.ContentType));
+        var posts = received.Select(p => p.Json).ToList();
         Assert.Equal(["incident-opened", "incident-recovered"], posts.Select(p => p.GetProperty("kind").GetString()));
         Assert.Equal(mails.Select(m => m.Subject), posts.Select(p => p.GetProperty("title").GetString()));
         Assert.All(posts, post => Assert.Equal("operations", post.GetProperty("audience").GetString()));
@@ -132,8 +133,8 @@ public sealed partial class NotificationsEndToEndTests(RedisServer redis, ITestO
         await rig.PublishAsync(DaprNames.Topics.DocumentDeadlineApproaching, approaching);
         await rig.DeliveredAsync(DaprNames.Topics.DocumentDeadlineApproaching, 2);
         Assert.Equal(2, rig.Smtp.Received.Count);
-        Assert.Equal(["deadline-reminder", "deadline-reminder"], rig.Webhook.Received.Select(p => p.Body.GetProperty("kind").GetString()));
-        Assert.All(rig.Webhook.Received, p => Assert.Equal("finance", p.Body.GetProperty("audience").GetString()));
+        Assert.Equal(["deadline-reminder", "deadline-reminder"], rig.Webhook.Received.Select(p => p.Json.GetProperty("kind").GetString()));
+        Assert.All(rig.Webhook.Received, p => Assert.Equal("finance", p.Json.GetProperty("audience").GetString()));
     }
 
     [Fact]
