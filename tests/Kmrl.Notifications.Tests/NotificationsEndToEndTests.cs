@@ -150,6 +150,8 @@ public sealed partial class NotificationsEndToEndTests(RedisServer redis, ITestO
             Routed("doc-b", "finance", "Audit memo.docx"),
             Routed("doc-a", "finance", "Budget circular 12.pdf"),
             Routed("doc-c", "legal", "Contract addendum.pdf"),
+            // hr has no mail recipients in the secret: its digest goes to the webhook only, and nothing is retried.
+            Routed("doc-d", "hr", "Leave policy.pdf"),
         };
         foreach (var document in routed)
         {
@@ -157,13 +159,16 @@ public sealed partial class NotificationsEndToEndTests(RedisServer redis, ITestO
         }
         await rig.DeliveredAsync(DaprNames.Topics.ForDepartment("finance"), 3);
         await rig.DeliveredAsync(DaprNames.Topics.ForDepartment("legal"), 1);
+        await rig.DeliveredAsync(DaprNames.Topics.ForDepartment("hr"), 1);
 
         Assert.Equal(0, await TickAsync(rig));
         Assert.Empty(rig.Smtp.Received);
 
         rig.Time.SetUtcNow(Morning);
-        Assert.Equal(4, await TickAsync(rig)); // two digests, each on mail and webhook
+        Assert.Equal(5, await TickAsync(rig)); // finance and legal on mail and webhook, hr on the webhook
         var mails = await rig.Smtp.WaitForAsync(2);
+        Assert.Equal(2, mails.Count);
+        Assert.Equal(["finance", "hr", "legal"], rig.Webhook.Received.Select(p => p.Json.GetProperty("audience").GetString()).Order());
         var finance = Assert.Single(mails, m => m.To.SequenceEqual([NotificationRig.Finance]));
         var legal = Assert.Single(mails, m => m.To.SequenceEqual([NotificationRig.Legal]));
         Assert.Contains("finance: 2 new documents", finance.Subject);

@@ -13,7 +13,7 @@ namespace Kmrl.Notifications.Adapters;
 /// Raw, not a JSON string: the binding unquotes data that parses as a Go string literal and sends anything else as is
 /// (components-contrib bindings/smtp/smtp.go Invoke), so raw UTF-8 reaches the reader unchanged.
 /// </summary>
-public sealed class SmtpBindingChannel(DaprClient dapr, string bindingName) : INotificationChannel
+public sealed partial class SmtpBindingChannel(DaprClient dapr, string bindingName, ILogger<SmtpBindingChannel> logger) : INotificationChannel
 {
     public string Name => bindingName;
 
@@ -21,7 +21,9 @@ public sealed class SmtpBindingChannel(DaprClient dapr, string bindingName) : IN
     {
         if (recipients.Count == 0)
         {
-            throw new InvalidOperationException($"No mail recipients are configured for '{message.Audience}'.");
+            // A department nobody reads mail for yet: retrying would not find an address either.
+            LogNoRecipients(logger, message.MessageId, message.Audience);
+            return;
         }
         var request = new BindingRequest(bindingName, DaprNames.BlobOperations.Create)
         {
@@ -31,6 +33,9 @@ public sealed class SmtpBindingChannel(DaprClient dapr, string bindingName) : IN
         request.Metadata["subject"] = message.Subject;
         await dapr.InvokeBindingAsync(request, cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} not mailed: the recipients secret has no addresses for {Audience}")]
+    private static partial void LogNoRecipients(ILogger logger, string messageId, string audience);
 }
 
 /// <summary>

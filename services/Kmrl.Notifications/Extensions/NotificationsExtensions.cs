@@ -29,7 +29,8 @@ public static class NotificationsExtensions
         services.AddSingleton<IStateStore, DaprStateStore>();
         services.AddSingleton<IRecipientDirectory, SecretStoreRecipientDirectory>();
         services.AddSingleton<INotificationChannel>(provider =>
-            new SmtpBindingChannel(provider.GetRequiredService<DaprClient>(), DaprNames.NotificationBindings.Email));
+            new SmtpBindingChannel(provider.GetRequiredService<DaprClient>(), DaprNames.NotificationBindings.Email,
+                provider.GetRequiredService<ILogger<SmtpBindingChannel>>()));
         services.AddSingleton<INotificationChannel>(provider =>
             new WebhookBindingChannel(provider.GetRequiredService<DaprClient>(), DaprNames.NotificationBindings.Webhook));
         services.AddSingleton<NotificationDispatcher>();

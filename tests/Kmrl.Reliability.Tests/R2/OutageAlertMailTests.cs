@@ -112,8 +112,8 @@ public sealed class OutageAlertMailTests(DovecotImapServer dovecot, RedisServer 
         var mails = _smtp.Received;
         output.WriteLine(string.Join("\n", mails.Select(m => $"{string.Join(",", m.To)}: {m.Subject}")));
         Assert.Equal(2, mails.Count);
-        Assert.Contains($"email-connector cannot sync {SourceName} (incident 1)", mails[0].Subject);
-        Assert.Contains($"email-connector syncs {SourceName} again (incident 1 resolved)", mails[1].Subject);
+        Assert.Contains($"{DocumentSources.Email} cannot sync {SourceName} (incident 1)", mails[0].Subject);
+        Assert.Contains($"{DocumentSources.Email} syncs {SourceName} again (incident 1 resolved)", mails[1].Subject);
         Assert.All(mails, mail => Assert.Equal(Operations.Split(';'), mail.To));
         Assert.Equal(["incident-opened", "incident-recovered"], _webhook.Received.Select(p => p.Json.GetProperty("kind").GetString()));
         ReliabilityReport.Record("R2", "IMAP (Dovecot): mails to operations across a 9-poll outage", $"{mails.Count}",
