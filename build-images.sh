@@ -10,6 +10,7 @@ declare -A images=(
   [sharepoint-connector]=Kmrl.Connectors.SharePoint
   [maximo-connector]=Kmrl.Connectors.Maximo
   [whatsapp-connector]=Kmrl.Connectors.WhatsApp
+  [notifications]=Kmrl.Notifications
 )
 for app in "${!images[@]}"; do
   project=${images[$app]}

@@ -12,13 +12,14 @@ cd "$(dirname "$0")"
 # Indic packs), ImageMagick (turning and deskewing scans), poppler, qpdf, LibreOffice headless (legacy Office,
 # OpenDocument, RTF) and msgconvert (Outlook .msg; Email::Address is only a Recommends of it, and msgconvert does not
 # start without it), PostgreSQL (the search index engine for several replicas; pg_trgm and fuzzystrmatch ship
-# with it), Chromium (the staff pages' browser tests drive it through Playwright, never a browser of its own).
+# with it), Chromium (the staff pages' browser tests drive it through Playwright, never a browser of its own),
+# prometheus (promtool checks and unit-tests the alert rules in k8s/monitoring).
 TEST_PACKAGES=(redis-server dovecot-core dovecot-imapd pure-ftpd openssh-server openssh-client openssl
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-mal poppler-utils qpdf fonts-noto-core
   tesseract-ocr-osd tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-pan tesseract-ocr-guj tesseract-ocr-ori
   tesseract-ocr-tam tesseract-ocr-tel tesseract-ocr-kan imagemagick
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libemail-outlook-message-perl libemail-address-perl postgresql
-  ocrmypdf python3-uno chromium)
+  ocrmypdf python3-uno chromium prometheus)
 
 install_test_packages() {
   local missing=()

@@ -13,9 +13,11 @@ public static class DaprNames
         public const string SharePointConnector = "sharepoint-connector";
         public const string MaximoConnector = "maximo-connector";
         public const string WhatsAppConnector = "whatsapp-connector";
+        /// <summary>Turns incidents, deadlines and routed documents into mail and webhook messages.</summary>
+        public const string Notifications = "notifications";
 
         public static readonly IReadOnlyList<string> All =
-            [DocumentApi, EmailConnector, SharePointConnector, MaximoConnector, WhatsAppConnector];
+            [DocumentApi, EmailConnector, SharePointConnector, MaximoConnector, WhatsAppConnector, Notifications];
 
         public static readonly IReadOnlyList<string> Connectors =
             [EmailConnector, SharePointConnector, MaximoConnector, WhatsAppConnector];
@@ -49,6 +51,8 @@ public static class DaprNames
         public const string DocumentRejected = "document-rejected";
         public const string DocumentDeadlineApproaching = "document-deadline-approaching";
         public const string ConnectorSyncFailed = "connector-sync-failed";
+        /// <summary>A source that had published <see cref="ConnectorSyncFailed"/> completed a run again.</summary>
+        public const string ConnectorSyncRecovered = "connector-sync-recovered";
 
         /// <summary>Prefix of the per-department routing topics, e.g. <c>documents-for-finance</c>.</summary>
         public const string DepartmentRoutingPrefix = "documents-for-";
@@ -58,7 +62,7 @@ public static class DaprNames
         public static readonly IReadOnlyList<string> All =
         [
             DocumentDiscovered, DocumentDiscoveredBulk, DocumentDiscoveredDeadLetter, DocumentRemovedAtSource, DocumentProcessed,
-            DocumentRejected, DocumentDeadlineApproaching, ConnectorSyncFailed,
+            DocumentRejected, DocumentDeadlineApproaching, ConnectorSyncFailed, ConnectorSyncRecovered,
         ];
     }
 
@@ -72,6 +76,19 @@ public static class DaprNames
 
         public static readonly IReadOnlyList<string> All =
             [EmailSchedule, SharePointSchedule, MaximoSchedule, WhatsAppSchedule];
+    }
+
+    /// <summary>The notifications service's bindings: its cron tick (input) and one output binding per channel.</summary>
+    public static class NotificationBindings
+    {
+        /// <summary>Cron input binding: deadline reminders and the daily digests are due-checked on each tick.</summary>
+        public const string Schedule = "notifications-schedule";
+        /// <summary>bindings.smtp: KMRL's mail server (operation <c>create</c>; metadata emailTo, subject).</summary>
+        public const string Email = "notify-email";
+        /// <summary>bindings.http: a chat webhook (Teams or any tool), the message as JSON (operation <c>post</c>).</summary>
+        public const string Webhook = "notify-webhook";
+
+        public static readonly IReadOnlyList<string> All = [Schedule, Email, Webhook];
     }
 
     /// <summary>Operations of the bindings.localstorage (and blob-like) output binding.</summary>
@@ -110,6 +127,18 @@ public static class DaprNames
 
         /// <summary>The default secret of sharepoint-connector (keys in <see cref="SharePointKeys"/>).</summary>
         public const string SharePoint = "sharepoint";
+
+        /// <summary>
+        /// Who the notifications service writes to: key <c>operations</c> for incidents, one key per department for its
+        /// reminders and digests; each value is addresses separated by ';' (bindings.smtp's emailTo separator).
+        /// </summary>
+        public const string NotificationRecipients = "notification-recipients";
+
+        /// <summary>The mail server account of the notify-email binding (keys <c>user</c>, <c>password</c>; read by daprd).</summary>
+        public const string NotificationSmtp = "notification-smtp";
+
+        /// <summary>The webhook address of the notify-webhook binding (key <c>url</c>; read by daprd).</summary>
+        public const string NotificationWebhook = "notification-webhook";
 
         /// <summary>The Redis password the components' secretKeyRef names (read by daprd, not by the apps).</summary>
         public const string RedisPassword = "redis-password";

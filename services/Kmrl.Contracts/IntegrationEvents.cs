@@ -100,3 +100,13 @@ public sealed record ConnectorSyncFailed(
 {
     public int SchemaVersion { get; init; } = 1;
 }
+
+/// <summary>A source that had published <see cref="ConnectorSyncFailed"/> completed a run again; for the recovery message.</summary>
+public sealed record ConnectorSyncRecovered(
+    string Connector,
+    string Source,
+    int FailedRuns,
+    DateTimeOffset RecoveredAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}

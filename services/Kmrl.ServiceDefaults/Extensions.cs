@@ -19,6 +19,8 @@ public static class Extensions
 {
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
+    /// <summary>Prometheus scrapes here (text exposition format); the OTLP exporter runs beside it when configured.</summary>
+    public const string MetricsEndpointPath = "/metrics";
     private const string LiveTag = "live";
 
     /// <summary>Meters and activity sources of the Kmrl services, exported with the framework's own.</summary>
@@ -51,14 +53,16 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryPrefix + "*"))
+                .AddMeter(TelemetryPrefix + "*")
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, TelemetryPrefix + "*")
                 .AddAspNetCoreInstrumentation(options =>
                     // Probes would drown the traces.
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -80,6 +84,7 @@ public static class Extensions
     /// <summary>
     /// <c>/alive</c> answers while the process runs (liveness); <c>/health</c> also needs the Dapr sidecar and
     /// every registered check (readiness). Both are mapped in every environment because Kubernetes probes them.
+    /// <c>/metrics</c> is the Prometheus scrape of every meter above; the pods' NetworkPolicies decide who reaches it.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -92,6 +97,7 @@ public static class Extensions
             Predicate = check => check.Tags.Contains(LiveTag),
             ResponseWriter = HealthReportWriter.WriteAsync,
         });
+        app.MapPrometheusScrapingEndpoint(MetricsEndpointPath);
         return app;
     }
 }

@@ -54,6 +54,42 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
+    public async Task A_source_that_published_sync_failed_publishes_sync_recovered_once_when_a_run_completes_again()
+    {
+        var ports = new TestPorts(Clock);
+        var source = TestSource.WithTextItems("inbox", 1);
+        var failing = false;
+        source.OnRead = _ =>
+        {
+            if (failing)
+            {
+                throw new UnauthorizedAccessException("password expired");
+            }
+        };
+        await using var host = new TestHost(ports, Clock, new Dictionary<string, string?> { ["Connector:DegradedAfterConsecutiveFailures"] = "2" }, source);
+
+        // One failed run is below the threshold: nothing was announced, so nothing recovers.
+        failing = true;
+        await host.Runner.RunAsync(source, CancellationToken.None);
+        failing = false;
+        await host.Runner.RunAsync(source, CancellationToken.None);
+        Assert.Empty(ports.Publisher.Events<ConnectorSyncRecovered>());
+
+        failing = true;
+        for (var run = 0; run < 5; run++)
+        {
+            await host.Runner.RunAsync(source, CancellationToken.None);
+        }
+        failing = false;
+        await host.Runner.RunAsync(source, CancellationToken.None);
+        await host.Runner.RunAsync(source, CancellationToken.None);
+
+        var recovered = Assert.Single(ports.Publisher.Events<ConnectorSyncRecovered>());
+        Assert.Equal((TestHost.Connector, "inbox", 5), (recovered.Connector, recovered.Source, recovered.FailedRuns));
+        Assert.Single(ports.Publisher.Published, p => p.Topic == DaprNames.Topics.ConnectorSyncRecovered);
+    }
+
+    [Fact]
     public async Task Runs_emit_metrics_and_a_trace_from_source_read_through_blob_write_to_publish()
     {
         var ports = new TestPorts(Clock);
@@ -115,6 +151,8 @@ public sealed class ObservabilityTests
         Assert.Single(mine, m => m.Instrument == "kmrl.connector.run.duration");
         Assert.Contains(mine, m => m.Instrument == "kmrl.connector.last_success");
         Assert.Contains(mine, m => m.Instrument == "kmrl.connector.lag");
+        Assert.Contains(mine, m => m.Instrument == "kmrl.connector.document.age" && m.Value >= 0);
+        Assert.Contains(mine, m => m.Instrument == "kmrl.connector.checkpoint.age" && m.Value >= 0);
 
         List<Activity> spans;
         lock (activities)

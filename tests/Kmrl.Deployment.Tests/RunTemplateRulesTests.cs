@@ -1,3 +1,5 @@
+using Kmrl.Contracts;
+
 namespace Kmrl.Deployment.Tests;
 
 /// <summary>`dapr run -f .` as the CLI runs it; each broken copy puts back what the repository had before (a98dd33).</summary>
@@ -11,8 +13,9 @@ public sealed class RunTemplateRulesTests
 
         var resolved = RunTemplateRules.ResolvedComponentPaths(root, template.Child("common"), template.Child("apps").Items()).ToList();
 
-        Assert.Equal(5, resolved.Count(r => r.Field == "secretsFile"));
-        Assert.Equal(5, resolved.Count(r => r.Field == "rootPath"));
+        // Every app reads secrets; all but notifications (which sends messages, not documents) hold blobs.
+        Assert.Equal(DaprNames.AppIds.All.Count, resolved.Count(r => r.Field == "secretsFile"));
+        Assert.Equal(DaprNames.AppIds.All.Count - 1, resolved.Count(r => r.Field == "rootPath"));
         Assert.All(resolved.Where(r => r.Field == "secretsFile"), r => Assert.Equal(Path.Combine(root, "secrets.json"), r.Resolved));
         Assert.All(resolved.Where(r => r.Field == "rootPath"), r => Assert.Equal(Path.Combine(root, ".data", "blobs"), r.Resolved));
     }

@@ -166,7 +166,11 @@ public static partial class SecretReferenceRules
                 DaprNames.Secrets.RemoteServerKeys.All));
         }
         // Every connector's operator keys: any key of the secret is a client (as document-api's API keys).
-        foreach (var connector in DaprNames.AppIds.All.Where(id => id != DaprNames.AppIds.DocumentApi))
+        // The notifications service's recipients: any key is an audience (operations, a department).
+        var notifications = Settings(root, "Kmrl.Notifications");
+        reads.Add(new SecretRead(DaprNames.AppIds.Notifications,
+            Text(notifications, "Notifications", "RecipientsSecret") ?? DaprNames.Secrets.NotificationRecipients, [], []));
+        foreach (var connector in DaprNames.AppIds.Connectors)
         {
             reads.Add(new SecretRead(connector, DaprNames.Secrets.ConnectorOperatorKeys, [], []));
         }

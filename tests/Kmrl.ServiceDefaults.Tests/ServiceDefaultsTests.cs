@@ -51,6 +51,33 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task Metrics_serves_the_kmrl_meters_and_the_request_durations_in_the_prometheus_text_format()
+    {
+        await using var app = await StartAppAsync(daprHttpEndpoint: "http://127.0.0.1:9", map: web =>
+        {
+            var meter = System.Diagnostics.Metrics.MeterFactoryExtensions.Create(web.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Kmrl.Probe");
+            var runs = meter.CreateCounter<long>("kmrl.probe.runs", "{run}");
+            web.MapGet("/work", () =>
+            {
+                runs.Add(1, new KeyValuePair<string, object?>("kmrl.source", "ops/INBOX"));
+                return "done";
+            });
+        });
+        using var client = new HttpClient { BaseAddress = new Uri(Address(app)) };
+        Assert.Equal("done", await client.GetStringAsync("/work"));
+
+        var response = await client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+        // OpenTelemetry names map to Prometheus ones: dots to underscores, the unit as a suffix, counters as _total.
+        Assert.Contains("kmrl_probe_runs_total{", text);
+        Assert.Contains("kmrl_source=\"ops/INBOX\"", text);
+        Assert.Contains("http_server_request_duration_seconds_bucket{", text);
+    }
+
+    [Fact]
     public async Task An_unhandled_exception_becomes_a_problem_details_response()
     {
         await using var app = await StartAppAsync(daprHttpEndpoint: "http://127.0.0.1:9",

@@ -224,6 +224,11 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
                 urls["OpenAPI"] = root + "/openapi/v1.json";
                 urls["API health"] = root + "/health";
             }
+            else if (app.AppId == DaprNames.AppIds.Notifications)
+            {
+                // No operator routes: its sends are in its log, the mail catcher and the webhook listener.
+                urls["notifications health"] = root + "/health";
+            }
             else
             {
                 urls[app.AppId + " status"] = root + "/connector/status";

@@ -30,7 +30,7 @@ public sealed class DaprSidecar : IAsyncDisposable
 {
     private readonly DaprTestEnvironment _environment;
     private readonly Dictionary<string, RedisStateStore> _stateStores = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LocalStorageBinding> _bindings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IOutputBinding> _bindings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LocalFileSecretStore> _secretStores = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RedisLockStore> _lockStores = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pubSubs = new(StringComparer.Ordinal);
@@ -82,6 +82,12 @@ public sealed class DaprSidecar : IAsyncDisposable
                     break;
                 case SupportedComponentTypes.LocalStorage:
                     _bindings[component.Name] = new LocalStorageBinding(component.Name, component.Require("rootPath"));
+                    break;
+                case SupportedComponentTypes.Smtp:
+                    _bindings[component.Name] = new SmtpBinding(component, appId);
+                    break;
+                case SupportedComponentTypes.Http:
+                    _bindings[component.Name] = new HttpBinding(component);
                     break;
                 case SupportedComponentTypes.LocalFileSecrets:
                     _secretStores[component.Name] = new LocalFileSecretStore(component, AppDirPath);
@@ -360,7 +366,7 @@ public sealed class DaprSidecar : IAsyncDisposable
     internal RedisStateStore StateStore(string name) =>
         _stateStores.TryGetValue(name, out var store) ? store : throw NotFound("state store", name);
 
-    internal LocalStorageBinding OutputBinding(string name) =>
+    internal IOutputBinding OutputBinding(string name) =>
         _bindings.TryGetValue(name, out var binding) ? binding : throw NotFound("output binding", name);
 
     internal LocalFileSecretStore SecretStore(string name) =>

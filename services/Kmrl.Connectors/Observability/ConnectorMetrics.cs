@@ -6,7 +6,11 @@ namespace Kmrl.Connectors.Observability;
 
 /// <summary>
 /// The meter <c>Kmrl.Connectors</c>; every instrument is tagged with connector and source. <c>kmrl.connector.lag</c>
-/// is the time since the source's last completed run (how stale this replica's view of the source may be).
+/// is the time since the source's last completed run (how stale this replica's view of the source may be),
+/// <c>kmrl.connector.document.age</c> the time since it last handed on a document (a source that runs but finds
+/// nothing for days is worth a look), <c>kmrl.connector.checkpoint.age</c> the time since its checkpoint was stored.
+/// Names and units follow the OpenTelemetry conventions (dotted names, UCUM units, no unit in the name); the
+/// Prometheus endpoint turns them into <c>kmrl_connector_lag_seconds</c>, <c>kmrl_connector_runs_total</c>, ...
 /// </summary>
 public sealed class ConnectorMetrics
 {
@@ -20,10 +24,13 @@ public sealed class ConnectorMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _bytes;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastDocument = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
 
     public ConnectorMetrics(IMeterFactory meterFactory, ConnectorStatusRegistry status, IOptions<ConnectorHostOptions> options, TimeProvider timeProvider)
     {
         _connector = options.Value.ConnectorName;
+        _time = timeProvider;
         var meter = meterFactory.Create(MeterName);
         _runs = meter.CreateCounter<long>("kmrl.connector.runs", "{run}", "Sync runs by outcome.");
         _duration = meter.CreateHistogram<double>("kmrl.connector.run.duration", "s", "Duration of sync runs.");
@@ -40,6 +47,13 @@ public sealed class ConnectorMetrics
             .Where(s => s.LastSuccessAt is not null)
             .Select(s => new Measurement<double>((timeProvider.GetUtcNow() - s.LastSuccessAt!.Value).TotalSeconds, Tags(s.Source))),
             "s", "Seconds since the last completed run.");
+        meter.CreateObservableGauge("kmrl.connector.document.age", () => _lastDocument
+            .Select(pair => new Measurement<double>((timeProvider.GetUtcNow() - pair.Value).TotalSeconds, Tags(pair.Key))),
+            "s", "Seconds since this replica last handed on a document of the source.");
+        meter.CreateObservableGauge("kmrl.connector.checkpoint.age", () => status.All()
+            .Where(s => s.Checkpoint is not null)
+            .Select(s => new Measurement<double>((timeProvider.GetUtcNow() - s.Checkpoint!.SavedAt).TotalSeconds, Tags(s.Source))),
+            "s", "Seconds since the source's checkpoint was stored.");
     }
 
     public void RunFinished(string source, string outcome, TimeSpan duration)
@@ -52,6 +66,7 @@ public sealed class ConnectorMetrics
 
     public void Discovered(string source, long bytes)
     {
+        _lastDocument[source] = _time.GetUtcNow();
         _discovered.Add(1, Tags(source));
         _bytes.Add(bytes, Tags(source));
     }

@@ -133,6 +133,7 @@ public sealed class SyncRunner(
     {
         var finishedAt = _timeProvider.GetUtcNow();
         var result = new SyncRunResult(source.Name, runId, outcome, startedAt, finishedAt, counts, error);
+        var failuresBefore = _status.Get(source.Name).ConsecutiveFailures;
         var consecutiveFailures = _status.RunFinished(result);
         _metrics.RunFinished(source.Name, outcome.ToString(), finishedAt - startedAt);
         _logger.LogInformation(
@@ -142,25 +143,29 @@ public sealed class SyncRunner(
         var threshold = _options.DegradedAfterConsecutiveFailures;
         if (outcome == SyncOutcome.Failed && consecutiveFailures >= threshold && (consecutiveFailures - threshold) % threshold == 0)
         {
-            await PublishSyncFailedAsync(source, consecutiveFailures, error ?? "unknown error", finishedAt);
+            await PublishAlertAsync(source, DaprNames.Topics.ConnectorSyncFailed,
+                new ConnectorSyncFailed(Connector, source.Name, consecutiveFailures, error ?? "unknown error", finishedAt));
+        }
+        else if (outcome == SyncOutcome.Completed && failuresBefore >= threshold)
+        {
+            // The failure was announced, so its end is too: the notifications service closes the incident.
+            await PublishAlertAsync(source, DaprNames.Topics.ConnectorSyncRecovered,
+                new ConnectorSyncRecovered(Connector, source.Name, failuresBefore, finishedAt));
         }
         return result;
     }
 
     // Alerting must not hang shutdown or mask the run's own result, so this is best effort with its own timeout.
-    private async Task PublishSyncFailedAsync(IDocumentSource source, int consecutiveFailures, string error, DateTimeOffset at)
+    private async Task PublishAlertAsync<T>(IDocumentSource source, string topic, T alert) where T : class
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), _timeProvider);
-            await _publisher.PublishAsync(
-                DaprNames.Topics.ConnectorSyncFailed,
-                new ConnectorSyncFailed(Connector, source.Name, consecutiveFailures, error, at),
-                timeout.Token);
+            await _publisher.PublishAsync(topic, alert, timeout.Token);
         }
         catch (Exception exception)
         {
-            _logger.LogError(exception, "Publishing ConnectorSyncFailed for {Source} failed", source.Name);
+            _logger.LogError(exception, "Publishing {Topic} for {Source} failed", topic, source.Name);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults.State;
 
 namespace Kmrl.DocumentApi.Adapters;
 
@@ -233,31 +234,9 @@ public sealed class StateStoreCatalog(IStateStore store, TimeProvider time) : IC
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// The one optimistic update of the catalog: read the key, let <paramref name="change"/> compute its new value
-    /// (null: leave it), write it with the ETag read (none: only if the key is still absent), and on a lost race
-    /// wait a little, with jitter so losers do not collide again in lockstep, and re-read.
-    /// </summary>
-    private async Task<(T? Value, bool Written)> UpdateAsync<T>(string key, Func<T?, Task<T?>> change, CancellationToken cancellationToken)
-        where T : class
-    {
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
-        {
-            var current = await store.GetAsync<T>(key, cancellationToken);
-            var updated = await change(current?.Value);
-            if (updated is null)
-            {
-                return (current?.Value, false);
-            }
-            if (await store.TrySaveAsync(key, updated, current?.ETag, cancellationToken))
-            {
-                return (updated, true);
-            }
-            var ceiling = Math.Min(100, 5 * attempt);
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(ceiling / 2, ceiling + 1)), cancellationToken);
-        }
-        throw new InvalidOperationException($"The catalog key '{key}' kept changing under other writers for {MaxAttempts} attempts.");
-    }
+    /// <summary>The one optimistic update (<see cref="StateStoreUpdates"/>), bounded by the catalog's <see cref="MaxAttempts"/>.</summary>
+    private Task<(T? Value, bool Written)> UpdateAsync<T>(string key, Func<T?, Task<T?>> change, CancellationToken cancellationToken)
+        where T : class => store.UpdateAsync(key, change, MaxAttempts, cancellationToken);
 
     private static CatalogIndexEntry EntryOf(DocumentRecord record) => new(
         record.DocumentId,

@@ -4,6 +4,7 @@ using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults.State;
 using Kmrl.DocumentApi.Processing;
 using Kmrl.DocumentApi.Security;
 using Kmrl.DocumentApi.Workflows;

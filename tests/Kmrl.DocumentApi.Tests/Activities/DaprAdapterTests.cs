@@ -5,6 +5,7 @@ using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults.State;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.ServiceDefaults.Security;
 using Kmrl.ServiceDefaults.Secrets;

@@ -1,5 +1,6 @@
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults.State;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -13,9 +13,11 @@ public static class SupportedComponentTypes
     public const string Cron = "bindings.cron";
     public const string LocalFileSecrets = "secretstores.local.file";
     public const string LockRedis = "lock.redis";
+    public const string Smtp = "bindings.smtp";
+    public const string Http = "bindings.http";
 
     public static readonly IReadOnlySet<string> All =
-        new HashSet<string> { StateRedis, PubSubRedis, LocalStorage, Cron, LocalFileSecrets, LockRedis };
+        new HashSet<string> { StateRedis, PubSubRedis, LocalStorage, Cron, LocalFileSecrets, LockRedis, Smtp, Http };
 }
 
 /// <summary>A component before secret references are resolved.</summary>

@@ -234,4 +234,8 @@ public static class GoDecoding
     // The length of the valid UTF-8 sequence at the start of the span, or 0 when it is not one.
     private static int RuneLength(ReadOnlySpan<byte> span) =>
         Rune.DecodeFromUtf8(span, out _, out var consumed) == System.Buffers.OperationStatus.Done ? consumed : 0;
+
+    /// <summary>dapr/kit utils.IsTruthy, which the components' metadata decoder applies to booleans: y, yes, true, t, on, 1 (any case, trimmed).</summary>
+    public static bool IsTruthy(string? value) =>
+        value?.Trim().ToLowerInvariant() is "y" or "yes" or "true" or "t" or "on" or "1";
 }

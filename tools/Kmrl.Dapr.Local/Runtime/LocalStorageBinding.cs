@@ -13,7 +13,7 @@ public sealed class BindingException(string message) : Exception(message);
 /// HTTP callers that hits raw gRPC bytes too ("KMRL" is stored as three decoded bytes, ""x"" as x). <c>get</c>
 /// returns the file as stored.
 /// </summary>
-public sealed class LocalStorageBinding
+public sealed class LocalStorageBinding : IOutputBinding
 {
     private readonly string _root;
 

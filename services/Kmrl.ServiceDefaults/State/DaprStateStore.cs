@@ -1,9 +1,8 @@
 using Dapr;
 using Dapr.Client;
 using Kmrl.Contracts;
-using Kmrl.DocumentApi.Ports;
 
-namespace Kmrl.DocumentApi.Adapters;
+namespace Kmrl.ServiceDefaults.State;
 
 /// <summary>
 /// The state store through the Dapr sidecar, one key per call. Every write uses first-write concurrency: with an ETag

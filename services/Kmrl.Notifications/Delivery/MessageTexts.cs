@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Kmrl.Notifications.Ports;
+
+namespace Kmrl.Notifications.Delivery;
+
+/// <summary>
+/// The words of every message. Department messages (reminders, digests) carry English and Malayalam, since KMRL's
+/// staff read both; operations alerts are English, as the runbooks are.
+/// </summary>
+public static class MessageTexts
+{
+    public const string OperationsAudience = "operations";
+
+    public static OutgoingMessage IncidentOpened(string messageId, string connector, string source, int number, int failedRuns, string error, DateTimeOffset since)
+    {
+        var subject = $"[KMRL] {connector} cannot sync {source} (incident {number})";
+        var text = $"{connector} has failed {failedRuns} runs in a row for {source} since {Stamp(since)}. Last error: {error}. "
+            + "No new documents arrive from this source until it is fixed; you get one more message when it recovers.";
+        return Message(messageId, "incident-opened", OperationsAudience, subject, text,
+            [new MessageItem($"{connector} / {source}", null, error)]);
+    }
+
+    public static OutgoingMessage IncidentRecovered(string messageId, string connector, string source, int number, int failedRuns, DateTimeOffset since, DateTimeOffset at)
+    {
+        var subject = $"[KMRL] {connector} syncs {source} again (incident {number} resolved)";
+        var text = $"{connector} completed a run for {source} at {Stamp(at)} after {failedRuns} failed runs since {Stamp(since)}. "
+            + "Documents held back at the source are read from the stored checkpoint.";
+        return Message(messageId, "incident-recovered", OperationsAudience, subject, text,
+            [new MessageItem($"{connector} / {source}", null, "recovered")]);
+    }
+
+    public static OutgoingMessage DeadlineReminder(string messageId, string department, string fileName, DateOnly deadline, int daysLeft, string documentLink, string acknowledgeLink)
+    {
+        var date = deadline.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
+        var subject = $"[KMRL] Deadline {date}: {fileName} / സമയപരിധി ഓർമ്മപ്പെടുത്തൽ";
+        var text = $"{fileName} names a deadline on {date} ({daysLeft} days left) and was routed to {department}. "
+            + $"Acknowledge to stop these reminders: {acknowledgeLink}\n"
+            + $"{fileName} എന്ന രേഖയിലെ സമയപരിധി {date} ആണ് ({daysLeft} ദിവസം ബാക്കി). ഓർമ്മപ്പെടുത്തലുകൾ നിർത്താൻ കൈപ്പറ്റിയതായി അറിയിക്കുക: {acknowledgeLink}";
+        return Message(messageId, "deadline-reminder", department, subject, text,
+            [new MessageItem(fileName, documentLink, $"deadline {deadline:yyyy-MM-dd}"), new MessageItem("Acknowledge / കൈപ്പറ്റി", acknowledgeLink, null)]);
+    }
+
+    public static OutgoingMessage Digest(string messageId, string department, DateOnly date, IReadOnlyList<MessageItem> documents)
+    {
+        var day = date.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
+        var subject = $"[KMRL] {department}: {documents.Count} new documents, {day} / ദൈനംദിന സംഗ്രഹം";
+        var text = $"{documents.Count} documents were routed to {department} for {day}.\n"
+            + $"{day}-ന് {department} വിഭാഗത്തിലേക്ക് {documents.Count} രേഖകൾ അയച്ചിട്ടുണ്ട്.";
+        return Message(messageId, "digest", department, subject, text, documents);
+    }
+
+    private static OutgoingMessage Message(string messageId, string kind, string audience, string subject, string text, IReadOnlyList<MessageItem> items)
+    {
+        var html = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"></head><body>");
+        foreach (var paragraph in text.Split('\n'))
+        {
+            html.Append("<p>").Append(WebUtility.HtmlEncode(paragraph)).Append("</p>");
+        }
+        html.Append("<ul>");
+        foreach (var item in items)
+        {
+            html.Append("<li>");
+            html.Append(item.Link is { } link
+                ? $"<a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(item.Title)}</a>"
+                : WebUtility.HtmlEncode(item.Title));
+            if (item.Detail is { } detail)
+            {
+                html.Append(": ").Append(WebUtility.HtmlEncode(detail));
+            }
+            html.Append("</li>");
+        }
+        html.Append("</ul></body></html>");
+        return new OutgoingMessage(messageId, kind, audience, subject, html.ToString(), text, items);
+    }
+
+    private static string Stamp(DateTimeOffset at) => at.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+}
