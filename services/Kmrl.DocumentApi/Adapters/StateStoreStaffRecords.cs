@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults.State;
 
 namespace Kmrl.DocumentApi.Adapters;
 
