@@ -12,6 +12,7 @@ internal sealed class LogSink : IDisposable
     private readonly ConcurrentDictionary<string, StreamWriter> _files = new(StringComparer.Ordinal);
     private readonly Lock _console = new();
     private readonly int _width;
+    private bool _disposed;
 
     public LogSink(string folder, int width = 24)
     {
@@ -22,14 +23,21 @@ internal sealed class LogSink : IDisposable
 
     public void Write(string source, string line)
     {
-        var file = _files.GetOrAdd(source, name =>
-        {
-            var writer = new StreamWriter(new FileStream(Path.Combine(_folder, name + ".log"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-            writer.WriteLine($"---- {DateTimeOffset.Now:O} ----");
-            return writer;
-        });
         lock (_console)
         {
+            // A child's last lines can arrive on a thread-pool thread after the runtime stopped and this sink was
+            // disposed; writing them then threw ObjectDisposedException on that thread and the tool ended with SIGABRT
+            // (exit 134) instead of 0.
+            if (_disposed)
+            {
+                return;
+            }
+            var file = _files.GetOrAdd(source, name =>
+            {
+                var writer = new StreamWriter(new FileStream(Path.Combine(_folder, name + ".log"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+                writer.WriteLine($"---- {DateTimeOffset.Now:O} ----");
+                return writer;
+            });
             file.WriteLine(line);
             Console.Out.WriteLine(source.PadRight(_width) + "| " + line);
         }
@@ -42,6 +50,7 @@ internal sealed class LogSink : IDisposable
     {
         lock (_console)
         {
+            _disposed = true;
             foreach (var writer in _files.Values)
             {
                 writer.Dispose();
