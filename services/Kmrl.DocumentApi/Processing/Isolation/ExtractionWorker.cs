@@ -49,6 +49,7 @@ public static partial class ExtractionWorker
                         settings = these;
                     }
                     LimitCpuFromNow(request.CpuSeconds);
+                    ResetPeakMemory();
                     status = await ExtractAsync(provider.GetRequiredService<TextExtractor>(), request, job.ResultPath);
                 }
                 catch (OutOfMemoryException)
@@ -60,7 +61,8 @@ public static partial class ExtractionWorker
                     await Console.Error.WriteLineAsync(ex.ToString());
                     status = ExtractionWorkerExit.Failed;
                 }
-                await output.WriteLineAsync(ExtractionWorkerExit.DoneMarker + status.ToString(CultureInfo.InvariantCulture));
+                await output.WriteLineAsync(ExtractionWorkerExit.DoneMarker + status.ToString(CultureInfo.InvariantCulture) + " " +
+                    PeakMemoryKiB().ToString(CultureInfo.InvariantCulture));
                 if (status is ExtractionWorkerExit.OutOfMemory or ExtractionWorkerExit.Failed) return status;
                 // Hand back what the document took before waiting for the next one: an idle worker should cost little.
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -121,6 +123,39 @@ public static partial class ExtractionWorker
         var soft = used + (ulong)seconds;
         limit.Current = Math.Min(soft, limit.Maximum);
         _ = SetResourceLimit(ResourceCpu, ref limit);
+    }
+
+    /// <summary>Linux: writing 5 to clear_refs resets the peak resident set (VmHWM), so the next peak is this document's.</summary>
+    private static void ResetPeakMemory()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux, or /proc read-only: the peak is then the worker's whole life's.
+        }
+    }
+
+    /// <summary>The peak resident set since the reset (VmHWM, KiB); 0 when /proc cannot tell.</summary>
+    private static long PeakMemoryKiB()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal)
+                    && long.TryParse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture, out var kib))
+                {
+                    return kib;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+        return 0;
     }
 
     private const int ResourceCpu = 0;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Kmrl.DocumentApi.Adapters;
@@ -27,8 +28,11 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
     /// <summary>The process ids of the workers alive now, idle or busy.</summary>
     public IReadOnlyList<int> ProcessIds => [.. _live.Keys];
 
-    /// <summary>Runs one job on a pooled worker: its status code, or the worker's exit code when it ended without one.</summary>
-    public async Task<ToolRun> RunAsync(ExtractionWorkerJob job, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one job on a pooled worker: its status code (or the worker's exit code when it ended without one) and the
+    /// worker's peak resident memory for it, when it said.
+    /// </summary>
+    public async Task<(ToolRun Run, long? PeakRssBytes)> RunAsync(ExtractionWorkerJob job, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _slots.WaitAsync(cancellationToken);
@@ -37,10 +41,10 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
         try
         {
             worker = Take();
-            var run = await worker.RunAsync(job, cancellationToken);
+            var (run, peak) = await worker.RunAsync(job, cancellationToken);
             reusable = run.ExitCode is ExtractionWorkerExit.Extracted or ExtractionWorkerExit.Unreadable && !worker.Ended
                 && worker.Documents < documentsPerWorker;
-            return run;
+            return (run, peak);
         }
         finally
         {
@@ -108,7 +112,7 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
 
         public bool Ended => _process.HasExited;
 
-        public async Task<ToolRun> RunAsync(ExtractionWorkerJob job, CancellationToken cancellationToken)
+        public async Task<(ToolRun, long?)> RunAsync(ExtractionWorkerJob job, CancellationToken cancellationToken)
         {
             lock (_stderr) _stderr.Clear();
             Documents++;
@@ -118,13 +122,13 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
                 await _process.StandardInput.FlushAsync(cancellationToken);
                 while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
                 {
-                    if (line.StartsWith(ExtractionWorkerExit.DoneMarker, StringComparison.Ordinal)
-                        && int.TryParse(line.AsSpan(ExtractionWorkerExit.DoneMarker.Length), out var status))
-                    {
-                        // After these the worker exits: let it, so what it wrote to stderr is all here.
-                        if (status is ExtractionWorkerExit.Failed or ExtractionWorkerExit.OutOfMemory) await ExitedAsync();
-                        return new ToolRun(status, string.Empty, Stderr());
-                    }
+                    if (!line.StartsWith(ExtractionWorkerExit.DoneMarker, StringComparison.Ordinal)) continue;
+                    var fields = line[ExtractionWorkerExit.DoneMarker.Length..].Split(' ');
+                    if (!int.TryParse(fields[0], CultureInfo.InvariantCulture, out var status)) continue;
+                    long? peak = fields.Length > 1 && long.TryParse(fields[1], CultureInfo.InvariantCulture, out var kib) && kib > 0 ? kib * 1024 : null;
+                    // After these the worker exits: let it, so what it wrote to stderr is all here.
+                    if (status is ExtractionWorkerExit.Failed or ExtractionWorkerExit.OutOfMemory) await ExitedAsync();
+                    return (new ToolRun(status, string.Empty, Stderr()), peak);
                 }
             }
             catch (IOException)
@@ -140,7 +144,7 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
             await ExitedAsync();
             var run = new ToolRun(_process.ExitCode, string.Empty, Stderr());
             if (ToolProcess.CommandNotFound(run)) throw new Ports.ToolNotInstalledException("dotnet");
-            return run;
+            return (run, null);
         }
 
         /// <summary>Waits, bounded, for the worker's end and the rest of its stderr.</summary>

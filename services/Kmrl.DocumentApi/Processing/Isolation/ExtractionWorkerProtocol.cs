@@ -31,7 +31,10 @@ public static class ExtractionWorkerExit
     public const int Unreadable = 2;
     public const int OutOfMemory = 3;
 
-    /// <summary>The start of the line on the worker's standard output that ends a job; its status code follows.</summary>
+    /// <summary>
+    /// The start of the line on the worker's standard output that ends a job; its status code and its peak resident
+    /// memory for the job (KiB) follow.
+    /// </summary>
     public const string DoneMarker = "kmrl-extract-done ";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

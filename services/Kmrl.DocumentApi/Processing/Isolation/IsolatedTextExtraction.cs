@@ -51,6 +51,9 @@ public sealed partial class IsolatedTextExtraction : ITextExtraction, IDisposabl
     /// <summary>Worker processes started so far: fewer than documents read when workers are reused.</summary>
     public int WorkersStarted => _pool.IsValueCreated ? _pool.Value.Started : 0;
 
+    /// <summary>The peak resident memory a worker reported for the last document it answered (bytes).</summary>
+    internal long? LastPeakRssBytes { get; private set; }
+
     /// <summary>The process ids of this service's workers alive now.</summary>
     internal IReadOnlyList<int> WorkerProcessIds => _pool.IsValueCreated ? _pool.Value.ProcessIds : [];
 
@@ -68,7 +71,12 @@ public sealed partial class IsolatedTextExtraction : ITextExtraction, IDisposabl
 
             // The activity's deadline (ExtractTimeBudget) is the wall-clock limit: cancelled, the pool kills the
             // worker's whole process tree.
-            var run = await _pool.Value.RunAsync(new ExtractionWorkerJob(requestPath, resultPath), cancellationToken);
+            var (run, peak) = await _pool.Value.RunAsync(new ExtractionWorkerJob(requestPath, resultPath), cancellationToken);
+            if (peak is { } bytes)
+            {
+                LastPeakRssBytes = bytes;
+                LogWorkerPeak(_logger, kind, bytes / MiB, run.ExitCode);
+            }
             return await AnswerAsync(run, resultPath, options, cancellationToken);
         }
         finally
@@ -157,6 +165,9 @@ public sealed partial class IsolatedTextExtraction : ITextExtraction, IDisposabl
         var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
         return Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Extraction of a {Kind} peaked at {PeakMiB} MiB resident in its worker (status {Status})")]
+    private static partial void LogWorkerPeak(ILogger logger, DocumentKind kind, long peakMiB, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The extraction worker ended with exit code {ExitCode}, rejected as {Reason}: {Errors}")]
     private static partial void LogWorkerEnded(ILogger logger, int exitCode, string reason, string errors);
