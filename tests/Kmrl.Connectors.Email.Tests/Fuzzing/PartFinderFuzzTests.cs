@@ -28,34 +28,55 @@ public sealed partial class PartFinderFuzzTests
 
     private static readonly Gen<string?> Dispositions = Gen.OneOf<string?>(null, "attachment", "inline", "form-data", "");
 
-    private static Gen<BodyPart> Parts(int depth) => depth <= 0
+    // A structure's shape first, then its parts with the specifiers MailKit's parser gives them: a multipart's
+    // children number on from its path, a forwarded message's body keeps the message's.
+    private abstract record Shape;
+
+    private sealed record LeafShape((string Type, string Subtype) ContentType, string? Disposition, string Name, bool NameOnType) : Shape;
+
+    private sealed record MultipartShape(string Subtype, Shape[] Children) : Shape;
+
+    private sealed record MessageShape(Shape Body, string Name) : Shape;
+
+    private static Gen<Shape> Shapes(int depth) => depth <= 0
         ? Leaf
         : Gen.Frequency(
             (3, Leaf),
-            (2, Gen.Select(Gen.OneOf("mixed", "alternative", "related", "signed"), Gen.Int[0, 4].SelectMany(n => Parts(depth - 1).Array[n]),
-                (subtype, children) =>
-                {
-                    var multipart = new BodyPartMultipart { ContentType = new ContentType("multipart", subtype) };
-                    foreach (var child in children) multipart.BodyParts.Add(child);
-                    return (BodyPart)multipart;
-                })),
-            (1, Gen.Select(Parts(depth - 1), Names, (body, name) => (BodyPart)new BodyPartMessage
-            {
-                ContentType = new ContentType("message", "rfc822"),
-                Body = body,
-                ContentDisposition = name.Length > 0 ? Disposition("attachment", name) : null,
-                Envelope = new Envelope(),
-            })));
+            (2, Gen.Select(Gen.OneOf("mixed", "alternative", "related", "signed"), Gen.Int[0, 4].SelectMany(n => Shapes(depth - 1).Array[n]),
+                (subtype, children) => (Shape)new MultipartShape(subtype, children))),
+            (1, Gen.Select(Shapes(depth - 1), Names, (body, name) => (Shape)new MessageShape(body, name))));
 
-    private static readonly Gen<BodyPart> Leaf = Gen.Select(LeafTypes, Dispositions, Names, Gen.Bool, (type, disposition, name, nameOnType) =>
+    private static readonly Gen<Shape> Leaf = Gen.Select(LeafTypes, Dispositions, Names, Gen.Bool,
+        (type, disposition, name, nameOnType) => (Shape)new LeafShape(type, disposition, name, nameOnType));
+
+    private static Gen<BodyPart> Parts(int depth) => Shapes(depth).Select(shape => Build(shape, string.Empty));
+
+    private static BodyPart Build(Shape shape, string path)
     {
-        var contentType = Type(type.Type, type.Subtype);
-        if (nameOnType && name.Length > 0) contentType.Name = name;
-        BodyPartBasic part = type.Type == "text" ? new BodyPartText() : new BodyPartBasic();
-        part.ContentType = contentType;
-        part.ContentDisposition = disposition is null ? null : Disposition(disposition, nameOnType ? "" : name);
-        return (BodyPart)part;
-    });
+        switch (shape)
+        {
+            case MultipartShape multi:
+                var multipart = new BodyPartMultipart(new ContentType("multipart", multi.Subtype), path);
+                var prefix = path.Length > 0 ? path + "." : string.Empty;
+                for (var i = 0; i < multi.Children.Length; i++) multipart.BodyParts.Add(Build(multi.Children[i], prefix + (i + 1)));
+                return multipart;
+            case MessageShape message:
+                return new BodyPartMessage(new ContentType("message", "rfc822"), path)
+                {
+                    Body = Build(message.Body, path),
+                    ContentDisposition = message.Name.Length > 0 ? Disposition("attachment", message.Name) : null,
+                    Envelope = new Envelope(),
+                };
+            case LeafShape leaf:
+                var contentType = Type(leaf.ContentType.Type, leaf.ContentType.Subtype);
+                if (leaf.NameOnType && leaf.Name.Length > 0) contentType.Name = leaf.Name;
+                BodyPartBasic part = leaf.ContentType.Type == "text" ? new BodyPartText(contentType, path) : new BodyPartBasic(contentType, path);
+                part.ContentDisposition = leaf.Disposition is null ? null : Disposition(leaf.Disposition, leaf.NameOnType ? "" : leaf.Name);
+                return part;
+            default:
+                throw new InvalidOperationException("Unknown shape " + shape);
+        }
+    }
 
     private static ContentType Type(string type, string subtype)
     {
@@ -84,22 +105,6 @@ public sealed partial class PartFinderFuzzTests
         return disposition;
     }
 
-    /// <summary>Part specifiers as MailKit's parser gives them: a multipart's children number on from its path, a message's body keeps it.</summary>
-    private static void Number(BodyPart part, string path)
-    {
-        part.PartSpecifier = path;
-        switch (part)
-        {
-            case BodyPartMultipart multipart:
-                var prefix = path.Length > 0 ? path + "." : string.Empty;
-                for (var i = 0; i < multipart.BodyParts.Count; i++) Number(multipart.BodyParts[i], prefix + (i + 1));
-                break;
-            case BodyPartMessage { Body: { } body }:
-                Number(body, path);
-                break;
-        }
-    }
-
     private static IEnumerable<BodyPart> All(BodyPart part) => part switch
     {
         BodyPartMultipart multipart => [part, .. multipart.BodyParts.SelectMany(All)],
@@ -115,7 +120,6 @@ public sealed partial class PartFinderFuzzTests
     {
         Parts(5).Sample(root =>
         {
-            Number(root, string.Empty);
             var leaves = All(root).OfType<BodyPartBasic>().Where(part => part is not BodyPartMessage).ToHashSet();
 
             var found = DocumentPartFinder.Find(root);
@@ -135,12 +139,29 @@ public sealed partial class PartFinderFuzzTests
         }, time: Seconds, threads: 1, print: root => root.ToString());
     }
 
+    [Theory]
+    [InlineData("scans/.")]
+    [InlineData("..")]
+    [InlineData("C:\\scans\\..")]
+    [InlineData("reports/ ")]
+    public void A_name_that_is_a_folder_or_blank_after_its_last_separator_gives_the_part_a_name_of_its_own(string name)
+    {
+        // Found by the fuzzer: "scans/." came out as the file name ".".
+        var part = new BodyPartBasic(new ContentType("application", "pdf"), "2") { ContentDisposition = Disposition("attachment", name) };
+        var root = new BodyPartMultipart(new ContentType("multipart", "mixed"), string.Empty);
+        root.BodyParts.Add(new BodyPartText(new ContentType("text", "plain"), "1"));
+        root.BodyParts.Add(part);
+
+        var found = Assert.Single(DocumentPartFinder.Find(root));
+
+        Assert.Equal("part-2.pdf", found.FileName);
+    }
+
     [Fact]
     public void A_structure_parsed_from_text_is_answered_like_the_one_it_was_written_from()
     {
         Parts(4).Sample(root =>
         {
-            Number(root, string.Empty);
             if (!BodyPart.TryParse(root.ToString(), out var parsed) || parsed is null) return;
 
             var expected = DocumentPartFinder.Find(root).Select(document => (document.Section, document.FileName, document.Kind));
