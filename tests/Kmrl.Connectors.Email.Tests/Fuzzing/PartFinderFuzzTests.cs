@@ -133,7 +133,9 @@ public sealed partial class PartFinderFuzzTests
                 Assert.DoesNotContain('\\', document.FileName);
                 Assert.NotEqual(".", document.FileName.Trim());
                 Assert.NotEqual("..", document.FileName.Trim());
-                Assert.DoesNotContain("signature", document.Part.ContentType.MimeType, StringComparison.OrdinalIgnoreCase);
+                // A signature is never a document; one named like a container (winmail.dat, smime.p7m) is handed to
+                // the container's reader, which reads it or names it unreadable.
+                if (document.Kind == PartKind.Document) Assert.DoesNotContain("signature", document.Part.ContentType.MimeType, StringComparison.OrdinalIgnoreCase);
             }
             Assert.Equal(found.Count, found.Select(document => document.Section).Distinct().Count());
         }, time: Seconds, threads: 1, print: root => root.ToString());
