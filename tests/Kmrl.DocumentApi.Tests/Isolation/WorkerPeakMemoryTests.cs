@@ -3,6 +3,7 @@ using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing.Isolation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Xunit.Abstractions;
 
 namespace Kmrl.DocumentApi.Tests.Isolation;
 
