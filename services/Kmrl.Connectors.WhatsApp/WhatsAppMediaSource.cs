@@ -104,15 +104,24 @@ public sealed class WhatsAppMediaSource(
         Stream content;
         try
         {
-            content = await api.OpenDownloadAsync(media.Url, cancellationToken);
+            try
+            {
+                content = await api.OpenDownloadAsync(media.Url, cancellationToken);
+            }
+            catch (MediaUrlExpiredException exception)
+            {
+                // The URL lives about five minutes: a slow queue outlives it. One fresh URL, then give up this run.
+                metrics.DownloadFailed("url-expired");
+                logger.LogInformation(exception, "Download URL of message {MessageId} expired; fetching a fresh one", item.MessageId);
+                var fresh = await api.GetMediaAsync(item.MediaId, cancellationToken);
+                content = await api.OpenDownloadAsync(fresh.Url, cancellationToken);
+            }
         }
-        catch (MediaUrlExpiredException exception)
+        catch (MediaUrlNotAllowedException exception)
         {
-            // The URL lives about five minutes: a slow queue outlives it. One fresh URL, then give up this run.
-            metrics.DownloadFailed("url-expired");
-            logger.LogInformation(exception, "Download URL of message {MessageId} expired; fetching a fresh one", item.MessageId);
-            var fresh = await api.GetMediaAsync(item.MediaId, cancellationToken);
-            content = await api.OpenDownloadAsync(fresh.Url, cancellationToken);
+            // A download that redirects off the allowed hosts does so again: dead-lettered here, and permanent for the host.
+            await DeadLetterAsync(item, "foreign-url", exception.Message, cancellationToken);
+            throw;
         }
 
         var expected = MediaHash.TryParse(item.Sha256) ?? MediaHash.TryParse(media.Sha256);

@@ -2,8 +2,8 @@ using Kmrl.DocumentApi.Apis;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Processing.Isolation;
 
-// The same binary is the extraction worker the service starts per document (see ExtractionIsolationOptions).
-if (ExtractionWorker.IsInvoked(args)) return await ExtractionWorker.RunAsync(args);
+// The same binary is the extraction worker the service keeps a pool of (see ExtractionIsolationOptions).
+if (ExtractionWorker.IsInvoked(args)) return await ExtractionWorker.RunAsync();
 
 var builder = WebApplication.CreateBuilder(args);
 

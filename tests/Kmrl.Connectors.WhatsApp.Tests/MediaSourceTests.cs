@@ -212,6 +212,59 @@ public sealed class MediaSourceTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_download_redirected_to_another_host_is_dead_lettered_and_neither_the_token_nor_the_bytes_travel(bool handlerFollowsRedirects)
+    {
+        // The registered client does not follow redirects (its handler's AllowAutoRedirect is off); one that does is
+        // caught by where the response came from.
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = handlerFollowsRedirects });
+        var source = Source(http, new WhatsAppOptions { GraphBaseUrl = _cloud.BaseUrl, MaxAttempts = 3 });
+        var content = Encoding.UTF8.GetBytes("%PDF-1.7 redirected");
+        _cloud.Add("m-redirect", content);
+        _cloud.DownloadRedirectBaseUrl = OtherHost();
+        await AddPendingAsync("wamid.redirect", "m-redirect", FakeCloudApi.HexSha256(content));
+
+        var run = await HostEmulation.RunAsync(source);
+
+        Assert.Empty(run.Documents);
+        // Permanent for the connector host: dead-lettered at once, the checkpoint moves past it.
+        Assert.True(SourceFailures.IsPermanent(Assert.Single(run.Failures)));
+        Assert.DoesNotContain(_cloud.Downloads, download => download.Host == "localhost" && download.Authorization.Length > 0);
+        if (!handlerFollowsRedirects) Assert.DoesNotContain(_cloud.Downloads, download => download.Host == "localhost");
+        var entry = (await _store.GetAsync("wamid.redirect", default))!;
+        Assert.Equal(PendingMediaStatus.DeadLettered, entry.Status);
+        Assert.Contains("not on an allowed https host", entry.DeadLetterReason);
+    }
+
+    [Fact]
+    public async Task A_download_redirected_to_an_allowed_media_host_is_followed_with_the_token()
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        var source = Source(http, new WhatsAppOptions { GraphBaseUrl = _cloud.BaseUrl, MaxAttempts = 3, MediaHosts = ["localhost"] });
+        var content = Encoding.UTF8.GetBytes("%PDF-1.7 from the CDN");
+        _cloud.Add("m-cdn", content);
+        _cloud.DownloadRedirectBaseUrl = OtherHost();
+        await AddPendingAsync("wamid.cdn", "m-cdn", FakeCloudApi.HexSha256(content));
+
+        var run = await HostEmulation.RunAsync(source);
+
+        Assert.Equal("wamid.cdn", Assert.Single(run.Documents).Document.SourceId);
+        Assert.Equal(["127.0.0.1", "localhost"], _cloud.Downloads.Select(download => download.Host));
+        Assert.All(_cloud.Downloads, download => Assert.Equal("Bearer " + FakeCloudApi.AccessToken, download.Authorization));
+    }
+
+    /// <summary>The same fake under another name.</summary>
+    private Uri OtherHost() => new(_cloud.BaseUrl.ToString().Replace("127.0.0.1", "localhost", StringComparison.Ordinal));
+
+    private WhatsAppMediaSource Source(HttpClient http, WhatsAppOptions settings)
+    {
+        var options = Options.Create(settings);
+        return new WhatsAppMediaSource(_store, new WhatsAppMediaClient(http, new FakeSecrets(), options),
+            new WhatsAppMetrics(_services.GetRequiredService<IMeterFactory>()), _clock, options, NullLogger<WhatsAppMediaSource>.Instance);
+    }
+
+    [Theory]
     [InlineData("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", true)]
     [InlineData("https://graph.facebook.com/v23.0/123", true)]
     [InlineData("http://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", false)]

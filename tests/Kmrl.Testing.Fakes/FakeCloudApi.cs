@@ -28,6 +28,7 @@ public sealed class FakeCloudApi : IAsyncDisposable
     private readonly ConcurrentDictionary<string, FakeMedia> _media = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _lookups = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string?> _downloadAuthorizations = new();
+    private readonly ConcurrentQueue<(string Host, string Authorization)> _downloads = new();
 
     private FakeCloudApi(WebApplication app, FakeTimeProvider clock)
     {
@@ -43,6 +44,12 @@ public sealed class FakeCloudApi : IAsyncDisposable
 
     /// <summary>Where the lookup says the bytes are; null means this fake itself. A hostile or broken API could name any host.</summary>
     public Uri? DownloadBaseUrl { get; set; }
+
+    /// <summary>When set, a download on the fake's own host answers 302 to the same path on this base (another host, say).</summary>
+    public Uri? DownloadRedirectBaseUrl { get; set; }
+
+    /// <summary>Every download request: the host it was sent to and its Authorization header.</summary>
+    public IReadOnlyCollection<(string Host, string Authorization)> Downloads => _downloads.ToArray();
 
     public int LookupsOf(string mediaId) => _lookups.GetValueOrDefault(mediaId);
 
@@ -100,6 +107,11 @@ public sealed class FakeCloudApi : IAsyncDisposable
     private IResult DownloadAsync(string mediaId, HttpRequest request)
     {
         _downloadAuthorizations.Enqueue(request.Headers.Authorization.ToString());
+        _downloads.Enqueue((request.Host.Host, request.Headers.Authorization.ToString()));
+        if (DownloadRedirectBaseUrl is { } redirect && request.Host.Host == BaseUrl.Host)
+        {
+            return Results.Redirect(new Uri(redirect, $"download/{mediaId}{request.QueryString}").ToString());
+        }
         if (!IsAuthorized(request))
         {
             return Results.StatusCode(StatusCodes.Status401Unauthorized);

@@ -108,9 +108,10 @@ public static class DocumentPartFinder
         {
             // A name is a name, not a path: keep the last segment of "C:\scans\a.pdf" or "../a.pdf".
             var lastSeparator = name.LastIndexOfAny(['/', '\\']);
-            name = lastSeparator >= 0 ? name[(lastSeparator + 1)..] : name;
+            name = (lastSeparator >= 0 ? name[(lastSeparator + 1)..] : name).Trim();
         }
-        if (string.IsNullOrEmpty(name))
+        // "." and ".." name folders, not files (found by PartFinderFuzzTests: "scans/." was the name ".").
+        if (string.IsNullOrEmpty(name) || name is "." or "..")
         {
             var extension = MimeTypes.TryGetExtension(part.ContentType.MimeType, out var known) ? known : ".bin";
             name = $"part-{section}{extension}";

@@ -27,7 +27,9 @@ public static class WhatsAppExtensions
         services.AddTransient<IStartupFilter, WebhookPortFilter>();
 
         services.AddHttpClient<IWhatsAppMediaApi, WhatsAppMediaClient>((provider, http) =>
-            http.Timeout = provider.GetRequiredService<IOptions<WhatsAppOptions>>().Value.HttpTimeout);
+                http.Timeout = provider.GetRequiredService<IOptions<WhatsAppOptions>>().Value.HttpTimeout)
+            // No automatic redirects: the client follows a redirect itself, and only to an allowed https media host.
+            .UseSocketsHttpHandler((handler, _) => handler.AllowAutoRedirect = false);
 
         services.AddDocumentSource<WhatsAppMediaSource>();
         return builder;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Kmrl.Connectors;
 
 namespace Kmrl.Connectors.WhatsApp.Media;
 
@@ -23,6 +24,12 @@ public sealed class MediaUrlExpiredException(int statusCode)
 public sealed class MediaHashMismatchException(string messageId)
     : IOException($"Media of message {messageId} does not match its announced SHA-256.");
 
-/// <summary>The Cloud API named a download URL outside the allowed https Meta hosts: the access token is not sent there.</summary>
+/// <summary>
+/// The Cloud API named a download URL (or a download redirected) outside the allowed https Meta hosts: the access
+/// token is not sent there. Permanent: the same media answers the same way again.
+/// </summary>
 public sealed class MediaUrlNotAllowedException(Uri url)
-    : Exception($"The media download URL is not on an allowed https host (WhatsApp:MediaHosts): {url.Scheme}://{url.Authority}");
+    : Exception($"The media download URL is not on an allowed https host (WhatsApp:MediaHosts): {url.Scheme}://{url.Authority}"), ISourceFailureKind
+{
+    public bool IsPermanent => true;
+}

@@ -39,31 +39,54 @@ public sealed class WhatsAppMediaClient(HttpClient http, ISecretProvider secrets
         return settings.IsAllowedMediaUrl(media.Url) ? media : throw new MediaUrlNotAllowedException(media.Url);
     }
 
+    /// <summary>Redirects followed from a download URL, each to an allowed media host again.</summary>
+    internal const int MaxRedirects = 3;
+
     public async Task<Stream> OpenDownloadAsync(Uri url, CancellationToken cancellationToken)
     {
-        // The bearer token goes with the request: only to Meta's own https hosts.
-        if (!options.Value.IsAllowedMediaUrl(url))
+        for (var hop = 0; ; hop++)
         {
-            throw new MediaUrlNotAllowedException(url);
-        }
-        using var request = await AuthorizedAsync(HttpMethod.Get, url, cancellationToken);
-        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        try
-        {
-            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Unauthorized)
+            // The bearer token goes with the request: only to Meta's own https hosts, a redirect's target included.
+            if (!options.Value.IsAllowedMediaUrl(url))
             {
-                throw new MediaUrlExpiredException((int)response.StatusCode);
+                throw new MediaUrlNotAllowedException(url);
             }
-            response.EnsureSuccessStatusCode();
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            return new ResponseStream(stream, response);
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
+            using var request = await AuthorizedAsync(HttpMethod.Get, url, cancellationToken);
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            try
+            {
+                // A handler that followed a redirect itself must not have fetched the bytes from elsewhere either.
+                if (response.RequestMessage?.RequestUri is { } fetched && !options.Value.IsAllowedMediaUrl(fetched))
+                {
+                    throw new MediaUrlNotAllowedException(fetched);
+                }
+                if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location && hop < MaxRedirects)
+                {
+                    url = new Uri(url, location);
+                    response.Dispose();
+                    continue;
+                }
+                if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Unauthorized)
+                {
+                    throw new MediaUrlExpiredException((int)response.StatusCode);
+                }
+                response.EnsureSuccessStatusCode();
+                if (IsRedirect(response.StatusCode))
+                {
+                    throw new HttpRequestException($"The media download redirected more than {MaxRedirects} times.", null, response.StatusCode);
+                }
+                var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+                return new ResponseStream(stream, response);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
         }
     }
+
+    private static bool IsRedirect(HttpStatusCode status) => (int)status is >= 300 and < 400 and not 304;
 
     private async Task<HttpRequestMessage> AuthorizedAsync(HttpMethod method, Uri url, CancellationToken cancellationToken)
     {

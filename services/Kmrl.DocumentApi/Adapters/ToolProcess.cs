@@ -16,7 +16,11 @@ public sealed record ToolRun(int ExitCode, string Stdout, string Stderr)
 /// Kernel limits (setrlimit, applied with util-linux <c>prlimit</c>) for one tool run: address space and CPU seconds.
 /// A tool past them fails as that one run (an allocation refused, SIGXCPU), not the machine.
 /// </summary>
-public sealed record ToolLimits(long AddressSpaceBytes, int CpuSeconds, string PrlimitPath = "prlimit")
+/// <remarks>
+/// The CPU hard limit is a few seconds past the soft one unless <paramref name="CpuHardSeconds"/> says otherwise: a
+/// pooled worker lowers and raises its own soft limit per document, up to a hard limit for its whole life.
+/// </remarks>
+public sealed record ToolLimits(long AddressSpaceBytes, int CpuSeconds, string PrlimitPath = "prlimit", int? CpuHardSeconds = null)
 {
     /// <summary>Set by the extraction worker's parent for the tools the worker starts (pdftoppm, tesseract, qpdf...).</summary>
     public const string AddressSpaceVariable = "KMRL_TOOL_ADDRESS_SPACE_BYTES";
@@ -48,7 +52,7 @@ public sealed record ToolLimits(long AddressSpaceBytes, int CpuSeconds, string P
     /// for a process that ignores SIGXCPU), an address-space limit when one is set, and no core files.</summary>
     internal IEnumerable<string> PrlimitArguments()
     {
-        yield return string.Create(CultureInfo.InvariantCulture, $"--cpu={CpuSeconds}:{CpuSeconds + 5}");
+        yield return string.Create(CultureInfo.InvariantCulture, $"--cpu={CpuSeconds}:{CpuHardSeconds ?? CpuSeconds + 5}");
         if (AddressSpaceBytes > 0) yield return string.Create(CultureInfo.InvariantCulture, $"--as={AddressSpaceBytes}");
         yield return "--core=0";
         yield return "--";
@@ -72,35 +76,9 @@ public static class ToolProcess
         ToolLimits? limits = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         limits ??= AmbientLimits;
-        var start = new ProcessStartInfo(limits?.PrlimitPath ?? fileName)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = System.Text.Encoding.UTF8,
-        };
-        if (limits is not null)
-        {
-            foreach (var argument in limits.PrlimitArguments()) start.ArgumentList.Add(argument);
-            start.ArgumentList.Add(fileName);
-        }
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        // One thread per tool: activities already run in parallel, and OpenMP threads would fight over cores.
-        start.Environment["OMP_THREAD_LIMIT"] = "1";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) start.Environment[key] = value;
-
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new ToolNotInstalledException(Path.GetFileName(start.FileName));
-        }
-        catch (Win32Exception)
-        {
-            // ENOENT (or not executable): the tool (or prlimit) is absent on this machine, which no retry heals.
-            throw new ToolNotInstalledException(Path.GetFileName(start.FileName));
-        }
+        var process = Start(fileName, arguments, limits, environment, redirectInput: false);
         using (process)
         {
             var stderr = process.StandardError.ReadToEndAsync(limit.Token);
@@ -115,11 +93,50 @@ public static class ToolProcess
                 throw;
             }
             var run = new ToolRun(process.ExitCode, await stdout, await stderr);
-            if (limits is not null && run.ExitCode == PrlimitCommandNotFound && run.Stderr.Contains("failed to execute", StringComparison.Ordinal))
+            if (limits is not null && CommandNotFound(run))
             {
                 throw new ToolNotInstalledException(Path.GetFileName(fileName));
             }
             return run;
+        }
+    }
+
+    /// <summary>prlimit could not execute the command it was given: the tool is not installed.</summary>
+    public static bool CommandNotFound(ToolRun run) =>
+        run.ExitCode == PrlimitCommandNotFound && run.Stderr.Contains("failed to execute", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Starts a tool that stays running (the pooled extraction worker), its outputs redirected and, with
+    /// <paramref name="redirectInput"/>, its input too; under prlimit when <paramref name="limits"/> are given.
+    /// </summary>
+    public static Process Start(string fileName, IReadOnlyList<string> arguments, ToolLimits? limits,
+        IReadOnlyDictionary<string, string?>? environment, bool redirectInput)
+    {
+        var start = new ProcessStartInfo(limits?.PrlimitPath ?? fileName)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = redirectInput,
+            UseShellExecute = false,
+            StandardOutputEncoding = System.Text.Encoding.UTF8,
+        };
+        if (limits is not null)
+        {
+            foreach (var argument in limits.PrlimitArguments()) start.ArgumentList.Add(argument);
+            start.ArgumentList.Add(fileName);
+        }
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // One thread per tool: activities already run in parallel, and OpenMP threads would fight over cores.
+        start.Environment["OMP_THREAD_LIMIT"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) start.Environment[key] = value;
+        try
+        {
+            return Process.Start(start) ?? throw new ToolNotInstalledException(Path.GetFileName(start.FileName));
+        }
+        catch (Win32Exception)
+        {
+            // ENOENT (or not executable): the tool (or prlimit) is absent on this machine, which no retry heals.
+            throw new ToolNotInstalledException(Path.GetFileName(start.FileName));
         }
     }
 

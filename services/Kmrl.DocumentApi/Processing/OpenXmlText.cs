@@ -1,5 +1,4 @@
 using System.Text;
-using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using Drawing = DocumentFormat.OpenXml.Drawing;
 using Charts = DocumentFormat.OpenXml.Drawing.Charts;
@@ -10,75 +9,91 @@ using W = DocumentFormat.OpenXml.Wordprocessing;
 namespace Kmrl.DocumentApi.Processing;
 
 /// <summary>
-/// The text of Open XML markup as a reader sees it. Markup compatibility: of an <c>mc:AlternateContent</c> only the
-/// first choice is read (the fallback holds the same text again for older readers), which is why a Word text box came
-/// out four times (its wps and VML copies, each inline in the host paragraph and again as its own paragraphs). Tabs,
-/// breaks and no-break hyphens are characters of the text; a soft hyphen is only a place a word may be split.
+/// The text of Open XML parts as a reader sees it, each part read as a stream (<see cref="OpenXmlPartWalk"/>), so the
+/// memory taken is that of the text, not of a DOM many times the part's size. Markup compatibility: of an
+/// <c>mc:AlternateContent</c> only the first choice is read (the fallback holds the same text again for older
+/// readers), which is why a Word text box came out four times (its wps and VML copies, each inline in the host
+/// paragraph and again as its own paragraphs). Tabs, breaks and no-break hyphens are characters of the text; a soft
+/// hyphen is only a place a word may be split.
 /// </summary>
 public static class OpenXmlText
 {
-    /// <summary>Word: one line per paragraph in reading order; a text box's paragraphs follow the paragraph anchoring it.</summary>
-    public static string Word(OpenXmlElement body)
+    /// <summary>Word: one line per paragraph of the body in reading order; a text box's paragraphs follow the paragraph anchoring it.</summary>
+    public static string Word(MainDocumentPart part)
     {
-        var lines = new List<string>();
-        WordBlock(body, lines);
-        return string.Join('\n', lines).Trim();
+        var output = new StringBuilder();
+        var first = true;
+        void Emit(string line)
+        {
+            if (!first) output.Append('\n');
+            output.Append(line);
+            first = false;
+        }
+
+        // One entry per open element inside the body: the paragraph whose line takes its text (null in block
+        // context), where the paragraphs it holds go when done (null: the output; a text box: its anchor's list), and
+        // whether the element is itself a paragraph being collected.
+        var open = new Stack<(WordParagraph? Inline, List<string>? Sink, bool Opens)>();
+        using var walk = new OpenXmlPartWalk(part);
+        while (walk.Read())
+        {
+            if (open.Count == 0)
+            {
+                if (walk.IsStart && walk.Is<W.Body>()) open.Push((null, null, false));
+                continue;
+            }
+            var (inline, sink, _) = open.Peek();
+            if (!walk.IsStart)
+            {
+                var (paragraph, into, opens) = open.Pop();
+                if (opens && paragraph is not null)
+                {
+                    if (into is null)
+                    {
+                        Emit(paragraph.Line.ToString());
+                        foreach (var line in paragraph.After) Emit(line);
+                    }
+                    else
+                    {
+                        into.Add(paragraph.Line.ToString());
+                        into.AddRange(paragraph.After);
+                    }
+                }
+                if (open.Count == 0) break;
+                continue;
+            }
+            if (inline is null)
+            {
+                open.Push(walk.Is<W.Paragraph>() ? (new WordParagraph(), sink, true) : (null, sink, false));
+                continue;
+            }
+            var type = walk.ElementType;
+            if (type == typeof(W.Text)) inline.Line.Append(walk.Text);
+            else if (type == typeof(W.TabChar) || type == typeof(W.PositionalTab)) inline.Line.Append('\t');
+            else if (type == typeof(W.Break) || type == typeof(W.CarriageReturn)) inline.Line.Append('\n');
+            else if (type == typeof(W.NoBreakHyphen)) inline.Line.Append('-');
+            else if (type == typeof(W.SoftHyphen) || type == typeof(W.DeletedText) || type == typeof(W.FieldCode)
+                || type == typeof(W.DeletedFieldCode) || type == typeof(W.ParagraphProperties) || type == typeof(W.RunProperties))
+            {
+                walk.Skip();
+                continue;
+            }
+            else if (type == typeof(W.TextBoxContent))
+            {
+                // A text box is block content again: its paragraphs follow the anchoring paragraph's line.
+                open.Push((null, inline.After, false));
+                continue;
+            }
+            open.Push((inline, sink, false));
+        }
+        return output.ToString().Trim();
     }
 
-    private static void WordBlock(OpenXmlElement container, List<string> lines)
+    private sealed class WordParagraph
     {
-        foreach (var child in container.ChildElements)
-        {
-            switch (child)
-            {
-                case W.Paragraph paragraph:
-                    var line = new StringBuilder();
-                    var boxes = new List<OpenXmlElement>();
-                    WordInline(paragraph, line, boxes);
-                    lines.Add(line.ToString());
-                    foreach (var box in boxes) WordBlock(box, lines);
-                    break;
-                case AlternateContent alternate:
-                    if (Chosen(alternate) is { } chosen) WordBlock(chosen, lines);
-                    break;
-                default:
-                    WordBlock(child, lines);
-                    break;
-            }
-        }
-    }
+        public StringBuilder Line { get; } = new();
 
-    private static void WordInline(OpenXmlElement element, StringBuilder line, List<OpenXmlElement> boxes)
-    {
-        foreach (var child in element.ChildElements)
-        {
-            switch (child)
-            {
-                case W.Text text:
-                    line.Append(text.Text);
-                    break;
-                case W.TabChar or W.PositionalTab:
-                    line.Append('\t');
-                    break;
-                case W.Break or W.CarriageReturn:
-                    line.Append('\n');
-                    break;
-                case W.NoBreakHyphen:
-                    line.Append('-');
-                    break;
-                case W.SoftHyphen or W.DeletedText or W.FieldCode or W.DeletedFieldCode or W.ParagraphProperties or W.RunProperties:
-                    break;
-                case W.TextBoxContent box:
-                    boxes.Add(box);
-                    break;
-                case AlternateContent alternate:
-                    if (Chosen(alternate) is { } chosen) WordInline(chosen, line, boxes);
-                    break;
-                default:
-                    WordInline(child, line, boxes);
-                    break;
-            }
-        }
+        public List<string> After { get; } = [];
     }
 
     /// <summary>
@@ -89,12 +104,12 @@ public static class OpenXmlText
     public static List<string> Slide(SlidePart slide)
     {
         var paragraphs = new List<string>();
-        if (slide.Slide is { } root) DrawingBlock(root, paragraphs, skipPlaceholders: false);
+        var showMaster = DrawingBlock(slide, paragraphs, skipPlaceholders: false);
         foreach (var chart in slide.ChartParts) Chart(chart, paragraphs);
-        if (slide.Slide?.ShowMasterShapes?.Value != false && slide.SlideLayoutPart is { } layout)
+        if (showMaster && slide.SlideLayoutPart is { } layout)
         {
-            if (layout.SlideLayout is { } layoutRoot) DrawingBlock(layoutRoot, paragraphs, skipPlaceholders: true);
-            if (layout.SlideLayout?.ShowMasterShapes?.Value != false && layout.SlideMasterPart?.SlideMaster is { } master)
+            var layoutShowsMaster = DrawingBlock(layout, paragraphs, skipPlaceholders: true);
+            if (layoutShowsMaster && layout.SlideMasterPart is { } master)
             {
                 DrawingBlock(master, paragraphs, skipPlaceholders: true);
             }
@@ -104,74 +119,244 @@ public static class OpenXmlText
 
     private static void Chart(ChartPart chart, List<string> paragraphs)
     {
-        if (chart.ChartSpace is not { } space) return;
-        DrawingBlock(space, paragraphs, skipPlaceholders: false);
-        foreach (var cache in space.Descendants<Charts.StringCache>())
+        DrawingBlock(chart, paragraphs, skipPlaceholders: false);
+        // Series and category names: every string cache's point values, in document order.
+        using var walk = new OpenXmlPartWalk(chart);
+        var cacheDepth = -1;
+        while (walk.Read())
         {
-            foreach (var point in cache.Elements<Charts.StringPoint>())
+            if (!walk.IsStart)
             {
-                if (point.NumericValue?.Text is { Length: > 0 } value) paragraphs.Add(value);
+                if (walk.Is<Charts.StringCache>() && walk.Depth == cacheDepth) cacheDepth = -1;
+                continue;
+            }
+            if (cacheDepth < 0)
+            {
+                if (walk.Is<Charts.StringCache>()) cacheDepth = walk.Depth;
+            }
+            else if (walk.Depth == cacheDepth + 2 && walk.Is<Charts.NumericValue>() && walk.Text is { Length: > 0 } value)
+            {
+                paragraphs.Add(value);
+            }
+            else if (walk.Depth == cacheDepth + 1 && !walk.Is<Charts.StringPoint>())
+            {
+                walk.Skip();
             }
         }
-    }
-
-    private static void DrawingBlock(OpenXmlElement container, List<string> paragraphs, bool skipPlaceholders)
-    {
-        foreach (var child in container.ChildElements)
-        {
-            switch (child)
-            {
-                case Drawing.Paragraph paragraph:
-                    var text = DrawingParagraph(paragraph);
-                    if (text.Length > 0) paragraphs.Add(text);
-                    break;
-                case P.Shape shape when skipPlaceholders && shape.NonVisualShapeProperties?.ApplicationNonVisualDrawingProperties?.PlaceholderShape is not null:
-                    break;
-                case AlternateContent alternate:
-                    if (Chosen(alternate) is { } chosen) DrawingBlock(chosen, paragraphs, skipPlaceholders);
-                    break;
-                default:
-                    DrawingBlock(child, paragraphs, skipPlaceholders);
-                    break;
-            }
-        }
-    }
-
-    private static string DrawingParagraph(Drawing.Paragraph paragraph)
-    {
-        var builder = new StringBuilder();
-        foreach (var child in paragraph.ChildElements)
-        {
-            switch (child)
-            {
-                case Drawing.Run run:
-                    builder.Append(run.Text?.Text);
-                    break;
-                case Drawing.Field field:
-                    builder.Append(field.Text?.Text);
-                    break;
-                case Drawing.Break:
-                    builder.Append('\n');
-                    break;
-            }
-        }
-        return builder.ToString();
     }
 
     /// <summary>
-    /// Excel: a shared or inline string's text is its <c>t</c> and its runs' <c>t</c>; the phonetic runs
-    /// (<c>rPh</c>, furigana over Japanese text) are a reading aid, not part of the value.
+    /// The non-empty DrawingML paragraphs of a part (a:p: its runs' and fields' text, a:br as a line break). With
+    /// <paramref name="skipPlaceholders"/>, a shape that is a placeholder is left out. Answers the root's
+    /// <c>showMasterSp</c> (true unless it says otherwise).
     /// </summary>
-    public static string StringItem(OpenXmlElement? item) => item is null
-        ? string.Empty
-        : string.Concat(item.ChildElements.Select(child => child switch
+    private static bool DrawingBlock(OpenXmlPart part, List<string> paragraphs, bool skipPlaceholders)
+    {
+        var showMaster = true;
+        // Open shapes (their paragraphs wait until the shape is known not to be a placeholder) and the paragraph being read.
+        var shapes = new Stack<(int Depth, List<string> Paragraphs, bool Placeholder)>();
+        StringBuilder? paragraph = null;
+        var paragraphDepth = -1;
+        using var walk = new OpenXmlPartWalk(part);
+        while (walk.Read())
         {
-            S.Text text => text.Text,
-            S.Run run => run.Text?.Text ?? string.Empty,
-            _ => string.Empty,
-        }));
+            if (walk.IsStart && walk.Depth == 0)
+            {
+                showMaster = walk.Attribute("showMasterSp") is not ("0" or "false");
+            }
+            if (paragraph is not null)
+            {
+                if (!walk.IsStart)
+                {
+                    if (walk.Depth == paragraphDepth)
+                    {
+                        var text = paragraph.ToString();
+                        if (text.Length > 0) (shapes.Count > 0 ? shapes.Peek().Paragraphs : paragraphs).Add(text);
+                        paragraph = null;
+                    }
+                    continue;
+                }
+                // Only a paragraph's own runs, fields and breaks count, and only a run's or field's own a:t.
+                if (walk.Depth == paragraphDepth + 1)
+                {
+                    if (walk.Is<Drawing.Break>()) paragraph.Append('\n');
+                    else if (!walk.Is<Drawing.Run>() && !walk.Is<Drawing.Field>()) walk.Skip();
+                }
+                else if (walk.Is<Drawing.Text>()) paragraph.Append(walk.Text);
+                else walk.Skip();
+                continue;
+            }
+            if (walk.IsStart)
+            {
+                if (walk.Is<Drawing.Paragraph>())
+                {
+                    paragraph = new StringBuilder();
+                    paragraphDepth = walk.Depth;
+                }
+                else if (skipPlaceholders && walk.Is<P.Shape>())
+                {
+                    shapes.Push((walk.Depth, [], false));
+                }
+                else if (walk.Is<P.PlaceholderShape>() && shapes.TryPeek(out var shape) && walk.Depth == shape.Depth + 3)
+                {
+                    // p:sp/p:nvSpPr/p:nvPr/p:ph
+                    shapes.Pop();
+                    shapes.Push(shape with { Placeholder = true });
+                }
+            }
+            else if (shapes.TryPeek(out var shape) && walk.Depth == shape.Depth && walk.Is<P.Shape>())
+            {
+                shapes.Pop();
+                if (!shape.Placeholder) (shapes.Count > 0 ? shapes.Peek().Paragraphs : paragraphs).AddRange(shape.Paragraphs);
+            }
+        }
+        return showMaster;
+    }
 
-    private static OpenXmlElement? Chosen(AlternateContent alternate) =>
-        alternate.ChildElements.OfType<AlternateContentChoice>().FirstOrDefault()
-        ?? (OpenXmlElement?)alternate.ChildElements.OfType<AlternateContentFallback>().FirstOrDefault();
+    /// <summary>
+    /// Excel's shared strings in order. A string item's text is its <c>t</c> and its runs' <c>t</c>; the phonetic
+    /// runs (<c>rPh</c>, furigana over Japanese text) are a reading aid, not part of the value.
+    /// </summary>
+    public static List<string> SharedStrings(SharedStringTablePart part)
+    {
+        var strings = new List<string>();
+        using var walk = new OpenXmlPartWalk(part);
+        StringBuilder? item = null;
+        while (walk.Read())
+        {
+            if (walk.Depth == 1 && walk.Is<S.SharedStringItem>())
+            {
+                if (walk.IsStart) item = new StringBuilder();
+                else if (item is not null)
+                {
+                    strings.Add(item.ToString());
+                    item = null;
+                }
+            }
+            else if (item is not null && walk.IsStart)
+            {
+                ReadStringItemChild(walk, item, itemDepth: 1);
+            }
+        }
+        return strings;
+    }
+
+    /// <summary>Inside a string item (si, or a cell's is): its own t, its runs' t; anything else (rPh, phoneticPr) unread.</summary>
+    private static void ReadStringItemChild(OpenXmlPartWalk walk, StringBuilder item, int itemDepth)
+    {
+        if (walk.Depth == itemDepth + 1)
+        {
+            if (walk.Is<S.Text>()) item.Append(walk.Text);
+            else if (!walk.Is<S.Run>()) walk.Skip();
+        }
+        else if (walk.Depth == itemDepth + 2 && walk.Is<S.Text>()) item.Append(walk.Text);
+        else walk.Skip();
+    }
+
+    /// <summary>The workbook's sheets in order: name and relationship id.</summary>
+    public static List<(string? Name, string? Id)> Sheets(WorkbookPart part)
+    {
+        var sheets = new List<(string?, string?)>();
+        using var walk = new OpenXmlPartWalk(part);
+        var sheetsDepth = -1;
+        while (walk.Read())
+        {
+            if (walk.Is<S.Sheets>()) sheetsDepth = walk.IsStart ? walk.Depth : -1;
+            else if (walk.IsStart && sheetsDepth >= 0 && walk.Depth == sheetsDepth + 1 && walk.Is<S.Sheet>())
+            {
+                sheets.Add((walk.Attribute("name"), walk.Attribute("id", namespaced: true)));
+            }
+        }
+        return sheets;
+    }
+
+    /// <summary>
+    /// A worksheet's rows as lines (after the sheet's name), each the tab-separated non-empty texts of its cells; a
+    /// shared-string cell shows its string.
+    /// </summary>
+    public static string Worksheet(WorksheetPart part, string? name, List<string> shared)
+    {
+        var builder = new StringBuilder();
+        builder.AppendLine(name);
+        using var walk = new OpenXmlPartWalk(part);
+        var rowDepth = -1;
+        var cells = new List<string>();
+        // The cell being read: its type, its value (c/v) and its inline string (c/is).
+        string? type = null;
+        StringBuilder? value = null;
+        StringBuilder? inline = null;
+        var inCell = false;
+        while (walk.Read())
+        {
+            if (rowDepth < 0)
+            {
+                if (walk.IsStart && walk.Is<S.Row>()) rowDepth = walk.Depth;
+                continue;
+            }
+            if (walk.Depth == rowDepth)
+            {
+                // The row's end.
+                builder.AppendLine(string.Join('\t', cells));
+                cells.Clear();
+                rowDepth = -1;
+                continue;
+            }
+            if (walk.Depth == rowDepth + 1)
+            {
+                if (!walk.Is<S.Cell>())
+                {
+                    if (walk.IsStart) walk.Skip();
+                    continue;
+                }
+                if (walk.IsStart)
+                {
+                    inCell = true;
+                    type = walk.Attribute("t");
+                    value = null;
+                    inline = null;
+                    continue;
+                }
+                inCell = false;
+                var raw = value?.ToString() ?? inline?.ToString() ?? string.Empty;
+                var text = type == "s" && int.TryParse(raw, out var index) && index >= 0 && index < shared.Count ? shared[index] : raw;
+                if (text.Length > 0) cells.Add(text);
+                continue;
+            }
+            if (!inCell || !walk.IsStart) continue;
+            var cellDepth = rowDepth + 1;
+            if (walk.Depth == cellDepth + 1)
+            {
+                if (walk.Is<S.CellValue>()) (value ??= new StringBuilder()).Append(walk.Text);
+                else if (walk.Is<S.InlineString>()) inline ??= new StringBuilder();
+                else walk.Skip();
+            }
+            else if (inline is not null)
+            {
+                ReadStringItemChild(walk, inline, cellDepth + 1);
+            }
+            else
+            {
+                walk.Skip();
+            }
+        }
+        return builder.ToString().Trim();
+    }
+
+    /// <summary>The presentation's slides in order: their relationship ids.</summary>
+    public static List<string> SlideIds(PresentationPart part)
+    {
+        var ids = new List<string>();
+        using var walk = new OpenXmlPartWalk(part);
+        var listDepth = -1;
+        while (walk.Read())
+        {
+            if (walk.Is<P.SlideIdList>()) listDepth = walk.IsStart ? walk.Depth : -1;
+            else if (walk.IsStart && listDepth >= 0 && walk.Depth == listDepth + 1 && walk.Is<P.SlideId>()
+                && walk.Attribute("id", namespaced: true) is { } id)
+            {
+                ids.Add(id);
+            }
+        }
+        return ids;
+    }
 }

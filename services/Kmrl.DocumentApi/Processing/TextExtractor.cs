@@ -1,6 +1,5 @@
 using System.Text;
 using DocumentFormat.OpenXml.Packaging;
-using DocumentFormat.OpenXml.Spreadsheet;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
@@ -142,8 +141,8 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
     }
 
     /// <summary>
-    /// Validation refuses deep packages already; this guards every part again right before the SDK's recursive DOM
-    /// load, so a path that skipped validation (a reprocessing run, a changed cap) fails as this one document.
+    /// Validation refuses deep packages already; this guards every part again right before it is read, so a path that
+    /// skipped validation (a reprocessing run, a changed cap) fails as this one named document, not a deep walk.
     /// </summary>
     private void EnsureShallow(OpenXmlPart? part)
     {
@@ -156,59 +155,41 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         }
     }
 
+    // Each part is read as a stream (OpenXmlText), never as the SDK's DOM: see OpenXmlPartWalk.
     private string ExtractWord(string path)
     {
         using var document = WordprocessingDocument.Open(path, false);
-        EnsureShallow(document.MainDocumentPart);
-        var body = document.MainDocumentPart?.Document?.Body;
-        return body is null ? string.Empty : OpenXmlText.Word(body);
+        if (document.MainDocumentPart is not { } main) return string.Empty;
+        EnsureShallow(main);
+        return OpenXmlText.Word(main);
     }
 
     private List<string> ExtractSpreadsheet(string path)
     {
         using var document = SpreadsheetDocument.Open(path, false);
-        var workbook = document.WorkbookPart;
+        if (document.WorkbookPart is not { } workbook) return [];
         EnsureShallow(workbook);
-        EnsureShallow(workbook?.SharedStringTablePart);
-        if (workbook?.Workbook?.Sheets is null) return [];
-        var shared = workbook.SharedStringTablePart?.SharedStringTable?.Elements<SharedStringItem>().Select(OpenXmlText.StringItem).ToList() ?? [];
+        EnsureShallow(workbook.SharedStringTablePart);
+        var shared = workbook.SharedStringTablePart is { } strings ? OpenXmlText.SharedStrings(strings) : [];
         var pages = new List<string>();
-        foreach (var sheet in workbook.Workbook.Sheets.Elements<Sheet>())
+        foreach (var (name, id) in OpenXmlText.Sheets(workbook))
         {
-            if (sheet.Id?.Value is not { } id || workbook.GetPartById(id) is not WorksheetPart part) continue;
+            if (id is null || workbook.GetPartById(id) is not WorksheetPart part) continue;
             EnsureShallow(part);
-            var builder = new StringBuilder();
-            builder.AppendLine(sheet.Name?.Value);
-            foreach (var row in part.Worksheet?.Descendants<Row>() ?? [])
-            {
-                var cells = row.Elements<Cell>().Select(cell => CellText(cell, shared)).Where(t => t.Length > 0);
-                builder.AppendLine(string.Join('\t', cells));
-            }
-            pages.Add(builder.ToString().Trim());
+            pages.Add(OpenXmlText.Worksheet(part, name, shared));
         }
         return pages;
-    }
-
-    private static string CellText(Cell cell, List<string> shared)
-    {
-        var raw = cell.CellValue?.Text ?? (cell.InlineString is { } inline ? OpenXmlText.StringItem(inline) : string.Empty);
-        if (cell.DataType?.Value == CellValues.SharedString && int.TryParse(raw, out var index) && index >= 0 && index < shared.Count)
-        {
-            return shared[index];
-        }
-        return raw;
     }
 
     private List<string> ExtractPresentation(string path)
     {
         using var document = PresentationDocument.Open(path, false);
-        var presentation = document.PresentationPart;
+        if (document.PresentationPart is not { } presentation) return [];
         EnsureShallow(presentation);
-        var slideIds = presentation?.Presentation?.SlideIdList?.Elements<DocumentFormat.OpenXml.Presentation.SlideId>() ?? [];
         var pages = new List<string>();
-        foreach (var slideId in slideIds)
+        foreach (var rel in OpenXmlText.SlideIds(presentation))
         {
-            if (slideId.RelationshipId?.Value is not { } rel || presentation!.GetPartById(rel) is not SlidePart slide) continue;
+            if (presentation.GetPartById(rel) is not SlidePart slide) continue;
             EnsureShallow(slide);
             EnsureShallow(slide.SlideLayoutPart);
             EnsureShallow(slide.SlideLayoutPart?.SlideMasterPart);

@@ -18,13 +18,23 @@ namespace Kmrl.DocumentApi.Tests.Isolation;
 public sealed class IsolatedTextExtractionTests : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("kmrl-isolation-test-");
+    private readonly List<IsolatedTextExtraction> _extractions = [];
 
-    public void Dispose() => _folder.Delete(recursive: true);
+    public void Dispose()
+    {
+        // Each pool's idle workers end with it (their input closes), as they do when the service stops.
+        foreach (var extraction in _extractions) extraction.Dispose();
+        _folder.Delete(recursive: true);
+    }
 
-    internal static IsolatedTextExtraction Worker(ExtractionIsolationOptions? isolation = null, DocumentProcessingOptions? processing = null,
-        OcrOptions? ocr = null) =>
-        new(Options.Create(isolation ?? new ExtractionIsolationOptions()), Options.Create(processing ?? new DocumentProcessingOptions()),
+    private IsolatedTextExtraction Worker(ExtractionIsolationOptions? isolation = null, DocumentProcessingOptions? processing = null,
+        OcrOptions? ocr = null)
+    {
+        var extraction = new IsolatedTextExtraction(Options.Create(isolation ?? new ExtractionIsolationOptions()), Options.Create(processing ?? new DocumentProcessingOptions()),
             Options.Create(ocr ?? new OcrOptions()), Options.Create(new PdfToolOptions()), Options.Create(new OfficeToolOptions()), NullLogger<IsolatedTextExtraction>.Instance);
+        _extractions.Add(extraction);
+        return extraction;
+    }
 
     private string File(string name, byte[] content)
     {
@@ -82,8 +92,9 @@ public sealed class IsolatedTextExtractionTests : IDisposable
         {
             await mkfifo.WaitForExitAsync();
         }
-        var extraction = Worker().ExtractAsync(path, DocumentKind.Text, CancellationToken.None);
-        var worker = await WorkerReadingAsync(path, TimeSpan.FromSeconds(30));
+        var pool = Worker();
+        var extraction = pool.ExtractAsync(path, DocumentKind.Text, CancellationToken.None);
+        var worker = await WorkerReadingAsync(pool, TimeSpan.FromSeconds(30));
         Process.GetProcessById(worker).Kill();
 
         var unreadable = await Assert.ThrowsAsync<DocumentUnreadableException>(() => extraction);
@@ -92,23 +103,35 @@ public sealed class IsolatedTextExtractionTests : IDisposable
         Assert.Contains("exit code 137", unreadable.Detail, StringComparison.Ordinal);
     }
 
-    /// <summary>The pid of the extraction worker whose request names <paramref name="contentPath"/>.</summary>
-    private static async Task<int> WorkerReadingAsync(string contentPath, TimeSpan timeout)
+    /// <summary>
+    /// The pid of the worker that took the document: this extraction's pool has one busy worker (opening the FIFO
+    /// blocks until a writer comes, so the worker is held in open() without an open descriptor to find it by).
+    /// </summary>
+    private static async Task<int> WorkerReadingAsync(IsolatedTextExtraction extraction, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            foreach (var process in Process.GetProcesses())
+            // One of its threads waits in the kernel for the FIFO's writer.
+            if (extraction.WorkerProcessIds is [var pid] && Threads(pid).Any(thread => Read($"/proc/{pid}/task/{thread}/wchan") == "wait_for_partner"))
             {
-                var arguments = Read($"/proc/{process.Id}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-                if (arguments is [.., ExtractionWorker.Role, var request, _] && Read(request).Contains(contentPath, StringComparison.Ordinal))
-                {
-                    return process.Id;
-                }
+                return pid;
             }
             await Task.Delay(50);
         }
-        throw new TimeoutException("No extraction worker started for " + contentPath);
+        throw new TimeoutException("No extraction worker got to the document in time");
+    }
+
+    private static IEnumerable<string> Threads(int pid)
+    {
+        try
+        {
+            return [.. new DirectoryInfo($"/proc/{pid}/task").EnumerateDirectories().Select(task => task.Name)];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     private static string Read(string path)
@@ -124,6 +147,57 @@ public sealed class IsolatedTextExtractionTests : IDisposable
     }
 
     [Fact]
+    public async Task Workers_are_reused_for_their_quota_of_documents_and_then_replaced()
+    {
+        var extraction = Worker(new ExtractionIsolationOptions { DocumentsPerWorker = 3, MaxWorkers = 1 });
+        var path = File("memo.docx", TestCorpus.Docx("Track maintenance at Aluva"));
+
+        for (var i = 0; i < 7; i++)
+        {
+            var text = await extraction.ExtractAsync(path, DocumentKind.Docx, CancellationToken.None);
+            Assert.Contains("Track maintenance at Aluva", text.Pages[0], StringComparison.Ordinal);
+        }
+
+        // Seven documents, three a worker: three workers, not seven.
+        Assert.Equal(3, extraction.WorkersStarted);
+    }
+
+    [Fact]
+    public async Task After_a_worker_dies_on_a_document_the_next_document_is_read_by_a_fresh_worker()
+    {
+        var extraction = Worker(new ExtractionIsolationOptions { WorkerHeapMiB = 64, MaxWorkers = 1 });
+        var good = File("memo.txt", "Platform screen doors at Edappally"u8.ToArray());
+        Assert.Equal("Platform screen doors at Edappally", Assert.Single((await extraction.ExtractAsync(good, DocumentKind.Text, CancellationToken.None)).Pages));
+        var big = File("big.txt", Encoding.ASCII.GetBytes(new string('a', 48 * 1024 * 1024)));
+
+        var unreadable = await Assert.ThrowsAsync<DocumentUnreadableException>(() => extraction.ExtractAsync(big, DocumentKind.Text, CancellationToken.None));
+
+        Assert.Equal(RejectionReasons.MemoryLimit, unreadable.Reason);
+        Assert.Equal("Platform screen doors at Edappally", Assert.Single((await extraction.ExtractAsync(good, DocumentKind.Text, CancellationToken.None)).Pages));
+        Assert.Equal(2, extraction.WorkersStarted);
+    }
+
+    [Fact]
+    public async Task The_cpu_seconds_are_per_document_so_a_reused_worker_does_not_run_out_of_them()
+    {
+        // Each document takes well under a CPU second; together they take more than the one a document may use.
+        var extraction = Worker(new ExtractionIsolationOptions { WorkerCpuSeconds = 1, MaxWorkers = 1 });
+        var path = File("log.pdf", TestCorpus.TextPdf([.. Enumerable.Range(1, 300).Select(n => $"Page {n}: all stations from Aluva to Petta checked.")]));
+        var cpu = TimeSpan.Zero;
+
+        for (var i = 0; i < 40 && cpu < TimeSpan.FromSeconds(2.5); i++)
+        {
+            var text = await extraction.ExtractAsync(path, DocumentKind.Pdf, CancellationToken.None);
+            Assert.Equal(300, text.Pages.Count);
+            cpu = Process.GetProcessById(Assert.Single(extraction.WorkerProcessIds)).TotalProcessorTime;
+        }
+
+        Assert.Equal(1, extraction.WorkersStarted);
+        Assert.True(cpu > TimeSpan.FromSeconds(2), $"the worker used only {cpu} of CPU; the test proves nothing below twice its per-document cap");
+    }
+
+
+    [Fact]
     public async Task A_file_that_needs_more_than_the_worker_heap_is_memory_limit()
     {
         // 48 MB of text is 96 MB as a .NET string, and reading it to the end needs more again.
@@ -133,6 +207,21 @@ public sealed class IsolatedTextExtractionTests : IDisposable
             Worker(new ExtractionIsolationOptions { WorkerHeapMiB = 64 }).ExtractAsync(path, DocumentKind.Text, CancellationToken.None));
 
         Assert.Equal(RejectionReasons.MemoryLimit, unreadable.Reason);
+    }
+
+    [Fact]
+    public async Task A_docx_whose_dom_would_pass_the_worker_heap_is_read_as_a_stream_within_it()
+    {
+        // 400,000 paragraphs: some 200 MB as the Open XML SDK's DOM (1.5 million passed a 768 MiB heap on main), but
+        // 8 million characters of text when the parts are read as a stream.
+        var path = File("many.docx", HostileFiles.ManyParagraphsDocx(400_000));
+
+        var isolated = await Worker(new ExtractionIsolationOptions { WorkerHeapMiB = 160 }).ExtractAsync(path, DocumentKind.Docx, CancellationToken.None);
+
+        Assert.Equal(ExtractionOutcome.Extracted, isolated.Outcome);
+        var lines = Assert.Single(isolated.Pages).Split('\n');
+        Assert.Equal(400_000, lines.Length);
+        Assert.All(lines, line => Assert.StartsWith("Track circuit fault", line, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -158,8 +247,9 @@ public sealed class IsolatedTextExtractionTests : IDisposable
             await mkfifo.WaitForExitAsync();
         }
         using var cancel = new CancellationTokenSource();
-        var extraction = Worker().ExtractAsync(path, DocumentKind.Text, cancel.Token);
-        var worker = Process.GetProcessById(await WorkerReadingAsync(path, TimeSpan.FromSeconds(30)));
+        var pool = Worker();
+        var extraction = pool.ExtractAsync(path, DocumentKind.Text, cancel.Token);
+        var worker = Process.GetProcessById(await WorkerReadingAsync(pool, TimeSpan.FromSeconds(30)));
 
         await cancel.CancelAsync();
 

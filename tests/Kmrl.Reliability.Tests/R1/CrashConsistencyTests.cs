@@ -65,10 +65,8 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
             {
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:Kmrl"] = "Information",
-                // R1 tests the connector's crash consistency; the catalog extracts in-process. With a worker process
-                // per document (the default), 500 worker starts on 2 cores starved the connector under test until
-                // every run hit its lease (measured; a pool of reused workers is the follow-up, see the README).
-                ["DocumentProcessing:Isolation:Enabled"] = "false",
+                // The catalog extracts in its pooled, isolated workers (the default): with a worker process per
+                // document, 500 starts on 2 cores starved the connector under test until every run hit its lease.
             });
             var connectorSidecar = await environment.StartSidecarAsync(DaprNames.AppIds.MaximoConnector);
             var settings = ConnectorSettings(connectorSidecar);

@@ -55,6 +55,10 @@ public sealed class HostileUploadFixture : IAsyncLifetime
         var settings = new Dictionary<string, string?>(sidecar.AppConfiguration)
         {
             ["DocumentApi:Upload:MaxFileBytes"] = HostileUploadCases.MaxFileBytes.ToString(CultureInfo.InvariantCulture),
+            // A third of the production worker heap, so a docx whose DOM would not fit is a third of the size too
+            // (HostileUploadCases.WorkerHeapMiB): reading 30 million characters instead took past the case timeout
+            // on a shared 2-core machine.
+            ["DocumentProcessing:Isolation:WorkerHeapMiB"] = HostileUploadCases.WorkerHeapMiB.ToString(CultureInfo.InvariantCulture),
         };
         _service = ServiceProcess.Start("Kmrl.DocumentApi", settings, Tail.Add);
         await _service.WaitUntilAliveAsync(TimeSpan.FromSeconds(90));
@@ -63,17 +67,17 @@ public sealed class HostileUploadFixture : IAsyncLifetime
         foreach (var item in HostileUploadCases.All)
         {
             using var request = item.Request!();
-            _outcomes[item.Name] = await RunAsync(request);
+            _outcomes[item.Name] = await RunAsync(request, item.Timeout ?? CaseTimeout);
             // Its own text, so that it is not a duplicate of the one before.
             using var next = new MultipartBody().File("good-after-" + item.Name + ".pdf", UploadCases.Pdf("good document after " + item.Name)).ToRequest();
-            _goodAfter[item.Name] = await RunAsync(next);
+            _goodAfter[item.Name] = await RunAsync(next, CaseTimeout);
         }
         using var good = new MultipartBody().File("good-after-hostile.pdf", UploadCases.Pdf("good document after the hostile ones")).ToRequest();
-        GoodDocumentAfter = await RunAsync(good);
+        GoodDocumentAfter = await RunAsync(good, CaseTimeout);
         ServiceAliveAfter = !_service.HasExited;
     }
 
-    private async Task<string> RunAsync(HttpRequestMessage request)
+    private async Task<string> RunAsync(HttpRequestMessage request, TimeSpan timeout)
     {
         // Once one document never finished, the rest would each wait out CaseTimeout too: the pipeline is stuck,
         // and the tests say so in minutes instead of the fixture outliving the test run's hang timeout.
@@ -96,7 +100,7 @@ public sealed class HostileUploadFixture : IAsyncLifetime
             }
             var body = await response.Content.ReadFromJsonAsync<JsonObject>();
             var id = body!["documents"]![0]!["documentId"]!.GetValue<string>();
-            var deadline = DateTime.UtcNow + CaseTimeout;
+            var deadline = DateTime.UtcNow + timeout;
             while (DateTime.UtcNow < deadline)
             {
                 if (_service.HasExited)

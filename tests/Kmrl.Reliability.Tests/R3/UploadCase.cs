@@ -5,9 +5,11 @@ namespace Kmrl.Reliability.Tests.R3;
 /// will not send), and the named outcome the service is designed to give.
 /// </summary>
 /// <param name="ReportName">Append the file name the catalog stored to the outcome (cases about file names).</param>
+/// <param name="Timeout">How long the case may take end to end, when longer than the table's default.</param>
 public sealed record UploadCase(
     string Name,
     string Expected,
     Func<HttpRequestMessage>? Request = null,
     Func<Uri, byte[]>? RawRequest = null,
-    bool ReportName = false);
+    bool ReportName = false,
+    TimeSpan? Timeout = null);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -10,46 +11,72 @@ using Microsoft.Extensions.Options;
 namespace Kmrl.DocumentApi.Processing.Isolation;
 
 /// <summary>
-/// Extraction in a worker process per document, the way Apache Tika's forked mode isolates its parsers: this binary
-/// started again as <see cref="ExtractionWorker"/> under prlimit (CPU seconds, address space, no core files) with a
-/// managed-heap cap, its tools under caps of their own. The worker's end is read from its exit code: an answer, a
-/// named unreadable file, or <c>memory-limit</c>, <c>time-limit</c> and <c>extractor-crashed</c> for the ways a
-/// hostile file can end it. Each of those is this one document's rejection; the service never shares the fate.
+/// Extraction in worker processes, the way Apache Tika's forked mode isolates its parsers: this binary started again
+/// as <see cref="ExtractionWorker"/> under prlimit (CPU seconds per document, address space, no core files) with a
+/// managed-heap cap, its tools under caps of their own, and kept in a bounded pool (<see cref="ExtractionWorkerPool"/>)
+/// so a document does not pay a .NET start-up. A job's end is read from the worker's status line or, when it died,
+/// its exit code: an answer, a named unreadable file, or <c>memory-limit</c>, <c>time-limit</c> and
+/// <c>extractor-crashed</c> for the ways a hostile file can end it. Each of those is this one document's rejection;
+/// the service never shares the fate, and the next document gets a fresh worker.
 /// </summary>
-public sealed partial class IsolatedTextExtraction(
-    IOptions<ExtractionIsolationOptions> isolation,
-    IOptions<DocumentProcessingOptions> processing,
-    IOptions<OcrOptions> ocr,
-    IOptions<PdfToolOptions> pdfTools,
-    IOptions<OfficeToolOptions> officeTools,
-    ILogger<IsolatedTextExtraction> logger) : ITextExtraction
+public sealed partial class IsolatedTextExtraction : ITextExtraction, IDisposable
 {
     private const long MiB = 1024 * 1024;
+    private readonly IOptions<ExtractionIsolationOptions> _isolation;
+    private readonly IOptions<DocumentProcessingOptions> _processing;
+    private readonly IOptions<OcrOptions> _ocr;
+    private readonly IOptions<PdfToolOptions> _pdfTools;
+    private readonly IOptions<OfficeToolOptions> _officeTools;
+    private readonly ILogger<IsolatedTextExtraction> _logger;
+    private readonly Lazy<ExtractionWorkerPool> _pool;
+
+    public IsolatedTextExtraction(
+        IOptions<ExtractionIsolationOptions> isolation,
+        IOptions<DocumentProcessingOptions> processing,
+        IOptions<OcrOptions> ocr,
+        IOptions<PdfToolOptions> pdfTools,
+        IOptions<OfficeToolOptions> officeTools,
+        ILogger<IsolatedTextExtraction> logger)
+    {
+        _isolation = isolation;
+        _processing = processing;
+        _ocr = ocr;
+        _pdfTools = pdfTools;
+        _officeTools = officeTools;
+        _logger = logger;
+        _pool = new Lazy<ExtractionWorkerPool>(() => new ExtractionWorkerPool(
+            isolation.Value.EffectiveMaxWorkers, isolation.Value.DocumentsPerWorker, StartWorker));
+    }
+
+    /// <summary>Worker processes started so far: fewer than documents read when workers are reused.</summary>
+    public int WorkersStarted => _pool.IsValueCreated ? _pool.Value.Started : 0;
+
+    /// <summary>The peak resident memory a worker reported for the last document it answered (bytes).</summary>
+    internal long? LastPeakRssBytes { get; private set; }
+
+    /// <summary>The process ids of this service's workers alive now.</summary>
+    internal IReadOnlyList<int> WorkerProcessIds => _pool.IsValueCreated ? _pool.Value.ProcessIds : [];
 
     public async Task<ExtractedText> ExtractAsync(string path, DocumentKind kind, CancellationToken cancellationToken)
     {
-        var options = isolation.Value;
+        var options = _isolation.Value;
         var folder = Directory.CreateTempSubdirectory("kmrl-extract-");
         try
         {
             var requestPath = Path.Combine(folder.FullName, "request.json");
             var resultPath = Path.Combine(folder.FullName, "result.json");
-            var request = new ExtractionWorkerRequest(Path.GetFullPath(path), kind, processing.Value, ocr.Value, pdfTools.Value, officeTools.Value);
+            var request = new ExtractionWorkerRequest(Path.GetFullPath(path), kind, _processing.Value, _ocr.Value, _pdfTools.Value, _officeTools.Value,
+                options.WorkerCpuSeconds);
             await File.WriteAllBytesAsync(requestPath, JsonSerializer.SerializeToUtf8Bytes(request, ExtractionWorkerExit.Json), cancellationToken);
 
-            var environment = new Dictionary<string, string?>
+            // The activity's deadline (ExtractTimeBudget) is the wall-clock limit: cancelled, the pool kills the
+            // worker's whole process tree.
+            var (run, peak) = await _pool.Value.RunAsync(new ExtractionWorkerJob(requestPath, resultPath), cancellationToken);
+            if (peak is { } bytes)
             {
-                ["DOTNET_GCHeapHardLimit"] = (options.WorkerHeapMiB * MiB).ToString("X", CultureInfo.InvariantCulture),
-                // One heap, no background GC thread per core: the worker is one job on one CPU slot.
-                ["DOTNET_gcServer"] = "0",
-            };
-            new ToolLimits(options.ToolAddressSpaceMiB * MiB, options.ToolCpuSeconds, options.PrlimitPath).AddTo(environment);
-            var limits = new ToolLimits(options.WorkerAddressSpaceMiB * MiB, options.WorkerCpuSeconds, options.PrlimitPath);
-
-            // The activity's deadline (ExtractTimeBudget) is the wall-clock limit; ToolProcess kills the worker's
-            // whole process tree when it passes.
-            var run = await ToolProcess.RunAsync(DotnetHost(options), [WorkerAssembly, ExtractionWorker.Role, requestPath, resultPath],
-                Timeout.InfiniteTimeSpan, cancellationToken, limits, environment);
+                LastPeakRssBytes = bytes;
+                LogWorkerPeak(_logger, kind, bytes / MiB, run.ExitCode);
+            }
             return await AnswerAsync(run, resultPath, options, cancellationToken);
         }
         finally
@@ -65,13 +92,35 @@ public sealed partial class IsolatedTextExtraction(
         }
     }
 
+    private Process StartWorker()
+    {
+        var options = _isolation.Value;
+        var environment = new Dictionary<string, string?>
+        {
+            ["DOTNET_GCHeapHardLimit"] = (options.WorkerHeapMiB * MiB).ToString("X", CultureInfo.InvariantCulture),
+            // One heap, no background GC thread per core: the worker is one job on one CPU slot.
+            ["DOTNET_gcServer"] = "0",
+        };
+        new ToolLimits(options.ToolAddressSpaceMiB * MiB, options.ToolCpuSeconds, options.PrlimitPath).AddTo(environment);
+        // The soft CPU limit is per document (the worker moves it before each one); the hard limit bounds its life.
+        var limits = new ToolLimits(options.WorkerAddressSpaceMiB * MiB, options.WorkerCpuSeconds, options.PrlimitPath,
+            CpuHardSeconds: options.WorkerCpuSeconds * (options.DocumentsPerWorker + 1));
+        return ToolProcess.Start(DotnetHost(options), [WorkerAssembly, ExtractionWorker.Role], limits, environment, redirectInput: true);
+    }
+
+    public void Dispose()
+    {
+        if (_pool.IsValueCreated) _pool.Value.Dispose();
+    }
+
     private async Task<ExtractedText> AnswerAsync(ToolRun run, string resultPath, ExtractionIsolationOptions options, CancellationToken cancellationToken)
     {
         switch (run.ExitCode)
         {
             case ExtractionWorkerExit.Extracted:
-                return (await ReadAsync(resultPath, cancellationToken)).Text
-                    ?? throw new InvalidOperationException("The extraction worker exited 0 without text.");
+                var text = (await ReadAsync(resultPath, cancellationToken)).Text
+                    ?? throw new InvalidOperationException("The extraction worker answered without text.");
+                return text with { Pages = await ExtractionWorkerExit.ReadPagesAsync(ExtractionWorkerExit.PagesPath(resultPath), cancellationToken) };
             case ExtractionWorkerExit.Unreadable:
                 var answer = await ReadAsync(resultPath, cancellationToken);
                 throw new DocumentUnreadableException(answer.Reason ?? RejectionReasons.ExtractorCrashed, answer.Detail ?? string.Empty);
@@ -93,7 +142,7 @@ public sealed partial class IsolatedTextExtraction(
             _ => (RejectionReasons.ExtractorCrashed,
                 $"The extraction worker ended with exit code {run.ExitCode}: {ToolProcess.FirstLine(run.Stderr)}"),
         };
-        LogWorkerEnded(logger, run.ExitCode, reason, ToolProcess.FirstLine(run.Stderr));
+        LogWorkerEnded(_logger, run.ExitCode, reason, ToolProcess.FirstLine(run.Stderr));
         throw new DocumentUnreadableException(reason, detail);
     }
 
@@ -116,6 +165,9 @@ public sealed partial class IsolatedTextExtraction(
         var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
         return Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Extraction of a {Kind} peaked at {PeakMiB} MiB resident in its worker (status {Status})")]
+    private static partial void LogWorkerPeak(ILogger logger, DocumentKind kind, long peakMiB, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The extraction worker ended with exit code {ExitCode}, rejected as {Reason}: {Errors}")]
     private static partial void LogWorkerEnded(ILogger logger, int exitCode, string reason, string errors);
