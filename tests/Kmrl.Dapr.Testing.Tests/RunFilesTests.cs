@@ -22,7 +22,7 @@ public sealed class RunFilesTests(RedisServer redis)
         Assert.Equal((5100, 3500, 50001), (api.Settings.AppPort, api.Settings.DaprHttpPort, api.Settings.DaprGrpcPort));
         Assert.Equal(["dotnet", "run", "--no-build"], api.Settings.Command.Take(3));
         Assert.Equal("Development", api.Settings.Env["ASPNETCORE_ENVIRONMENT"]);
-        Assert.Equal(5, layout.Apps.Select(a => a.Settings.AppPort).Distinct().Count());
+        Assert.Equal(Kmrl.Contracts.DaprNames.AppIds.All.Count, layout.Apps.Select(a => a.Settings.AppPort).Distinct().Count());
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class RunFilesTests(RedisServer redis)
             Assert.Equal(app.AppDirPath, sidecar.AppDirPath);
             Assert.Equal(environment.SecretsFile, sidecar.Components.Single(c => c.Name == "secretstore").Get("secretsFile"));
         }
-        Assert.Equal(5, environment.Layout.Apps.Count);
+        Assert.Equal(Kmrl.Contracts.DaprNames.AppIds.All.Count, environment.Layout.Apps.Count);
     }
 
     [Fact]

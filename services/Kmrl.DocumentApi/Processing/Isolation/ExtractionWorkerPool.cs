@@ -30,21 +30,44 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
 
     /// <summary>
     /// Runs one job on a pooled worker: its status code (or the worker's exit code when it ended without one) and the
-    /// worker's peak resident memory for it, when it said.
+    /// worker's peak resident memory for it, when it said. A worker that had served documents before and then ended
+    /// without an answer may have died of what they left behind (its address space, a runtime fault): R1 saw reused
+    /// workers abort on ordinary PDFs. So the job runs once more on a fresh worker, and the document is charged only
+    /// with how a fresh worker ends: a hostile file still gets its named outcome, at the cost of a second attempt.
     /// </summary>
     public async Task<(ToolRun Run, long? PeakRssBytes)> RunAsync(ExtractionWorkerJob job, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _slots.WaitAsync(cancellationToken);
+        try
+        {
+            var (run, peak, reused) = await RunOnceAsync(job, fresh: false, cancellationToken);
+            if (reused && !IsAnswer(run))
+            {
+                (run, peak, _) = await RunOnceAsync(job, fresh: true, cancellationToken);
+            }
+            return (run, peak);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Extracted or a named unreadable file: the worker answered, and is fit for the next document.</summary>
+    private static bool IsAnswer(ToolRun run) => run.ExitCode is ExtractionWorkerExit.Extracted or ExtractionWorkerExit.Unreadable;
+
+    private async Task<(ToolRun Run, long? PeakRssBytes, bool Reused)> RunOnceAsync(ExtractionWorkerJob job, bool fresh, CancellationToken cancellationToken)
+    {
         PooledWorker? worker = null;
         var reusable = false;
         try
         {
-            worker = Take();
+            worker = fresh ? StartWorker() : Take();
+            var reused = worker.Documents > 0;
             var (run, peak) = await worker.RunAsync(job, cancellationToken);
-            reusable = run.ExitCode is ExtractionWorkerExit.Extracted or ExtractionWorkerExit.Unreadable && !worker.Ended
-                && worker.Documents < documentsPerWorker;
-            return (run, peak);
+            reusable = IsAnswer(run) && !worker.Ended && worker.Documents < documentsPerWorker;
+            return (run, peak, reused);
         }
         finally
         {
@@ -53,7 +76,6 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
                 if (reusable && !_disposed) _idle.Push(worker);
                 else Retire(worker);
             }
-            _slots.Release();
         }
     }
 
@@ -64,6 +86,11 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
             if (!idle.Ended) return idle;
             Retire(idle);
         }
+        return StartWorker();
+    }
+
+    private PooledWorker StartWorker()
+    {
         Interlocked.Increment(ref _started);
         var worker = new PooledWorker(start());
         _live[worker.ProcessId] = worker;
