@@ -7,6 +7,7 @@ using Kmrl.ClaimCheck;
 using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.Testing.Documents;
 using Kmrl.Testing.Servers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -41,6 +42,10 @@ public sealed class StaffPagesFixture : IAsyncLifetime
 
     /// <summary>A Malayalam safety circular (routed to safety and operations) with a deadline ten days ahead.</summary>
     public string CircularId { get; private set; } = "";
+
+    /// <summary>A scanned page (PNG): it has a searchable PDF/A copy.</summary>
+    public string ScanId { get; private set; } = "";
+
     public DateOnly CircularDeadline { get; } = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(10);
     public string InvoiceId { get; private set; } = "";
     public string DeadLetterId { get; } = "ui-dead-letter-" + Guid.NewGuid().ToString("N")[..8];
@@ -77,12 +82,17 @@ public sealed class StaffPagesFixture : IAsyncLifetime
         InvoiceId = await UploadAsync(Encoding.UTF8.GetBytes(
             "TAX INVOICE\nInvoice No: VEN/2026/118\nEscalator maintenance at Edappally station.\nAmount payable: Rs. 1,18,000 against PO 4500012345."),
             "invoice-118.txt");
+        // A scan: OCR'd, and OCRmyPDF keeps a searchable PDF/A copy of it.
+        ScanId = await UploadAsync(await TestCorpus.RenderPngAsync("Safety circular: platform edge markings at Aluva"), "platform-scan.png", "image/png");
         await WaitForAsync(CircularId, "processed");
         await WaitForAsync(InvoiceId, "processed");
+        await WaitForAsync(ScanId, "processed");
         await WaitUntilSearchableAsync(CircularId);
         await WaitUntilSearchableAsync(InvoiceId);
         await SeedDeadLetterAsync();
 
+        // Expect(...) waits 5 s by default: too little beside the other suites (see SignInAsync).
+        Assertions.SetDefaultExpectTimeout(30_000);
         // The package's driver runs the system Chromium; no browser of its own is downloaded.
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
@@ -109,7 +119,10 @@ public sealed class StaffPagesFixture : IAsyncLifetime
             Locale = culture,
             ViewportSize = new ViewportSize { Width = 412, Height = 915 },
         });
-        context.SetDefaultTimeout(20_000);
+        // `./build.sh test` runs the test projects side by side on 2 cores: a page that takes 1 s alone took over
+        // 20 s while the document-api suite OCR'd beside it. Generous waits, so a slow page is not a failure.
+        context.SetDefaultTimeout(60_000);
+        context.SetDefaultNavigationTimeout(60_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/ui/inbox");
         // Not signed in: the page sends the person to the sign-in, which in Development is the form.
@@ -128,11 +141,11 @@ public sealed class StaffPagesFixture : IAsyncLifetime
     public Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, name + ".png"), FullPage = true });
 
-    public async Task<string> UploadAsync(byte[] content, string name)
+    public async Task<string> UploadAsync(byte[] content, string name, string contentType = "text/plain; charset=utf-8")
     {
         using var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(content);
-        file.Headers.ContentType = MediaTypeHeaderValue.Parse("text/plain; charset=utf-8");
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         form.Add(file, "file", name);
         var response = await Machine.PostAsync("/documents", form);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

@@ -47,6 +47,21 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
     }
 
     [Fact]
+    public async Task A_scanned_document_offers_its_searchable_pdfa_copy_for_download()
+    {
+        var page = await fixture.SignInAsync("Anil", ["administrator"], "");
+        await page.GotoAsync($"/ui/documents/{fixture.ScanId}");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-archive").ClickAsync());
+        var saved = Path.Combine(fixture.ArtifactsDirectory, "downloaded-" + download.SuggestedFilename);
+        await download.SaveAsAsync(saved);
+
+        Assert.Equal("platform-scan.pdfa.pdf", download.SuggestedFilename);
+        Assert.Equal("%PDF", Encoding.ASCII.GetString((await File.ReadAllBytesAsync(saved)).AsSpan(0, 4)));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_department_admin_sees_the_deadline_first_in_the_inbox_and_acknowledging_it_records_who_and_when()
     {
         var before = DateTimeOffset.UtcNow;

@@ -25,10 +25,12 @@ public sealed class DocumentApiHost : IAsyncDisposable
     private DaprTestEnvironment? _environment;
     private DaprSidecar? _sidecar;
     private WebApplicationFactory<documentapi::Program>? _app;
+    private TempDirectory? _searchIndex;
 
-    private DocumentApiHost(RedisServer redis, DaprTestEnvironment environment, DaprSidecar sidecar, WebApplicationFactory<documentapi::Program> app)
+    private DocumentApiHost(RedisServer redis, DaprTestEnvironment environment, DaprSidecar sidecar, WebApplicationFactory<documentapi::Program> app, TempDirectory searchIndex)
     {
         _redis = redis;
+        _searchIndex = searchIndex;
         _environment = environment;
         _sidecar = sidecar;
         _app = app;
@@ -54,8 +56,16 @@ public sealed class DocumentApiHost : IAsyncDisposable
             AddApiKeys(options);
         });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        var app = await sidecar.StartAppAsync<documentapi::Program>(settings);
-        return new DocumentApiHost(redis, environment, sidecar, app);
+        // Its own Lucene index: the default (.data/search under the working directory) is one folder for every host in
+        // this test process, and a second writer on it fails to take the index lock (R4 got 500s beside R3 and R5).
+        var searchIndex = new TempDirectory("reliability-search");
+        var appSettings = new Dictionary<string, string>(StringComparer.Ordinal) { ["Search:Lucene:IndexPath"] = searchIndex.Path };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            appSettings[key] = value;
+        }
+        var app = await sidecar.StartAppAsync<documentapi::Program>(appSettings);
+        return new DocumentApiHost(redis, environment, sidecar, app, searchIndex);
     }
 
     /// <summary>The three clients' keys in the sidecar's secret store.</summary>
@@ -128,5 +138,7 @@ public sealed class DocumentApiHost : IAsyncDisposable
             _redis = null;
             await redis.DisposeAsync();
         }
+        _searchIndex?.Dispose();
+        _searchIndex = null;
     }
 }

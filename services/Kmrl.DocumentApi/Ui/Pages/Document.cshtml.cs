@@ -49,6 +49,13 @@ public sealed class DocumentModel(
         return File(await content.OpenReadAsync(Record.TextBlob, cancellationToken), "text/plain; charset=utf-8", Path.GetFileNameWithoutExtension(Record.FileName) + ".txt");
     }
 
+    /// <summary>The searchable PDF/A copy OCRmyPDF made of a scan, under the original's name.</summary>
+    public async Task<IActionResult> OnGetArchiveAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken) || Record.ArchiveBlob is null) return NotFound();
+        return File(await content.OpenReadAsync(Record.ArchiveBlob, cancellationToken), "application/pdf", Path.GetFileNameWithoutExtension(Record.FileName) + ".pdfa.pdf");
+    }
+
     public async Task<IActionResult> OnPostAcknowledgeAsync(string id, string deadline, CancellationToken cancellationToken)
     {
         var result = await InboxApi.AcknowledgeAsync(id, deadline, User, catalog, access, acknowledgements, time, cancellationToken);
