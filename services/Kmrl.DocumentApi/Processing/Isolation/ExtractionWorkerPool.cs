@@ -121,6 +121,8 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
         public PooledWorker(Process process)
         {
             _process = process;
+            // Kept: a disposed Process no longer answers Id, and the pool's Dispose and a job's end may both retire it.
+            ProcessId = process.Id;
             _process.ErrorDataReceived += (_, line) =>
             {
                 if (line.Data is null) return;
@@ -135,9 +137,9 @@ internal sealed class ExtractionWorkerPool(int size, int documentsPerWorker, Fun
 
         public int Documents { get; private set; }
 
-        public int ProcessId => _process.Id;
+        public int ProcessId { get; }
 
-        public bool Ended => _process.HasExited;
+        public bool Ended => Volatile.Read(ref _disposed) == 1 || _process.HasExited;
 
         public async Task<(ToolRun, long?)> RunAsync(ExtractionWorkerJob job, CancellationToken cancellationToken)
         {
