@@ -99,7 +99,7 @@ public sealed class P2ConnectorMemory : IBenchmark
                 sidecar => ConnectorApps.StartMaximoAsync(sidecar, MaximoSettings("/" + folder, new()
                 {
                     ["Protocol"] = "Ftp", ["Host"] = ftp.Host, ["Port"] = ftp.Port.ToString(CultureInfo.InvariantCulture),
-                    ["UserName"] = ftp.User, ["Secret"] = "maximo-export",
+                    ["UserName"] = ftp.User, ["Secret"] = "maximo-export", ["AllowInsecureFtp"] = "true", // the lab pure-ftpd has no TLS
                 })), cancellationToken);
         }
         finally
@@ -154,6 +154,7 @@ public sealed class P2ConnectorMemory : IBenchmark
                 ["Email:Mailboxes:0:Host"] = dovecot.Host,
                 ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture),
                 ["Email:Mailboxes:0:Tls"] = "None",
+                ["Email:Mailboxes:0:AllowInsecureConnection"] = "true", // the lab Dovecot has no TLS
                 ["Email:Mailboxes:0:UserName"] = MailUser,
                 ["Email:Mailboxes:0:Secret"] = "email-bench",
                 ["Email:Mailboxes:0:Folders:0"] = folder,

@@ -131,12 +131,31 @@ public static class ToolProcess
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) start.Environment[key] = value;
         try
         {
-            return Process.Start(start) ?? throw new ToolNotInstalledException(Path.GetFileName(start.FileName));
+            var process = Process.Start(start) ?? throw new ToolNotInstalledException(Path.GetFileName(start.FileName));
+            RunBelowNormalPriority(process);
+            return process;
         }
         catch (Win32Exception)
         {
             // ENOENT (or not executable): the tool (or prlimit) is absent on this machine, which no retry heals.
             throw new ToolNotInstalledException(Path.GetFileName(start.FileName));
+        }
+    }
+
+    /// <summary>
+    /// Document tools and the extraction worker run below normal priority (nice 10 on Linux; prlimit execs the tool
+    /// in place, so the tool gets it, and the worker's own tools inherit it): the pipeline takes the CPU that intake
+    /// and reads leave, so a backlog does not slow an upload or a read (benchmarks P1 and P1b).
+    /// </summary>
+    private static void RunBelowNormalPriority(Process process)
+    {
+        try
+        {
+            process.PriorityClass = ProcessPriorityClass.BelowNormal;
+        }
+        catch (Exception exception) when (exception is Win32Exception or InvalidOperationException)
+        {
+            // The tool has already exited (or the platform refuses): it simply ran at normal priority.
         }
     }
 
