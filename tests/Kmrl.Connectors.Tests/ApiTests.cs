@@ -105,6 +105,7 @@ public sealed class ApiTests
         await using var _ = app;
         using var __ = client;
 
+        var started = DateTimeOffset.UtcNow;
         using var sync = await client.PostAsync("/connector/sources/inbox/sync", null);
         Assert.Equal(HttpStatusCode.Accepted, sync.StatusCode);
         await Eventually.TrueAsync(() => ports.Checkpoints.ValueOf(TestHost.Connector, "inbox") == "2", "the sync finished");
@@ -118,6 +119,8 @@ public sealed class ApiTests
         Assert.Equal("inbox", inbox.GetProperty("source").GetString());
         Assert.Equal("completed", inbox.GetProperty("lastRun").GetProperty("outcome").GetString());
         Assert.True(inbox.TryGetProperty("lastSuccessAt", out var _));
+        // The one document handed on (b.exe was rejected): when, for the operations page's lag.
+        Assert.InRange(inbox.GetProperty("lastDocumentAt").GetDateTimeOffset(), started, DateTimeOffset.UtcNow);
         Assert.Equal("2", inbox.GetProperty("checkpoint").GetProperty("valuePreview").GetString());
         Assert.True(inbox.GetProperty("checkpoint").GetProperty("fromStore").GetBoolean());
         Assert.Equal(1, inbox.GetProperty("counts").GetProperty("discovered").GetInt64());

@@ -13,7 +13,7 @@ public sealed class KubernetesRulesTests
     {
         var resources = KustomizeRenderer.Render(Path.Combine(RepositoryRoot.Find(), "k8s", "overlays", overlay));
 
-        var apps = resources.Where(r => r.Kind == "Deployment" && r.Name != "redis").ToList();
+        var apps = resources.Where(r => r.Kind == "Deployment" && r.Name is not ("redis" or "postgres")).ToList();
         // document-api runs as two Deployments (intake and pipeline roles) of one app id.
         Assert.Equal(DaprNames.AppIds.All.Append(PipelineDeployment).Order(), apps.Select(a => a.Name).Order());
         Assert.Equal(DaprNames.AppIds.All.Order(), apps.Select(AppId).Distinct().Order());
@@ -26,7 +26,7 @@ public sealed class KubernetesRulesTests
     {
         var resources = KustomizeRenderer.Render(Path.Combine(RepositoryRoot.Find(), "k8s", "overlays", "local"));
 
-        foreach (var app in resources.Where(r => r.Kind == "Deployment" && r.Name != "redis"))
+        foreach (var app in resources.Where(r => r.Kind == "Deployment" && r.Name is not ("redis" or "postgres")))
         {
             var template = app.Node.Child("spec").Child("template");
             Assert.Equal("blobs:/data/blobs", template.Child("metadata").Child("annotations").Text("dapr.io/volume-mounts-rw"));

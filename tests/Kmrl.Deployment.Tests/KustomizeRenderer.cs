@@ -5,7 +5,7 @@ namespace Kmrl.Deployment.Tests;
 /// <summary>
 /// The subset of kustomize this repository uses, because kustomize itself is not on the test machines:
 /// resources (files and bases), namespace, images (newTag/newName), and strategic-merge patches addressed by
-/// name or by a target (kind + labelSelector). Lists of maps merge by "name", as Kubernetes' merge keys do for
+/// name or by a target (kind, name as an anchored regular expression, labelSelector). Lists of maps merge by "name", as Kubernetes' merge keys do for
 /// containers, env, volumes and ports; other lists are replaced.
 /// </summary>
 public static class KustomizeRenderer
@@ -82,7 +82,10 @@ public static class KustomizeRenderer
         }
         var targetKind = target.Text("kind");
         var selector = target.Text("labelSelector");
-        return resources.Where(r => (targetKind is null || r.Kind == targetKind) && MatchesLabels(r, selector)).ToList();
+        // kustomize reads a target's name as a regular expression, anchored at both ends (its docs, api-reference/kustomization/patches).
+        var targetName = target.Text("name") is { } pattern ? new System.Text.RegularExpressions.Regex("^(?:" + pattern + ")$") : null;
+        return resources.Where(r => (targetKind is null || r.Kind == targetKind) && (targetName is null || targetName.IsMatch(r.Name))
+                                    && MatchesLabels(r, selector)).ToList();
     }
 
     private static bool MatchesLabels(Resource resource, string? selector)

@@ -15,7 +15,7 @@ public sealed class PodRulesTests
     {
         var resources = KustomizeRenderer.Render(Path.Combine(RepositoryRoot.Find(), "k8s", "overlays", overlay));
 
-        foreach (var deployment in resources.Where(r => r.Kind == "Deployment" && r.Name != "redis"))
+        foreach (var deployment in resources.Where(r => r.Kind == "Deployment" && r.Name is not ("redis" or "postgres")))
         {
             var annotations = deployment.Node.Child("spec").Child("template").Child("metadata").Child("annotations");
             var environment = PodRules.AppEnvironmentAfterInjection(KustomizeRenderer.Containers(deployment).First(), annotations);

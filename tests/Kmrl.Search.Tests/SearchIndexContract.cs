@@ -68,6 +68,68 @@ public abstract class SearchIndexContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_minus_leaves_out_the_documents_with_that_word_in_either_script_and_across_inflection()
+    {
+        // "circular" finds en-circulars by its text and ml-circulars by its library path.
+        Assert.Equal(["ml-circulars"], await IdsAsync("circular -monsoon"));
+        Assert.Equal(["en-circulars"], await IdsAsync("circular -\"shared documents\""));
+        // -സർക്കുലർ leaves out സർക്കുലറുകൾ; -സ്റ്റേഷൻ leaves out സ്റ്റേഷനുകളിലും.
+        Assert.Equal(["en-circulars"], await IdsAsync("circular -സർക്കുലർ"));
+        Assert.Equal(["ml-circulars"], await IdsAsync("സർക്കുലർ -സ്റ്റേഷൻ"));
+        Assert.Equal(["job-card"], await IdsAsync("invoice OR maintenance -escal*"));
+        // A hyphen inside a word is the word's own, not an exclusion.
+        Assert.Equal(["job-card"], await IdsAsync("WO-2025-0042"));
+    }
+
+    [Fact]
+    public async Task Only_exclusions_list_everything_else_newest_first_and_the_counts_follow()
+    {
+        var results = await SearchAsync(new SearchRequest { Query = SearchQuery.Parse("-circular -സർക്കുലർ"), Facets = [SearchFacets.Type] });
+
+        var expected = SearchCorpus.All.Where(d => d.DocumentId is not ("en-circulars" or "ml-circulars" or "ml-circular"))
+            .OrderByDescending(d => d.CreatedAt).Select(d => d.DocumentId);
+        Assert.Equal(expected, results.Hits.Select(h => h.DocumentId));
+        Assert.Equal(5, results.Total);
+        Assert.DoesNotContain(results.Facets[SearchFacets.Type], f => f.Value == "safety-circular");
+        // Inside a reader's scope an exclusion never brings another department's document in.
+        Assert.Equal(["job-card"], (await SearchAsync(new SearchRequest { Query = SearchQuery.Parse("-invoice") }, AccessScope.ForDepartments(["maintenance"])))
+            .Hits.Select(h => h.DocumentId));
+    }
+
+    [Fact]
+    public async Task OR_finds_either_and_binds_tighter_than_the_spaces_between_words()
+    {
+        Assert.Equal(["invoice", "tender"], (await IdsAsync("invoice OR tender")).Order(StringComparer.Ordinal));
+        Assert.Equal(["en-circulars", "ml-circular", "ml-circulars"], (await IdsAsync("circular OR സർക്കുലർ")).Order(StringComparer.Ordinal));
+        Assert.Equal(["invoice", "job-card"], (await IdsAsync("\"rolling stock\" OR escal*")).Order(StringComparer.Ordinal));
+        Assert.Equal(["ocr-inspection", "tender"], (await IdsAsync("inspection~ OR tender")).Order(StringComparer.Ordinal));
+        // (tender OR escalator) AND invoice: the tender notice has no "invoice".
+        Assert.Equal(["invoice"], await IdsAsync("tender OR escalator invoice"));
+        Assert.Equal(["ml-circulars", "tender"], (await IdsAsync("circular OR tender -monsoon")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task OR_counts_and_facets_stay_inside_the_readers_scope()
+    {
+        var results = await SearchAsync(new SearchRequest { Query = SearchQuery.Parse("invoice OR maintenance OR leave"), Facets = SearchFacets.All },
+            AccessScope.ForDepartments(["maintenance"]));
+
+        Assert.Equal(["job-card"], results.Hits.Select(h => h.DocumentId));
+        Assert.Equal(1, results.Total);
+        Assert.Equal(new Dictionary<string, long> { ["maintenance"] = 1 }, Actual(results, SearchFacets.Department));
+    }
+
+    [Fact]
+    public async Task Each_side_of_an_OR_is_marked_in_the_snippets_of_the_documents_it_found()
+    {
+        var hits = (await SearchAsync(new SearchRequest { Query = SearchQuery.Parse("payable OR tender -brake") })).Hits.ToDictionary(h => h.DocumentId);
+
+        Assert.Equal(["invoice", "tender"], hits.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("<mark>payable</mark>", hits["invoice"].Snippet, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("<mark>tender</mark>", hits["tender"].Snippet, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Key_fields_file_names_and_source_metadata_are_searchable()
     {
         Assert.Equal(["job-card"], await IdsAsync("WO-2025-0042"));
@@ -218,7 +280,7 @@ public abstract class SearchIndexContract : IAsyncLifetime
     [Fact]
     public async Task A_rebuild_from_the_catalog_answers_as_the_incremental_index_did()
     {
-        string[] queries = ["circular", "സർക്കുലർ", "\"rolling stock\"", "escal*", "inspection~", "", "tender"];
+        string[] queries = ["circular", "സർക്കുലർ", "\"rolling stock\"", "escal*", "inspection~", "", "tender", "circular -monsoon", "invoice OR tender", "-സർക്കുലർ"];
         var before = await SnapshotAsync(queries);
 
         await Index.UpsertAsync(SearchCorpus.Tender with { DocumentId = "stale", UpdatedAt = SearchCorpus.Day }, CancellationToken.None);

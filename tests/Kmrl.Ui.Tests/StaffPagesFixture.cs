@@ -27,6 +27,7 @@ public sealed class StaffPagesFixture : IAsyncLifetime
     public const string ApiKey = "ui-tests-machine-key-0123456789abcdef";
     public const string OperatorKey = "ui-tests-operator-key-fedcba9876543210";
     public const string FailingSource = "ops@kmrl.example/INBOX";
+    public const string HealthySource = "safety@kmrl.example/INBOX";
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private readonly RedisServer _redis = new();
@@ -155,7 +156,8 @@ public sealed class StaffPagesFixture : IAsyncLifetime
 
     public async Task<JsonObject> WaitForAsync(string id, string status)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        // A scan is OCR'd and then copied to PDF/A by OCRmyPDF: beside other suites on 2 cores that took over a minute.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         JsonObject? last = null;
         while (DateTime.UtcNow < deadline)
         {
@@ -193,7 +195,7 @@ public sealed class StaffPagesFixture : IAsyncLifetime
 
     /// <summary>
     /// email-connector's status route behind its own sidecar, answering the connector host's response type to its
-    /// operator key only (as the host does): a source that failed twice in a row.
+    /// operator key only (as the host does): a source that failed twice in a row, quiet for days, and a healthy one.
     /// </summary>
     private async Task StartEmailConnectorStandInAsync()
     {
@@ -208,8 +210,13 @@ public sealed class StaffPagesFixture : IAsyncLifetime
             var run = new Kmrl.Connectors.Sync.SyncRunResult(FailingSource, "run-7", Kmrl.Connectors.Sync.SyncOutcome.Failed, now.AddSeconds(-5), now,
                 Kmrl.Connectors.Sync.SyncCounts.None, "IMAP login refused");
             var source = new Kmrl.Connectors.Apis.SourceStatusResponse(FailingSource, false, run, null, now.AddHours(-2), "IMAP login refused", now, 2,
-                Kmrl.Connectors.Observability.SourceTotals.None, null, []);
-            return Microsoft.AspNetCore.Http.Results.Json(new Kmrl.Connectors.Apis.ConnectorStatusResponse("email", "email-schedule", "Degraded", [source]),
+                Kmrl.Connectors.Observability.SourceTotals.None, null,
+                [new Kmrl.Connectors.Observability.SkippedItem("dead-lettered", "uid-41", "budget-2027.xlsx", "blob store unavailable", 5, now.AddHours(-3))],
+                LastDocumentAt: now.AddDays(-3).AddHours(-5));
+            var completed = run with { Source = HealthySource, RunId = "run-8", Outcome = Kmrl.Connectors.Sync.SyncOutcome.Completed, Error = null };
+            var healthy = new Kmrl.Connectors.Apis.SourceStatusResponse(HealthySource, false, completed, null, now.AddMinutes(-3), null, null, 0,
+                Kmrl.Connectors.Observability.SourceTotals.None, null, [], LastDocumentAt: now.AddMinutes(-20));
+            return Microsoft.AspNetCore.Http.Results.Json(new Kmrl.Connectors.Apis.ConnectorStatusResponse("email", "email-schedule", "Degraded", [source, healthy]),
                 Kmrl.ServiceDefaults.KmrlJson.Options);
         });
         await _connector.StartAsync();

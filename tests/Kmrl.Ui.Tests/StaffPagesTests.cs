@@ -32,6 +32,8 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
         await Expect(page.Locator("h1")).ToHaveTextAsync("suraksha-circular.txt");
         await Expect(page.Locator($"li[data-deadline='{fixture.CircularDeadline.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}']")).ToBeVisibleAsync();
         await Expect(page.Locator("#extracted-text")).ToContainTextAsync("സർക്കുലറിൽ");
+        // The language by its name, as a reader knows it, not its code.
+        await Expect(page.Locator("#key-fields")).ToContainTextAsync("മലയാളം");
         await Expect(page.Locator("#provenance")).ToContainTextAsync("upload");
         await fixture.ScreenshotAsync(page, "document");
         // A reader sees deadlines; acknowledging them is for the department's admins, on the page and through the API.
@@ -43,6 +45,29 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
         await download.SaveAsAsync(saved);
         Assert.Equal("suraksha-circular.txt", download.SuggestedFilename);
         Assert.Contains("സുരക്ഷാ സർക്കുലർ", await File.ReadAllTextAsync(saved, Encoding.UTF8));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task OR_finds_either_document_and_a_minus_before_a_malayalam_word_leaves_out_the_one_that_has_it()
+    {
+        var page = await fixture.SignInAsync("Asha", ["administrator"], "");
+        await page.GotoAsync("/ui/search?q=" + Uri.EscapeDataString("സർക്കുലർ OR invoice"));
+        await Expect(page.Locator($"li[data-document='{fixture.CircularId}']")).ToBeVisibleAsync();
+        await Expect(page.Locator($"li[data-document='{fixture.InvoiceId}']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#search-hint")).ToContainTextAsync("OR (in capitals)");
+
+        // The circular says ആലുവ സ്റ്റേഷനിൽ; the invoice does not.
+        await page.GetByLabel("Words to find").FillAsync("സർക്കുലർ OR invoice -ആലുവ");
+        await page.Locator("#search-button").ClickAsync();
+        await Expect(page.Locator($"li[data-document='{fixture.InvoiceId}']")).ToBeVisibleAsync();
+        await Expect(page.Locator($"li[data-document='{fixture.CircularId}']")).ToHaveCountAsync(0);
+        await fixture.ScreenshotAsync(page, "search-or-exclusion");
+
+        // A query the parser refuses says why, on the page.
+        await page.GetByLabel("Words to find").FillAsync("സർക്കുലർ OR");
+        await page.Locator("#search-button").ClickAsync();
+        await Expect(page.Locator(".notice.error")).ToContainTextAsync("'OR' goes between two words");
         await page.Context.CloseAsync();
     }
 
@@ -85,19 +110,29 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
     }
 
     [Fact]
-    public async Task Two_files_uploaded_on_the_upload_page_are_followed_until_they_are_processed()
+    public async Task Two_files_dropped_together_on_the_upload_page_show_progress_and_are_followed_until_they_are_processed()
     {
         var page = await fixture.SignInAsync("Ravi", ["department-admin"], "safety");
         await page.GotoAsync("/ui/upload");
-        await page.Locator("#files").SetInputFilesAsync(new[]
-        {
-            new FilePayload { Name = "ppe-notice.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("Safety circular: all staff wear PPE at Muttom depot. " + Guid.NewGuid()) },
-            new FilePayload { Name = "escalator-note.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("Escalator inspection note for Kaloor station. " + Guid.NewGuid()) },
-        });
+        // Both files dropped at once on the drop zone, as a browser delivers a drag from the file manager.
+        var files = await page.EvaluateHandleAsync("""
+            ([first, second]) => {
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([first], "ppe-notice.txt", { type: "text/plain" }));
+                transfer.items.add(new File([second], "escalator-note.txt", { type: "text/plain" }));
+                return transfer;
+            }
+            """, new[] { "Safety circular: all staff wear PPE at Muttom depot. " + Guid.NewGuid(), "Escalator inspection note for Kaloor station. " + Guid.NewGuid() });
+        await page.Locator("#drop").DispatchEventAsync("dragover", new { dataTransfer = files });
+        await Expect(page.Locator("#drop")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("over"));
+        await page.Locator("#drop").DispatchEventAsync("drop", new { dataTransfer = files });
 
         foreach (var name in new[] { "ppe-notice.txt", "escalator-note.txt" })
         {
-            await Expect(page.Locator($"li[data-file='{name}'] .status")).ToHaveAttributeAsync("data-status", "processed", new() { Timeout = 60_000 });
+            var row = page.Locator($"li[data-file='{name}']");
+            await Expect(row.Locator(".status")).ToHaveAttributeAsync("data-status", "processed", new() { Timeout = 120_000 });
+            // The bar went from the upload's progress to full once the document was final.
+            Assert.Equal(100, await row.Locator("progress").EvaluateAsync<int>("bar => bar.value"));
         }
         await fixture.ScreenshotAsync(page, "upload");
         await page.Context.CloseAsync();
@@ -115,6 +150,9 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
         var email = page.Locator("#connectors tr", new() { HasText = StaffPagesFixture.FailingSource });
         await Expect(email).ToContainTextAsync("Degraded");
         await Expect(email).ToContainTextAsync("IMAP login refused (2)");
+        // The documents the connector gave up on are its recent failures too.
+        await email.Locator("details[data-skipped='1'] summary").ClickAsync();
+        await Expect(email.Locator("details[data-skipped='1']")).ToContainTextAsync("budget-2027.xlsx: blob store unavailable");
         await Expect(page.Locator("#connectors tr", new() { HasText = "whatsapp-connector" })).ToContainTextAsync("Not reachable");
         await fixture.ScreenshotAsync(page, "operations");
 
@@ -127,6 +165,41 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
         Assert.DoesNotContain(deadLetters!, d => d!["id"]!.GetValue<string>() == fixture.DeadLetterId);
         var replayed = (await page.Locator("#operations-message").InnerTextAsync()).Split(' ', StringSplitOptions.RemoveEmptyEntries).Last();
         await fixture.WaitForAsync(replayed, "processed");
+
+        // The replayed mail's arrival in plain words: who sent it, from the e-mail connector's metadata.
+        await page.GotoAsync($"/ui/documents/{replayed}");
+        var arrival = page.Locator("#provenance li").First;
+        await Expect(arrival).ToContainTextAsync("email");
+        await Expect(arrival.Locator("dl.arrival")).ToContainTextAsync("Sender");
+        await Expect(arrival.Locator("dl.arrival")).ToContainTextAsync("station.kaloor@kmrl.example");
+        await Expect(page.Locator("#timeline li").First).ToBeVisibleAsync();
+        await fixture.ScreenshotAsync(page, "document-replayed-mail");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Operations_sees_each_sources_lag_since_its_last_successful_run_and_its_last_document_in_either_language()
+    {
+        var page = await fixture.SignInAsync("Suresh", ["operations"], "");
+        await page.GotoAsync("/ui/operations");
+
+        // From email-connector's /connector/status through service invocation: 2 h without a completed run is behind.
+        var failing = page.Locator($"#connector-lag li[data-source='{StaffPagesFixture.FailingSource}']");
+        await Expect(failing.Locator("[data-lag='success']")).ToContainTextAsync("2 h 0 min");
+        await Expect(failing.Locator("[data-lag='success'] .badge.due")).ToHaveTextAsync("Behind");
+        await Expect(failing.Locator("[data-lag='document']")).ToContainTextAsync("3 days 5 h");
+        var healthy = page.Locator($"#connector-lag li[data-source='{StaffPagesFixture.HealthySource}']");
+        await Expect(healthy.Locator("[data-lag='success']")).ToContainTextAsync("3 min");
+        await Expect(healthy.Locator("[data-lag='success'] .badge")).ToHaveCountAsync(0);
+        await Expect(healthy.Locator("[data-lag='document']")).ToContainTextAsync("20 min");
+        var seconds = long.Parse(await failing.Locator("[data-lag='success']").GetAttributeAsync("data-seconds") ?? "", CultureInfo.InvariantCulture);
+        Assert.InRange(seconds, 2 * 3600, 2 * 3600 + 300);
+
+        await page.Locator("#language-switch").ClickAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "ml");
+        await Expect(failing.Locator("[data-lag='document']")).ToContainTextAsync("3 ദിവസം 5 മണിക്കൂർ");
+        await Expect(failing.Locator("[data-lag='success'] .badge.due")).ToHaveTextAsync("പിന്നിലാണ്");
+        await fixture.ScreenshotAsync(page, "operations-lag-ml");
         await page.Context.CloseAsync();
     }
 

@@ -24,7 +24,8 @@ public sealed record SourceStatusResponse(
     int ConsecutiveFailures,
     SourceTotals Counts,
     CheckpointSummary? Checkpoint,
-    IReadOnlyList<SkippedItem> RecentlySkipped);
+    IReadOnlyList<SkippedItem> RecentlySkipped,
+    DateTimeOffset? LastDocumentAt = null);
 
 /// <summary>The stored checkpoint: when and by which run, and the start of its (opaque) value.</summary>
 public sealed record CheckpointSummary(DateTimeOffset SavedAt, string RunId, string ValuePreview, int ValueLength, bool FromStore);
@@ -116,7 +117,7 @@ public static class ConnectorHostApi
             }
             sources.Add(new SourceStatusResponse(
                 name, state.Running, state.LastRun, state.LastSkip, state.LastSuccessAt, state.LastError, state.LastErrorAt,
-                state.ConsecutiveFailures, state.Totals, checkpoint, state.RecentlySkipped));
+                state.ConsecutiveFailures, state.Totals, checkpoint, state.RecentlySkipped, state.LastDocumentAt));
         }
         var health = await healthCheck.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), cancellationToken);
         return TypedResults.Ok(new ConnectorStatusResponse(connector, options.Value.ScheduleBindingName, health.Status.ToString(), sources));

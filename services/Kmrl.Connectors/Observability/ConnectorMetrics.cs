@@ -24,12 +24,13 @@ public sealed class ConnectorMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _bytes;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastDocument = new(StringComparer.Ordinal);
+    private readonly ConnectorStatusRegistry _status;
     private readonly TimeProvider _time;
 
     public ConnectorMetrics(IMeterFactory meterFactory, ConnectorStatusRegistry status, IOptions<ConnectorHostOptions> options, TimeProvider timeProvider)
     {
         _connector = options.Value.ConnectorName;
+        _status = status;
         _time = timeProvider;
         var meter = meterFactory.Create(MeterName);
         _runs = meter.CreateCounter<long>("kmrl.connector.runs", "{run}", "Sync runs by outcome.");
@@ -47,8 +48,9 @@ public sealed class ConnectorMetrics
             .Where(s => s.LastSuccessAt is not null)
             .Select(s => new Measurement<double>((timeProvider.GetUtcNow() - s.LastSuccessAt!.Value).TotalSeconds, Tags(s.Source))),
             "s", "Seconds since the last completed run.");
-        meter.CreateObservableGauge("kmrl.connector.document.age", () => _lastDocument
-            .Select(pair => new Measurement<double>((timeProvider.GetUtcNow() - pair.Value).TotalSeconds, Tags(pair.Key))),
+        meter.CreateObservableGauge("kmrl.connector.document.age", () => status.All()
+            .Where(s => s.LastDocumentAt is not null)
+            .Select(s => new Measurement<double>((timeProvider.GetUtcNow() - s.LastDocumentAt!.Value).TotalSeconds, Tags(s.Source))),
             "s", "Seconds since this replica last handed on a document of the source.");
         meter.CreateObservableGauge("kmrl.connector.checkpoint.age", () => status.All()
             .Where(s => s.Checkpoint is not null)
@@ -66,7 +68,8 @@ public sealed class ConnectorMetrics
 
     public void Discovered(string source, long bytes)
     {
-        _lastDocument[source] = _time.GetUtcNow();
+        // One record of the source's last document, for the gauge and for /connector/status.
+        _status.DocumentHandedOn(source, _time.GetUtcNow());
         _discovered.Add(1, Tags(source));
         _bytes.Add(bytes, Tags(source));
     }

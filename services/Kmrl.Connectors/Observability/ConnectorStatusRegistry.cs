@@ -43,6 +43,10 @@ public sealed class ConnectorStatusRegistry
         return state.ConsecutiveFailures;
     }
 
+    /// <summary>A document of the source was handed on (stored and published): the status page's "last document".</summary>
+    public void DocumentHandedOn(string source, DateTimeOffset at) =>
+        Update(source, state => state with { LastDocumentAt = at });
+
     public void RunSkipped(SyncRunResult result) => Update(result.Source, state => state with { LastSkip = result });
 
     public void CheckpointStored(string source, CheckpointRecord checkpoint) =>
@@ -74,7 +78,8 @@ public sealed record SourceState(
     int ConsecutiveFailures,
     SourceTotals Totals,
     CheckpointRecord? Checkpoint,
-    IReadOnlyList<SkippedItem> RecentlySkipped)
+    IReadOnlyList<SkippedItem> RecentlySkipped,
+    DateTimeOffset? LastDocumentAt = null)
 {
     public static SourceState Empty(string source) =>
         new(source, false, null, null, null, null, null, null, null, 0, SourceTotals.None, null, []);

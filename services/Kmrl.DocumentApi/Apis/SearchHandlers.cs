@@ -11,7 +11,7 @@ namespace Kmrl.DocumentApi.Apis;
 /// <summary>The query string of <c>GET /search</c>; several values of a filter are given by repeating it.</summary>
 public sealed record SearchParameters
 {
-    /// <summary>Words (all must match), "phrases", prefix*, fuzzy~. Empty lists what the filters allow, newest first.</summary>
+    /// <summary>Words (all must match), "phrases", prefix*, fuzzy~, a OR b, -word (see <see cref="SearchApi.QuerySyntax"/>). Empty lists what the filters allow, newest first.</summary>
     [FromQuery(Name = "q")]
     public string? Q { get; init; }
     [FromQuery(Name = "department")]

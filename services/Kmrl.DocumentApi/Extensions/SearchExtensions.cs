@@ -20,6 +20,11 @@ public static class SearchExtensions
             .ValidateOnStart();
         services.AddOptions<LuceneSearchOptions>().BindConfiguration($"{SearchOptions.Section}:Lucene");
         services.AddOptions<PostgresSearchOptions>().BindConfiguration($"{SearchOptions.Section}:Postgres");
+        // A missing connection string (a Secret not yet created, a misspelt variable) stops the start, not the first search.
+        services.AddOptions<SearchOptions>()
+            .Validate<IOptions<PostgresSearchOptions>>(
+                (o, postgres) => o.Engine != SearchEngines.Postgres || !string.IsNullOrWhiteSpace(postgres.Value.ConnectionString),
+                "Search:Engine is 'postgres' but Search:Postgres:ConnectionString is empty.");
         services.AddOptions<SearchAccessOptions>().BindConfiguration($"{SearchOptions.Section}:Access");
         services.AddSingleton<ISearchIndex>(sp =>
         {

@@ -4,7 +4,11 @@ using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Security;
 using Kmrl.DocumentApi.Ui;
 using Kmrl.ServiceDefaults.Security;
+using Kmrl.ServiceDefaults.State;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Extensions;
 
@@ -37,6 +41,7 @@ public static class StaffPagesExtensions
             // The person's choice (a cookie) wins over the browser's Accept-Language.
             options.RequestCultureProviders = [new QueryStringRequestCultureProvider(), new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
+        services.AddStaffKeyRing();
         services.AddSingleton<StateStoreStaffRecords>();
         services.AddSingleton<IDeadlineAcknowledgements>(sp => sp.GetRequiredService<StateStoreStaffRecords>());
         services.AddSingleton<IInboxVisits>(sp => sp.GetRequiredService<StateStoreStaffRecords>());
@@ -55,5 +60,17 @@ public static class StaffPagesExtensions
                 };
             });
         return builder;
+    }
+
+    /// <summary>
+    /// One Data Protection key ring for all replicas, in the state store (<see cref="StateStoreKeyRing"/> says why). The
+    /// keys are stored as Data Protection writes them, in the catalog's store, which only the app's sidecar reaches.
+    /// </summary>
+    public static IServiceCollection AddStaffKeyRing(this IServiceCollection services)
+    {
+        services.AddDataProtection().SetApplicationName(Kmrl.Contracts.DaprNames.AppIds.DocumentApi);
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new StateStoreKeyRing(sp.GetRequiredService<IStateStore>())));
+        return services;
     }
 }

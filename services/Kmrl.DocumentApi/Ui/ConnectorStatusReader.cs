@@ -10,7 +10,12 @@ namespace Kmrl.DocumentApi.Ui;
 /// <summary>The part of a connector's <c>GET /connector/status</c> the operations page shows.</summary>
 public sealed record ConnectorRunView(DateTimeOffset FinishedAt, string Outcome);
 
-public sealed record ConnectorSourceView(string Source, bool Running, ConnectorRunView? LastRun, DateTimeOffset? LastSuccessAt, string? LastError, int ConsecutiveFailures);
+/// <summary>An item the connector rejected or gave up on (its <c>recentlySkipped</c>): the recent failures of single documents.</summary>
+public sealed record ConnectorSkippedView(string Kind, string SourceId, string FileName, string Reason, int Attempts, DateTimeOffset At);
+
+public sealed record ConnectorSourceView(
+    string Source, bool Running, ConnectorRunView? LastRun, DateTimeOffset? LastSuccessAt, string? LastError, int ConsecutiveFailures,
+    DateTimeOffset? LastDocumentAt = null, IReadOnlyList<ConnectorSkippedView>? RecentlySkipped = null);
 
 public sealed record ConnectorStatusDocument(string Connector, string Health, IReadOnlyList<ConnectorSourceView> Sources);
 
@@ -28,6 +33,9 @@ public sealed class ConnectorStatusOptions
     public string OperatorClient { get; set; } = DaprNames.AppIds.DocumentApi;
 
     public int TimeoutSeconds { get; set; } = 3;
+
+    /// <summary>A source without a completed run for longer than this is marked behind (two of the default 10-minute schedules).</summary>
+    public int LagWarningMinutes { get; set; } = 20;
 }
 
 /// <summary>

@@ -124,7 +124,7 @@ public sealed class LuceneSearchIndex : ISearchIndex, IDisposable
             var filter = BuildFilter(request.Filters, scope);
             Query query = filter is null ? textQuery : new FilteredQuery(textQuery, new QueryWrapperFilter(filter));
 
-            var sort = request.Sort == SearchSort.Relevance && request.Query.IsEmpty ? SearchSort.Newest : request.Sort;
+            var sort = request.Sort == SearchSort.Relevance && !request.Query.HasRequired ? SearchSort.Newest : request.Sort;
             ITopDocsCollector top = sort == SearchSort.Relevance
                 ? TopScoreDocCollector.Create(window, docsScoredInOrder: false)
                 : TopFieldCollector.Create(
@@ -231,17 +231,43 @@ public sealed class LuceneSearchIndex : ISearchIndex, IDisposable
         }
         var match = new BooleanQuery();
         var highlight = new BooleanQuery();
-        foreach (var clause in query.Clauses)
+        foreach (var group in query.Groups)
         {
-            var (clauseMatch, clauseHighlight) = BuildClause(clause, reader);
-            if (clauseMatch is null)
+            // a OR b: one required clause that any alternative satisfies.
+            var any = new BooleanQuery();
+            foreach (var alternative in group.Alternatives)
             {
-                continue; // Only punctuation once analysed: it constrains nothing.
+                var (clauseMatch, clauseHighlight) = BuildClause(alternative, reader);
+                if (clauseMatch is null)
+                {
+                    continue; // Only punctuation once analysed: it constrains nothing.
+                }
+                any.Add(clauseMatch, Occur.SHOULD);
+                highlight.Add(clauseHighlight ?? clauseMatch, Occur.SHOULD);
             }
-            match.Add(clauseMatch, Occur.MUST);
-            highlight.Add(clauseHighlight ?? clauseMatch, Occur.SHOULD);
+            if (any.Clauses.Count == 1)
+            {
+                match.Add(any.Clauses[0].Query, Occur.MUST);
+            }
+            else if (any.Clauses.Count > 1)
+            {
+                match.Add(any, Occur.MUST);
+            }
         }
-        return match.Clauses.Count == 0 ? (new MatchAllDocsQuery(), highlight) : (match, highlight);
+        var excluded = 0;
+        foreach (var clause in query.Excluded)
+        {
+            var (clauseMatch, _) = BuildClause(clause, reader);
+            if (clauseMatch is null) continue;
+            match.Add(clauseMatch, Occur.MUST_NOT);
+            excluded++;
+        }
+        if (match.Clauses.Count == excluded)
+        {
+            // Nothing required (only exclusions, or only punctuation): everything but what is left out.
+            match.Add(new MatchAllDocsQuery(), Occur.MUST);
+        }
+        return (match, highlight);
     }
 
     private (Query? Match, Query? Highlight) BuildClause(SearchClause clause, IndexReader reader)

@@ -108,14 +108,24 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
         var where = new List<string>();
         var rank = new List<string>();
         var headline = new List<string>();
-        foreach (var clause in request.Query.Clauses)
+        foreach (var group in request.Query.Groups)
         {
-            AddClause(clause, sql, where, rank, headline);
+            // a OR b: one condition any alternative satisfies; each ranks and highlights what it matched.
+            var alternatives = group.Alternatives.Select(clause => Clause(clause, sql)).OfType<ClauseSql>().ToList();
+            if (alternatives.Count == 0) continue;
+            where.Add(alternatives.Count == 1 ? alternatives[0].Match : "(" + string.Join(" OR ", alternatives.Select(a => a.Match)) + ")");
+            rank.AddRange(alternatives.Select(a => a.Rank));
+            headline.AddRange(alternatives.SelectMany(a => a.Headline));
+        }
+        foreach (var clause in request.Query.Excluded)
+        {
+            // Every vector is NOT NULL, so NOT is the exact complement: a document without the word.
+            if (Clause(clause, sql) is { } excluded) where.Add($"NOT {excluded.Match}");
         }
         AddFilters(request.Filters, scope, sql, where);
         var whereSql = where.Count == 0 ? "TRUE" : string.Join(" AND ", where);
         var rankSql = rank.Count == 0 ? "0" : string.Join(" + ", rank);
-        var sort = request.Sort == SearchSort.Relevance && request.Query.IsEmpty ? SearchSort.Newest : request.Sort;
+        var sort = request.Sort == SearchSort.Relevance && !request.Query.HasRequired ? SearchSort.Newest : request.Sort;
         var orderSql = sort switch
         {
             SearchSort.Newest => "created_at DESC, id",
@@ -208,43 +218,42 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
         _schemaLock.Dispose();
     }
 
-    private void AddClause(SearchClause clause, SqlBuilder sql, List<string> where, List<string> rank, List<string> headline)
+    /// <summary>A clause as SQL: the condition (in parentheses), its rank and the tsqueries its matches are highlighted by.</summary>
+    private sealed record ClauseSql(string Match, string Rank, IReadOnlyList<string> Headline);
+
+    private ClauseSql? Clause(SearchClause clause, SqlBuilder sql)
     {
         var words = _analyzer.Tokens(SearchAnalyzer.Body, clause.Text);
-        if (words.Count == 0) return;
+        if (words.Count == 0) return null;
         switch (clause.Kind)
         {
             case ClauseKind.Prefix:
             {
                 var lexemes = words.Select((w, i) => Quote(w) + (i == words.Count - 1 ? ":*" : string.Empty));
                 var q = $"to_tsquery('simple', {sql.Add(string.Join(" & ", lexemes))})";
-                where.Add($"tsv_simple @@ {q}");
-                rank.Add($"ts_rank(tsv_simple, {q})");
-                headline.Add(q);
-                break;
+                return new ClauseSql($"(tsv_simple @@ {q})", $"ts_rank(tsv_simple, {q})", [q]);
             }
             case ClauseKind.Fuzzy:
-                foreach (var word in words)
+            {
+                var queries = words.Select(word =>
                 {
                     // The trigram index finds candidate words; the edit distance (as Lucene's FuzzyQuery counts it) decides.
                     var p = sql.Add(word);
                     var edits = word.Length >= 8 ? 2 : 1;
-                    var q = Expansion(p, $"left(word, 1) = left({p}, 1) AND levenshtein_less_equal(word, {p}, {edits}) <= {edits}");
-                    where.Add($"tsv_simple @@ {q}");
-                    rank.Add($"ts_rank(tsv_simple, {q})");
-                    headline.Add(q);
-                }
-                break;
+                    return Expansion(p, $"left(word, 1) = left({p}, 1) AND levenshtein_less_equal(word, {p}, {edits}) <= {edits}");
+                }).ToList();
+                return new ClauseSql(
+                    "(" + string.Join(" AND ", queries.Select(q => $"tsv_simple @@ {q}")) + ")",
+                    "(" + string.Join(" + ", queries.Select(q => $"ts_rank(tsv_simple, {q})")) + ")",
+                    queries);
+            }
             case ClauseKind.Word when words.Count == 1 && IndicText.IsIndic(words[0]) && words[0].Length >= IndicText.MinSimilarityLength:
             {
                 // The indexed words sharing the first two letters and enough of the padded trigrams, as in Lucene.
                 var p = sql.Add(words[0]);
                 var threshold = IndicText.SimilarityThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var q = Expansion(p, $"left(word, 2) = left({p}, 2) AND word_similarity({p}, word) >= {threshold}");
-                where.Add($"tsv_simple @@ {q}");
-                rank.Add($"ts_rank(tsv_simple, {q})");
-                headline.Add(q);
-                break;
+                return new ClauseSql($"(tsv_simple @@ {q})", $"ts_rank(tsv_simple, {q})", [q]);
             }
             default:
             {
@@ -253,10 +262,7 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
                 var config = indic ? "simple" : "english";
                 var vector = indic ? "tsv_simple" : "tsv_en";
                 var q = $"phraseto_tsquery('{config}', {sql.Add(string.Join(' ', words))})";
-                where.Add($"{vector} @@ {q}");
-                rank.Add($"ts_rank({vector}, {q})");
-                headline.Add(q);
-                break;
+                return new ClauseSql($"({vector} @@ {q})", $"ts_rank({vector}, {q})", [q]);
             }
         }
     }

@@ -15,6 +15,8 @@ using Kmrl.DocumentApi.Security;
 using Kmrl.Search;
 using Kmrl.ServiceDefaults;
 using Kmrl.ServiceDefaults.Security;
+using Kmrl.DocumentApi.Extensions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kmrl.DocumentApi.Tests.Api;
@@ -113,12 +115,27 @@ public sealed class SearchApiTests(DocumentApiFactory factory) : IClassFixture<D
     [InlineData("?from=2026-12-01&to=2026-11-01")]
     [InlineData("?from=yesterday")]
     [InlineData("?hasDeadline=perhaps")]
+    [InlineData("?q=circular+OR")]
+    [InlineData("?q=circular+OR+-draft")]
     public async Task A_query_that_cannot_be_run_is_a_problem_for_the_caller_never_a_server_error(string query)
     {
         var response = await Reader.GetAsync("/search" + query);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public void The_postgres_engine_without_a_connection_string_is_refused_when_the_options_are_read_not_at_the_first_search()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Search:Engine"] = SearchEngines.Postgres });
+        builder.AddDocumentSearch();
+        using var host = builder.Build();
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SearchOptions>>().Value);
+        Assert.Contains("Search:Postgres:ConnectionString", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -148,6 +165,11 @@ public sealed class SearchApiTests(DocumentApiFactory factory) : IClassFixture<D
         Assert.Contains("department", parameters, StringComparer.OrdinalIgnoreCase);
         Assert.Contains("facets", parameters, StringComparer.OrdinalIgnoreCase);
         Assert.False(openApi["paths"]!.AsObject().ContainsKey(SearchApi.ProcessedRoute));
+        // The query syntax, exclusion and OR included, is in the description a client reads.
+        var description = (string?)search["description"] ?? "";
+        Assert.Contains("circular OR notice", description, StringComparison.Ordinal);
+        Assert.Contains("`-draft`", description, StringComparison.Ordinal);
+        Assert.Contains("-സർക്കുലർ", description, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Ui.Pages;
 
@@ -17,7 +18,8 @@ namespace Kmrl.DocumentApi.Ui.Pages;
 /// </summary>
 [Authorize(Policy = StaffPolicies.Operations)]
 public sealed class OperationsModel(
-    ICatalog catalog, PipelineBacklog backlog, DocumentWorkflowStarter starter, ConnectorStatusReader connectors, TimeProvider time) : PageModel
+    ICatalog catalog, PipelineBacklog backlog, DocumentWorkflowStarter starter, ConnectorStatusReader connectors, TimeProvider time,
+    IOptions<ConnectorStatusOptions> connectorOptions) : PageModel
 {
     public const int RejectedDays = 7;
 
@@ -25,6 +27,12 @@ public sealed class OperationsModel(
     public IReadOnlyList<DeadLetter> DeadLetters { get; private set; } = [];
     public IReadOnlyList<DocumentRecord> Rejected { get; private set; } = [];
     public IReadOnlyList<ConnectorStatusView> Connectors { get; private set; } = [];
+
+    /// <summary>When the statuses were read: the lag figures count from here.</summary>
+    public DateTimeOffset Now { get; private set; }
+
+    public ConnectorLag LagOf(ConnectorSourceView source) =>
+        ConnectorLag.Of(source, Now, TimeSpan.FromMinutes(connectorOptions.Value.LagWarningMinutes));
 
     [TempData]
     public string? Message { get; set; }
@@ -36,6 +44,7 @@ public sealed class OperationsModel(
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         Rejected = (await catalog.QueryAsync(new DocumentQuery(null, null, null, today.AddDays(-(RejectedDays - 1)), today, DocumentStatus.Rejected, 1, 50), cancellationToken)).Items;
         Connectors = await connectors.ReadAllAsync(cancellationToken);
+        Now = time.GetUtcNow();
     }
 
     public async Task<IActionResult> OnPostReplayAsync(string id, CancellationToken cancellationToken)
