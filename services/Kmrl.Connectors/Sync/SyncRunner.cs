@@ -18,7 +18,6 @@ namespace Kmrl.Connectors.Sync;
 /// </summary>
 public sealed class SyncRunner(
     IOptions<ConnectorHostOptions> options,
-    IOptions<ClaimCheckOptions> claimCheckOptions,
     ISyncLock syncLock,
     ICheckpointStore checkpoints,
     IDocumentContentStore contentStore,
@@ -44,7 +43,6 @@ public sealed class SyncRunner(
     private readonly ConnectorStatusRegistry _status = status;
     private readonly TimeProvider _timeProvider = timeProvider;
     private readonly ILogger<SyncRunner> _logger = logger;
-    private readonly int _chunkSize = claimCheckOptions.Value.ChunkSizeBytes;
     private readonly ConnectorHostOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _running = new(StringComparer.Ordinal);
 
@@ -377,22 +375,15 @@ public sealed class SyncRunner(
             await using (var content = new SourceContentStream(raw, host._filter.MaxSizeBytes(source.Name), token))
             using (var write = ConnectorTelemetry.ActivitySource.StartActivity("connector.blob.write"))
             {
-                try
-                {
-                    blob = await host._contentStore.WriteAsync(key, content, token);
-                }
-                catch (Exception exception) when (exception is SourceContentException or DocumentTooLargeException)
-                {
-                    await DeletePartialAsync(key, content.BytesRead);
-                    throw;
-                }
+                // A failed write (the source's read, the size cap, the blob store) removes its own chunks.
+                blob = await host._contentStore.WriteAsync(key, content, token);
                 write?.SetTag("kmrl.bytes", blob.Size);
                 write?.SetTag("kmrl.chunks", blob.ChunkCount);
             }
             if (blob.Size == 0)
             {
                 // Sources that cannot tell the size before reading (an encoded mail part) learn it here.
-                await DeletePartialAsync(key, 0);
+                await DeleteEmptyAsync(blob);
                 throw new DocumentEmptyException();
             }
 
@@ -419,17 +410,15 @@ public sealed class SyncRunner(
             host._metrics.Discovered(source.Name, blob.Size);
         }
 
-        private async Task DeletePartialAsync(string key, long bytesWritten)
+        private async Task DeleteEmptyAsync(BlobReference blob)
         {
             try
             {
-                var chunkSize = host._chunkSize;
-                var chunks = (int)(bytesWritten / chunkSize) + 1;
-                await host._contentStore.DeleteAsync(new BlobReference(key, bytesWritten, "", chunks, chunkSize), token);
+                await host._contentStore.DeleteAsync(blob, token);
             }
             catch (Exception exception) when (!token.IsCancellationRequested)
             {
-                host._logger.LogWarning(exception, "Could not delete the partial blob {BlobKey}", key);
+                host._logger.LogWarning(exception, "Could not delete the empty blob {BlobKey}", blob.Key);
             }
         }
 
