@@ -63,14 +63,14 @@ public static class ConnectorHostApi
     /// 202: daprd accepts any 2xx from an input binding route, but a resiliency policy on the binding counts
     /// anything but 200 as a failure and would fire the schedule again (pkg/runtime/processor/binding/send.go).
     /// </summary>
-    public static Ok<SyncRequestedResponse> ScheduleFired(SyncScheduler scheduler, ILoggerFactory loggerFactory)
+    internal static Ok<SyncRequestedResponse> ScheduleFired(SyncScheduler scheduler, ILoggerFactory loggerFactory)
     {
         scheduler.RequestAll();
         loggerFactory.CreateLogger(typeof(ConnectorHostApi)).LogInformation("Schedule fired; sync requested for {SourceCount} sources", scheduler.SourceNames.Count);
         return TypedResults.Ok(new SyncRequestedResponse([.. scheduler.SourceNames]));
     }
 
-    public static Results<Accepted<SyncRequestedResponse>, ProblemHttpResult> RequestSync(string sourcePath, SyncScheduler scheduler)
+    internal static Results<Accepted<SyncRequestedResponse>, ProblemHttpResult> RequestSync(string sourcePath, SyncScheduler scheduler)
     {
         if (!sourcePath.EndsWith(SyncSuffix, StringComparison.Ordinal) || sourcePath.Length == SyncSuffix.Length)
         {
@@ -89,7 +89,7 @@ public static class ConnectorHostApi
         return TypedResults.Accepted((string?)null, new SyncRequestedResponse([sourceName]));
     }
 
-    public static async Task<Ok<ConnectorStatusResponse>> GetStatusAsync(
+    internal static async Task<Ok<ConnectorStatusResponse>> GetStatusAsync(
         SyncScheduler scheduler,
         ConnectorStatusRegistry status,
         ICheckpointStore checkpoints,

@@ -5,7 +5,7 @@ using Kmrl.Contracts;
 namespace Kmrl.Connectors.Dapr;
 
 /// <summary>Rejected and dead-lettered items in <see cref="DaprNames.Components.StateStore"/>, one key per item.</summary>
-public sealed class DaprSkippedItemStore(DaprClient daprClient) : ISkippedItemStore
+internal sealed class DaprSkippedItemStore(DaprClient daprClient) : ISkippedItemStore
 {
     public Task RecordRejectedAsync(RejectedItem item, CancellationToken cancellationToken) =>
         daprClient.SaveStateAsync(

@@ -6,7 +6,7 @@ namespace Kmrl.Connectors.Dapr;
 /// State and lock keys of the host. Source names and ids are hashed into the key so any character they hold is
 /// safe ('||' is Dapr's own key separator) and the length stays bounded.
 /// </summary>
-public static class StateKeys
+internal static class StateKeys
 {
     public static string Checkpoint(string connector, string source) => $"connector-{connector}-checkpoint-{Hash(source)}";
 

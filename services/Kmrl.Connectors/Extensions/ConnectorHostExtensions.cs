@@ -65,6 +65,10 @@ public static class ConnectorHostExtensions
         services.TryAddSingleton<DocumentFilter>();
         services.TryAddSingleton<SourceRateLimiters>();
         services.TryAddSingleton<RetryBackoff>();
+        services.TryAddSingleton<InfrastructureRetry>();
+        services.TryAddSingleton<SkippedItemRecorder>();
+        services.TryAddSingleton<DocumentHandOff>();
+        services.TryAddSingleton<SyncRunServices>();
         services.TryAddSingleton<SyncRunner>();
         services.TryAddSingleton<SyncScheduler>();
         services.TryAddSingleton<ISyncRequests>(provider => provider.GetRequiredService<SyncScheduler>());
