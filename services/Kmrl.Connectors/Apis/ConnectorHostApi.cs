@@ -41,7 +41,8 @@ public static class ConnectorHostApi
 
     /// <summary>
     /// Maps the cron binding route (<c>POST /{binding}</c>, Dapr's app token), and for operators (API key with role
-    /// <c>operator</c>) <c>GET /connector/status</c> and <c>POST /connector/sources/{source}/sync</c>.
+    /// <c>operator</c>) <c>GET /connector/status</c>, <c>POST /connector/sources/{source}/sync</c>,
+    /// <c>GET /connector/dead-letters</c> and <c>POST /connector/dead-letters/{id}/replay</c>.
     /// </summary>
     public static IEndpointRouteBuilder MapConnectorHostApi(this IEndpointRouteBuilder app)
     {
@@ -52,6 +53,8 @@ public static class ConnectorHostApi
 
         var group = app.MapGroup("/connector").WithTags("Connector").RequireAuthorization(ConnectorSecurity.OperatorPolicy);
         group.MapGet("/status", GetStatusAsync).WithName("GetConnectorStatus");
+        group.MapGet("/dead-letters", ConnectorDeadLettersApi.ListAsync).WithName("ListConnectorDeadLetters");
+        group.MapPost("/dead-letters/{id}/replay", ConnectorDeadLettersApi.ReplayAsync).WithName("ReplayConnectorDeadLetter");
         // A catch-all, since e-mail sources are named "<mailbox>/<folder>": /connector/sources/ops/INBOX/sync, or
         // with the slash escaped (ops%2FINBOX). A catch-all must end the template, so "/sync" is checked here.
         group.MapPost("/sources/{**sourcePath}", RequestSync).WithName("RequestSourceSync");

@@ -58,6 +58,8 @@ internal sealed class SyncScheduler : BackgroundService, ISyncRequests
 
     public bool Contains(string sourceName) => _sources.ContainsKey(sourceName);
 
+    public IDocumentSource? Find(string sourceName) => _sources.TryGetValue(sourceName, out var entry) ? entry.Source : null;
+
     public void Request(string sourceName)
     {
         if (_sources.TryGetValue(sourceName, out var entry))
