@@ -8,7 +8,8 @@ namespace Kmrl.ClaimCheck;
 
 /// <summary>
 /// Stores content as fixed-size chunks plus a small manifest, hashing on the way. One chunk buffer is held at a
-/// time, so memory does not grow with the document.
+/// time, so memory does not grow with the document. A write that fails (the content stream throws, a put fails, the
+/// call is cancelled) deletes what it wrote before rethrowing: callers never need to know the chunk layout.
 /// </summary>
 public sealed class ChunkedContentStore(IBlobStorage storage, IOptions<ClaimCheckOptions> options) : IDocumentContentStore
 {
@@ -21,6 +22,8 @@ public sealed class ChunkedContentStore(IBlobStorage storage, IOptions<ClaimChec
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(_chunkSize);
+        // Chunks started (a failed put may still have stored its object), so a failure knows what to remove.
+        var chunksStarted = 0;
         try
         {
             long size = 0;
@@ -34,6 +37,7 @@ public sealed class ChunkedContentStore(IBlobStorage storage, IOptions<ClaimChec
                 }
                 var chunk = buffer.AsMemory(0, filled);
                 hash.AppendData(chunk.Span);
+                chunksStarted = chunkCount + 1;
                 await storage.PutAsync(BlobNames.Chunk(key, chunkCount), chunk, cancellationToken);
                 size += filled;
                 chunkCount++;
@@ -48,9 +52,36 @@ public sealed class ChunkedContentStore(IBlobStorage storage, IOptions<ClaimChec
             await storage.PutAsync(BlobNames.Manifest(key), JsonSerializer.SerializeToUtf8Bytes(blob, ManifestJson.Options), cancellationToken);
             return blob;
         }
+        catch (Exception)
+        {
+            await DeletePartialAsync(key, chunksStarted);
+            throw;
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Best effort, and never with the caller's token: the write may have failed because that token was cancelled.
+    /// A delete that fails here is not reported over the write's own failure; the chunks have no manifest, so nothing
+    /// can read them as a blob.
+    /// </summary>
+    private async Task DeletePartialAsync(string key, int chunks)
+    {
+        var names = new List<string>(chunks + 1) { BlobNames.Manifest(key) };
+        names.AddRange(Enumerable.Range(0, chunks).Select(index => BlobNames.Chunk(key, index)));
+        foreach (var name in names)
+        {
+            try
+            {
+                await storage.DeleteAsync(name, CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                // See the summary: the write's own exception is the one the caller needs.
+            }
         }
     }
 

@@ -1,24 +1,21 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Kmrl.Connectors.WhatsApp.Media;
-using Kmrl.Connectors.WhatsApp.Pending;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.WhatsApp;
 
 /// <summary>
-/// The WhatsApp <see cref="IDocumentSource"/>. The Cloud API cannot list received messages, so the change stream is
-/// the pending items the webhook stored; the checkpoint is informational only (the pending store is the truth),
-/// and each item is marked done after the host has stored the checkpoint that follows it.
+/// The WhatsApp source. The Cloud API cannot list received messages, so the webhook leaves each media message in the
+/// host's inbox and the host drains it: this turns one message into a document whose content is looked up and
+/// downloaded when the host opens it, so a failing lookup or download gets the host's attempts and dead letter.
 /// </summary>
 public sealed class WhatsAppMediaSource(
-    IPendingMediaStore store,
     IWhatsAppMediaApi api,
     WhatsAppMetrics metrics,
     TimeProvider time,
     IOptions<WhatsAppOptions> options,
-    ILogger<WhatsAppMediaSource> logger) : IDocumentSource
+    ILogger<WhatsAppMediaSource> logger) : IInboxSource<MediaMessage>
 {
     public static class MetadataKeys
     {
@@ -36,91 +33,52 @@ public sealed class WhatsAppMediaSource(
 
     public string Name => options.Value.SourceName;
 
-    public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public SourceChange Read(InboxItem<MediaMessage> item)
     {
-        var settings = options.Value;
-        var pending = await store.ListPendingAsync(cancellationToken);
-        foreach (var entry in pending)
+        var message = item.Item;
+        var retention = options.Value.MediaRetention;
+        if (time.GetUtcNow() - message.Timestamp > retention)
         {
-            var item = entry.Media;
-            var age = time.GetUtcNow() - item.Timestamp;
-            if (age > settings.MediaRetention)
-            {
-                await DeadLetterAsync(item, "retention",
-                    $"media older than the Cloud API retention ({settings.MediaRetention.TotalDays:0.#} days): received {item.Timestamp:O}",
-                    cancellationToken);
-                continue;
-            }
-            if (entry.Attempts >= settings.MaxAttempts)
-            {
-                await DeadLetterAsync(item, "attempts",
-                    $"not committed after {entry.Attempts} attempts (last error: {entry.LastError ?? "none recorded"})", cancellationToken);
-                continue;
-            }
-
-            MediaInfo? media = null;
-            try
-            {
-                media = await api.GetMediaAsync(item.MediaId, cancellationToken);
-            }
-            catch (MediaNotFoundException exception)
-            {
-                await DeadLetterAsync(item, "not-found", exception.Message, cancellationToken);
-                continue;
-            }
-            catch (MediaUrlNotAllowedException exception)
-            {
-                await DeadLetterAsync(item, "foreign-url", exception.Message, cancellationToken);
-                continue;
-            }
-            catch (Exception exception) when (exception is HttpRequestException or JsonException
-                                              || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                // One item's trouble must not stop the others; the next run (push or cron sweeper) retries it.
-                metrics.DownloadFailed("lookup");
-                logger.LogWarning(exception, "Media lookup for message {MessageId} failed; it stays pending", item.MessageId);
-                await store.RecordAttemptAsync(item.MessageId, exception.Message, cancellationToken);
-                continue;
-            }
-
-            yield return new SourceDocument(
-                item.MessageId,
-                FileNameOf(item),
-                item.MimeType ?? media.MimeType,
-                media.FileSize,
-                MetadataOf(item, media),
-                ct => OpenVerifiedAsync(item, media, ct));
-
-            var marker = JsonSerializer.Serialize(new Checkpoint(item.MessageId, item.Timestamp));
-            var messageId = item.MessageId;
-            yield return new SourceCheckpoint(marker, ct => store.MarkDoneAsync(messageId, ct));
+            // The Cloud API has let it go: asking would only answer 404, after the host's attempts.
+            metrics.DeadLettered("retention");
+            return new SourceUnreadable(message.MessageId,
+                $"media older than the Cloud API retention ({retention.TotalDays:0.#} days): received {message.Timestamp:O}", 0, MetadataOf(message));
         }
+        // The size is unknown until the lookup; the host's stream cap enforces the size limit while reading.
+        return new SourceDocument(message.MessageId, FileNameOf(message), message.MimeType, null, MetadataOf(message),
+            ct => OpenVerifiedAsync(message, ct));
     }
 
-    private async Task<Stream> OpenVerifiedAsync(PendingMedia item, MediaInfo media, CancellationToken cancellationToken)
+    private async Task<Stream> OpenVerifiedAsync(MediaMessage item, CancellationToken cancellationToken)
     {
-        // Counted before the download, so an item that keeps failing anywhere downstream is eventually dead-lettered.
-        await store.RecordAttemptAsync(item.MessageId, "download opened but not committed", cancellationToken);
         Stream content;
+        MediaInfo media;
         try
         {
+            media = await LookUpAsync(item, cancellationToken);
             try
             {
                 content = await api.OpenDownloadAsync(media.Url, cancellationToken);
             }
             catch (MediaUrlExpiredException exception)
             {
-                // The URL lives about five minutes: a slow queue outlives it. One fresh URL, then give up this run.
+                // The URL lives about five minutes: a slow queue outlives it. One fresh URL, then give up this attempt.
                 metrics.DownloadFailed("url-expired");
                 logger.LogInformation(exception, "Download URL of message {MessageId} expired; fetching a fresh one", item.MessageId);
                 var fresh = await api.GetMediaAsync(item.MediaId, cancellationToken);
                 content = await api.OpenDownloadAsync(fresh.Url, cancellationToken);
             }
         }
-        catch (MediaUrlNotAllowedException exception)
+        catch (MediaNotFoundException)
         {
-            // A download that redirects off the allowed hosts does so again: dead-lettered here, and permanent for the host.
-            await DeadLetterAsync(item, "foreign-url", exception.Message, cancellationToken);
+            // Permanent for the host: dead-lettered at once, with this reason.
+            metrics.DeadLettered("not-found");
+            throw;
+        }
+        catch (MediaUrlNotAllowedException)
+        {
+            // A URL off the allowed hosts (named by the lookup, or a redirect) comes again: permanent for the host too.
+            metrics.DeadLettered("foreign-url");
             throw;
         }
 
@@ -133,14 +91,23 @@ public sealed class WhatsAppMediaSource(
         return new Sha256VerifyingStream(content, expected, item.MessageId);
     }
 
-    private async Task DeadLetterAsync(PendingMedia item, string kind, string reason, CancellationToken cancellationToken)
+    private async Task<MediaInfo> LookUpAsync(MediaMessage item, CancellationToken cancellationToken)
     {
-        metrics.DeadLettered(kind);
-        logger.LogWarning("Dead-lettering media message {MessageId} from {WaId}: {Reason}", item.MessageId, item.From, reason);
-        await store.MarkDeadLetteredAsync(item.MessageId, reason, cancellationToken);
+        try
+        {
+            return await api.GetMediaAsync(item.MediaId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or JsonException
+                                          || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Transient for the host, which asks again with backoff and dead-letters after its attempts.
+            metrics.DownloadFailed("lookup");
+            logger.LogWarning(exception, "Media lookup for message {MessageId} failed", item.MessageId);
+            throw;
+        }
     }
 
-    private static Dictionary<string, string> MetadataOf(PendingMedia item, MediaInfo media)
+    private static Dictionary<string, string> MetadataOf(MediaMessage item)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -154,7 +121,7 @@ public sealed class WhatsAppMediaSource(
         Add(metadata, MetadataKeys.ProfileName, item.ProfileName);
         Add(metadata, MetadataKeys.Caption, item.Caption);
         Add(metadata, MetadataKeys.DisplayPhoneNumber, item.DisplayPhoneNumber);
-        Add(metadata, MetadataKeys.MimeType, item.MimeType ?? media.MimeType);
+        Add(metadata, MetadataKeys.MimeType, item.MimeType);
         return metadata;
 
         static void Add(Dictionary<string, string> metadata, string key, string? value)
@@ -167,7 +134,7 @@ public sealed class WhatsAppMediaSource(
     }
 
     /// <summary>Documents keep their file name; photos and recordings get one from their time and type.</summary>
-    internal static string FileNameOf(PendingMedia item)
+    internal static string FileNameOf(MediaMessage item)
     {
         if (!string.IsNullOrWhiteSpace(item.FileName))
         {
@@ -195,6 +162,4 @@ public sealed class WhatsAppMediaSource(
         };
         return $"whatsapp-{item.MediaType}-{item.Timestamp.UtcDateTime:yyyyMMdd-HHmmss}-{item.From}{extension}";
     }
-
-    private sealed record Checkpoint(string LastMessageId, DateTimeOffset LastTimestamp);
 }

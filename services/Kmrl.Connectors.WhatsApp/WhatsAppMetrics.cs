@@ -17,7 +17,7 @@ public sealed class WhatsAppMetrics
         var meter = meterFactory.Create(MeterName);
         _webhookItems = meter.CreateCounter<long>("kmrl.whatsapp.webhook.items", description: "Webhook messages and statuses by outcome.");
         _rejectedWebhooks = meter.CreateCounter<long>("kmrl.whatsapp.webhook.rejected", description: "Webhook deliveries refused (signature, size, shape).");
-        _deadLettered = meter.CreateCounter<long>("kmrl.whatsapp.media.dead_lettered", description: "Pending media given up on, by reason.");
+        _deadLettered = meter.CreateCounter<long>("kmrl.whatsapp.media.dead_lettered", description: "Media the source reports as never readable (retention, not-found, foreign-url), by reason.");
         _downloadFailures = meter.CreateCounter<long>("kmrl.whatsapp.media.download_failures", description: "Media API or download failures, by kind.");
     }
 

@@ -40,14 +40,10 @@ public sealed class WhatsAppOptions : IValidatableObject
 
     /// <summary>
     /// How long the Cloud API keeps received media retrievable. Items older than this are dead-lettered without
-    /// calling the API. Meta's figures differ by page (7 days in our notes, 30 days for media ids), so the default
+    /// calling the API. (Attempts per item are the host's: <c>Connector:MaxDocumentAttempts</c>.) Meta's figures differ by page (7 days in our notes, 30 days for media ids), so the default
     /// is the longer one; an id that is gone earlier answers 404 and is dead-lettered for that reason instead.
     /// </summary>
     public TimeSpan MediaRetention { get; set; } = TimeSpan.FromDays(30);
-
-    /// <summary>Failed download attempts (transient API errors, hash mismatches) before an item is dead-lettered.</summary>
-    [Range(1, 100)]
-    public int MaxAttempts { get; set; } = 5;
 
     /// <summary>
     /// The port the public webhook is served on, apart from the app port (probes, daprd, operators). When set, that

@@ -40,9 +40,10 @@ public sealed record SourceTombstone(
     IReadOnlyDictionary<string, string> Metadata) : SourceChange;
 
 /// <summary>
-/// An item the source listed but cannot read however often it tries (a mail the IMAP client refuses to parse): the
-/// host dead-letters it with <paramref name="Reason"/> and goes on, so one poison item never holds the checkpoint.
-/// The source yields it only once it has tried <paramref name="Attempts"/> times and the failure stayed the same.
+/// A per-item failure in the change stream: an item the source listed but cannot read however often it tries (a mail
+/// the IMAP client refuses to parse, WhatsApp media past the Cloud API's retention). The host dead-letters it with
+/// <paramref name="Reason"/> and goes on, so one poison item never holds the checkpoint. <paramref name="Attempts"/>
+/// is how often the source tried (0: it knew without trying).
 /// </summary>
 public sealed record SourceUnreadable(
     string SourceId,

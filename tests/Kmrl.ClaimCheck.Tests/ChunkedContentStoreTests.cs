@@ -107,6 +107,41 @@ public sealed class ChunkedContentStoreTests
         Assert.Empty(_storage.Objects);
     }
 
+    [Fact]
+    public async Task A_write_whose_content_fails_midway_leaves_no_chunk_behind_and_rethrows_the_failure()
+    {
+        var content = new FailingAfterStream(RandomNumberGenerator.GetBytes(3 * ChunkSize), failAfter: 2 * ChunkSize + 10);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => _store.WriteAsync("half", content, CancellationToken.None));
+
+        Assert.Equal(FailingAfterStream.Message, error.Message);
+        Assert.Empty(_storage.Objects);
+    }
+
+    [Fact]
+    public async Task A_write_whose_chunk_put_fails_removes_the_chunks_already_stored()
+    {
+        var storage = new FailingPutStorage(failOnPut: 3);
+        var store = new ChunkedContentStore(storage, Options.Create(new ClaimCheckOptions { ChunkSizeBytes = ChunkSize }));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(
+            () => store.WriteAsync("put-fails", new MemoryStream(RandomNumberGenerator.GetBytes(5 * ChunkSize)), CancellationToken.None));
+
+        Assert.Equal(3, storage.Puts);
+        Assert.Empty(storage.Objects);
+    }
+
+    [Fact]
+    public async Task A_cancelled_write_still_removes_what_it_wrote()
+    {
+        using var cancel = new CancellationTokenSource();
+        var content = new FailingAfterStream(RandomNumberGenerator.GetBytes(3 * ChunkSize), failAfter: ChunkSize + 1, cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.WriteAsync("cancelled", content, cancel.Token));
+
+        Assert.Empty(_storage.Objects);
+    }
+
     [Theory]
     [InlineData("../etc/passwd")]
     [InlineData("a/b")]
@@ -140,6 +175,49 @@ public sealed class ChunkedContentStoreTests
             Task.FromResult<ReadOnlyMemory<byte>?>(null);
 
         public Task DeleteAsync(string name, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Serves its bytes, then fails (or cancels <paramref name="cancel"/>) once <paramref name="failAfter"/> are read.</summary>
+    private sealed class FailingAfterStream(byte[] content, int failAfter, CancellationTokenSource? cancel = null) : MemoryStream(content)
+    {
+        public const string Message = "The source connection dropped.";
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position >= failAfter)
+            {
+                if (cancel is null)
+                {
+                    throw new IOException(Message);
+                }
+                await cancel.CancelAsync();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            return await base.ReadAsync(buffer[..(int)Math.Min(buffer.Length, failAfter - Position)], cancellationToken);
+        }
+    }
+
+    /// <summary>Stores objects in memory but refuses the <paramref name="failOnPut"/>-th put (after storing it, as a timeout can).</summary>
+    private sealed class FailingPutStorage(int failOnPut) : IBlobStorage
+    {
+        public Dictionary<string, byte[]> Objects { get; } = new(StringComparer.Ordinal);
+
+        public int Puts { get; private set; }
+
+        public Task PutAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            Objects[name] = content.ToArray();
+            return ++Puts == failOnPut ? throw new InvalidOperationException("The blob binding timed out.") : Task.CompletedTask;
+        }
+
+        public Task<ReadOnlyMemory<byte>?> GetAsync(string name, CancellationToken cancellationToken) =>
+            Task.FromResult(Objects.TryGetValue(name, out var bytes) ? (ReadOnlyMemory<byte>?)bytes : null);
+
+        public Task DeleteAsync(string name, CancellationToken cancellationToken)
+        {
+            Objects.Remove(name);
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class TrickleStream(byte[] content, int maxRead) : MemoryStream(content)

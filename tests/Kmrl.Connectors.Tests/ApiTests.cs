@@ -26,7 +26,18 @@ public sealed class ApiTests
     internal static Task<(WebApplication App, HttpClient Client)> StartAsync(TestPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources) =>
         StartInAsync(Environments.Production, ports, settings, sources);
 
-    internal static async Task<(WebApplication App, HttpClient Client)> StartInAsync(string environment, TestPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources)
+    internal static Task<(WebApplication App, HttpClient Client)> StartInAsync(string environment, TestPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources) =>
+        StartWithAsync(environment, ports, settings, services =>
+        {
+            foreach (var source in sources)
+            {
+                services.AddDocumentSource(_ => source);
+            }
+        });
+
+    /// <summary>As <see cref="StartInAsync"/>, with the sources <paramref name="register"/> adds.</summary>
+    internal static async Task<(WebApplication App, HttpClient Client)> StartWithAsync(
+        string environment, TestPorts ports, Dictionary<string, string?>? settings, Action<IServiceCollection> register)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -47,11 +58,10 @@ public sealed class ApiTests
         builder.Services.AddSingleton<ICheckpointStore>(ports.Checkpoints);
         builder.Services.AddSingleton<IEventPublisher>(ports.Publisher);
         builder.Services.AddSingleton<ISkippedItemStore>(ports.Skipped);
+        builder.Services.AddSingleton<IDeadLetterLog>(ports.Skipped);
+        builder.Services.AddSingleton<IInboxStore>(ports.Inbox);
         builder.Services.AddSingleton<IBlobStorage>(ports.Blobs);
-        foreach (var source in sources)
-        {
-            builder.Services.AddDocumentSource(_ => source);
-        }
+        register(builder.Services);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapConnectorHostApi();

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Kmrl.ClaimCheck;
-using Kmrl.Connectors.WhatsApp.Pending;
+using Kmrl.Connectors.Dapr;
 using Kmrl.Connectors.WhatsApp.Tests.Fakes;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Kmrl.Contracts;
@@ -12,15 +12,14 @@ using Kmrl.ServiceDefaults;
 using Kmrl.Testing.Servers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace Kmrl.Connectors.WhatsApp.Tests;
 
 /// <summary>
 /// whatsapp-connector's production Program.cs on the Dapr test sidecar (real Redis state, pub/sub streams, blob
-/// binding, secret store): signed webhook → pending item → push-triggered host run → media from the fake Cloud API
-/// → DocumentDiscovered with a readable blob → the item marked done. The arrival-to-publish time is reported, not asserted.
+/// binding, secret store): signed webhook → inbox item → push-triggered host run → media from the fake Cloud API
+/// → DocumentDiscovered with a readable blob → the inbox item completed. The arrival-to-publish time is reported, not asserted.
 /// </summary>
 public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper output) : IClassFixture<RedisServer>, IAsyncLifetime
 {
@@ -72,14 +71,15 @@ public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper ou
         Assert.Equal("Vyttila", discovered.SourceMetadata["caption"]);
         Assert.Equal(content, await sidecar.ReadBlobAsync(discovered.Blob));
 
-        // The pending item is marked done once the host has stored the checkpoint after it.
+        // The inbox item is completed once the host has stored the checkpoint after it.
         using var client = sidecar.CreateClient();
-        var pending = new DaprPendingMediaStore(client, NullLogger<DaprPendingMediaStore>.Instance);
+        var key = StateKeys.InboxItem(DocumentSources.WhatsApp, new WhatsAppOptions().SourceName, "wamid.SIDECAR");
+        async Task<string?> StatusAsync() => (await client.GetStateAsync<JsonElement>(DaprNames.Components.StateStore, key)).GetProperty("status").GetString();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while ((await pending.GetAsync("wamid.SIDECAR", default))!.Status != PendingMediaStatus.Done && DateTime.UtcNow < deadline)
+        while (await StatusAsync() != "completed" && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
-        Assert.Equal(PendingMediaStatus.Done, (await pending.GetAsync("wamid.SIDECAR", default))!.Status);
+        Assert.Equal("completed", await StatusAsync());
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
-using Kmrl.Connectors.WhatsApp.Pending;
+using Kmrl.Connectors.Sync;
 using Kmrl.Connectors.WhatsApp.Tests.Fakes;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,7 +52,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_signed_delivery_is_stored_as_pending_and_requests_a_sync()
+    public async Task A_signed_delivery_is_stored_in_the_inbox_and_requests_a_sync()
     {
         var body = WhatsAppPayloads.Body([WhatsAppPayloads.Change([WhatsAppPayloads.Message("wamid.A1", Sender, "document", fileName: "invoice.pdf", caption: "Invoice")],
             contacts: (Sender, "Anitha K"))]);
@@ -60,12 +60,12 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         var response = await PostAsync(body, Sign(body, FakeSecrets.AppSecret));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var entry = Assert.Single(_factory.Store.All);
-        Assert.Equal(PendingMediaStatus.Pending, entry.Status);
-        Assert.Equal("wamid.A1", entry.Media.MessageId);
-        Assert.Equal("Anitha K", entry.Media.ProfileName);
-        Assert.Equal(WhatsAppPayloads.PhoneNumberId, entry.Media.PhoneNumberId);
-        Assert.Equal("invoice.pdf", entry.Media.FileName);
+        var (message, completed) = Assert.Single(_factory.Inbox.All);
+        Assert.False(completed);
+        Assert.Equal("wamid.A1", message.MessageId);
+        Assert.Equal("Anitha K", message.ProfileName);
+        Assert.Equal(WhatsAppPayloads.PhoneNumberId, message.PhoneNumberId);
+        Assert.Equal("invoice.pdf", message.FileName);
         Assert.Equal(["whatsapp-inbound"], _factory.SyncRequests.Requests);
     }
 
@@ -88,12 +88,12 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         var response = await PostAsync(sentBody(body), signature(body));
 
         Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, why);
-        Assert.Empty(_factory.Store.All);
+        Assert.Empty(_factory.Inbox.All);
         Assert.Empty(_factory.SyncRequests.Requests);
     }
 
     [Fact]
-    public async Task The_same_webhook_delivered_three_times_gives_one_pending_item_and_one_document()
+    public async Task The_same_webhook_delivered_three_times_gives_one_inbox_item_and_one_document()
     {
         var content = Encoding.UTF8.GetBytes("%PDF-1.7 work order 4711");
         _cloud.Add("media-dup", content);
@@ -106,16 +106,18 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, (await PostAsync(body, Sign(body, FakeSecrets.AppSecret))).StatusCode);
         }
         var source = _factory.Services.GetServices<IDocumentSource>().Single();
-        var first = await HostEmulation.RunAsync(source);
+        var runner = _factory.Services.GetRequiredService<SyncRunner>();
+        var first = await runner.RunAsync(source, CancellationToken.None);
         // A fourth delivery after the download is done changes nothing either.
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(body, Sign(body, FakeSecrets.AppSecret))).StatusCode);
-        var second = await HostEmulation.RunAsync(source);
+        var second = await runner.RunAsync(source, CancellationToken.None);
 
-        Assert.Single(_factory.Store.All);
-        var document = Assert.Single(first.Documents);
-        Assert.Equal("wamid.DUP", document.Document.SourceId);
-        Assert.Equal(content, document.Content);
-        Assert.Empty(second.Documents);
+        Assert.Single(_factory.Inbox.All);
+        Assert.Equal(1, first.Counts.Discovered);
+        var discovered = Assert.Single(_factory.Publisher.Discovered);
+        Assert.EndsWith("/wamid.DUP", discovered.SourceId);
+        Assert.Equal(FakeCloudApi.HexSha256(content), discovered.Sha256);
+        Assert.Equal(0, second.Counts.Discovered);
         Assert.Single(_factory.SyncRequests.Requests);
     }
 
@@ -147,8 +149,8 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         var response = await PostAsync(body, Sign(body, FakeSecrets.AppSecret));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(["wamid.E1", "wamid.E2", "wamid.E4"], _factory.Store.All.Select(e => e.Media.MessageId).Order());
-        Assert.Equal("Rahul M", _factory.Store.All.Single(e => e.Media.MessageId == "wamid.E4").Media.ProfileName);
+        Assert.Equal(["wamid.E1", "wamid.E2", "wamid.E4"], _factory.Inbox.All.Select(e => e.Message.MessageId).Order());
+        Assert.Equal("Rahul M", _factory.Inbox.All.Single(e => e.Message.MessageId == "wamid.E4").Message.ProfileName);
         Assert.Equal(3, counts.Sum("outcome", "accepted"));
         Assert.Equal(2, counts.Sum("outcome", "ignored-status"));
         // Text, and video because only document and image are configured by default.
@@ -177,7 +179,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         var response = await client.PostAsync(Route, content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(["wamid.V1"], factory.Store.All.Select(e => e.Media.MessageId));
+        Assert.Equal(["wamid.V1"], factory.Inbox.All.Select(e => e.Message.MessageId));
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public static class WhatsAppWebhookApi
 
     /// <summary>
     /// A delivery: the raw body is read once and its signature checked before any parsing; then each media
-    /// message becomes a pending item and the reply goes out. Downloads happen in the sync run, not here.
+    /// message becomes an inbox item and the reply goes out. Downloads happen in the sync run, not here.
     /// </summary>
     public static async Task<Results<Ok, ProblemHttpResult>> ReceiveAsync(
         HttpRequest request,

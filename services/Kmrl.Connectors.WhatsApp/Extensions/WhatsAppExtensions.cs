@@ -1,6 +1,5 @@
 using Kmrl.Connectors.WhatsApp.Apis;
 using Kmrl.Connectors.WhatsApp.Media;
-using Kmrl.Connectors.WhatsApp.Pending;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -9,8 +8,8 @@ namespace Kmrl.Connectors.WhatsApp.Extensions;
 public static class WhatsAppExtensions
 {
     /// <summary>
-    /// The WhatsApp source, webhook intake and their Dapr adapters. Call after <c>AddConnectorHost</c>: the host
-    /// provides <see cref="ISyncRequests"/> and runs the registered <see cref="IDocumentSource"/>.
+    /// The WhatsApp source and webhook intake. Call after <c>AddConnectorHost</c>: the host provides the inbox the
+    /// webhook writes to (<see cref="ISourceInbox"/>) and drains it through the source.
     /// </summary>
     public static TBuilder AddWhatsAppConnector<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -22,7 +21,6 @@ public static class WhatsAppExtensions
 
         services.AddMetrics();
         services.AddSingleton<WhatsAppMetrics>();
-        services.AddSingleton<IPendingMediaStore, DaprPendingMediaStore>();
         services.AddSingleton<WebhookIntake>();
         services.AddTransient<IStartupFilter, WebhookPortFilter>();
 
@@ -31,7 +29,7 @@ public static class WhatsAppExtensions
             // No automatic redirects: the client follows a redirect itself, and only to an allowed https media host.
             .UseSocketsHttpHandler((handler, _) => handler.AllowAutoRedirect = false);
 
-        services.AddDocumentSource<WhatsAppMediaSource>();
+        services.AddInboxSource<WhatsAppMediaSource, MediaMessage>();
         return builder;
     }
 }

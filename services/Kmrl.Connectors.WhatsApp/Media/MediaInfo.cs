@@ -12,9 +12,12 @@ public sealed record MediaInfo(
     [property: JsonPropertyName("file_size"), JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] long? FileSize,
     [property: JsonPropertyName("id")] string? Id);
 
-/// <summary>The media id is unknown to the API (expired or deleted): retrying will not help.</summary>
+/// <summary>The media id is unknown to the API (expired or deleted): retrying will not help, so it is permanent for the host.</summary>
 public sealed class MediaNotFoundException(string mediaId, string detail)
-    : Exception($"Media {mediaId} is not available at the source: {detail}");
+    : Exception($"Media {mediaId} is not available at the source: {detail}"), ISourceFailureKind
+{
+    public bool IsPermanent => true;
+}
 
 /// <summary>The short-lived download URL was refused (401/404): fetch a fresh one.</summary>
 public sealed class MediaUrlExpiredException(int statusCode)

@@ -1,4 +1,3 @@
-using Kmrl.Connectors.WhatsApp.Pending;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.WhatsApp.Webhooks;
@@ -6,10 +5,9 @@ namespace Kmrl.Connectors.WhatsApp.Webhooks;
 /// <summary>What one verified webhook delivery led to.</summary>
 public sealed record WebhookIntakeResult(int Accepted, int Duplicates, int Ignored);
 
-/// <summary>Turns a verified webhook payload into pending media items and asks the host for a sync.</summary>
+/// <summary>Turns a verified webhook payload into items of the host's inbox (which asks for a sync of the source).</summary>
 public sealed class WebhookIntake(
-    IPendingMediaStore store,
-    ISyncRequests syncRequests,
+    ISourceInbox inbox,
     WhatsAppMetrics metrics,
     TimeProvider time,
     IOptions<WhatsAppOptions> options,
@@ -54,7 +52,7 @@ public sealed class WebhookIntake(
                     continue;
                 }
                 var contact = value.Contacts?.FirstOrDefault(c => c.WaId == message.From) ?? value.Contacts?.FirstOrDefault();
-                var pending = new PendingMedia(
+                var queued = new MediaMessage(
                     message.Id,
                     media.Id,
                     type,
@@ -68,7 +66,7 @@ public sealed class WebhookIntake(
                     value.Metadata?.DisplayPhoneNumber,
                     message.Timestamp is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : receivedAt,
                     receivedAt);
-                if (await store.AddAsync(pending, cancellationToken))
+                if (await inbox.EnqueueAsync(settings.SourceName, queued.MessageId, queued, cancellationToken))
                 {
                     metrics.WebhookItem("accepted", type);
                     accepted++;
@@ -81,10 +79,6 @@ public sealed class WebhookIntake(
             }
         }
 
-        if (accepted > 0)
-        {
-            syncRequests.Request(settings.SourceName);
-        }
         logger.LogInformation("Webhook accepted {Accepted} media messages ({Duplicates} duplicates, {Ignored} ignored)",
             accepted, duplicates, ignored);
         return new WebhookIntakeResult(accepted, duplicates, ignored);

@@ -42,7 +42,8 @@ public static class ConnectorHostApi
 
     /// <summary>
     /// Maps the cron binding route (<c>POST /{binding}</c>, Dapr's app token), and for operators (API key with role
-    /// <c>operator</c>) <c>GET /connector/status</c> and <c>POST /connector/sources/{source}/sync</c>.
+    /// <c>operator</c>) <c>GET /connector/status</c>, <c>POST /connector/sources/{source}/sync</c>,
+    /// <c>GET /connector/dead-letters</c> and <c>POST /connector/dead-letters/{id}/replay</c>.
     /// </summary>
     public static IEndpointRouteBuilder MapConnectorHostApi(this IEndpointRouteBuilder app)
     {
@@ -53,6 +54,8 @@ public static class ConnectorHostApi
 
         var group = app.MapGroup("/connector").WithTags("Connector").RequireAuthorization(ConnectorSecurity.OperatorPolicy);
         group.MapGet("/status", GetStatusAsync).WithName("GetConnectorStatus");
+        group.MapGet("/dead-letters", ConnectorDeadLettersApi.ListAsync).WithName("ListConnectorDeadLetters");
+        group.MapPost("/dead-letters/{id}/replay", ConnectorDeadLettersApi.ReplayAsync).WithName("ReplayConnectorDeadLetter");
         // A catch-all, since e-mail sources are named "<mailbox>/<folder>": /connector/sources/ops/INBOX/sync, or
         // with the slash escaped (ops%2FINBOX). A catch-all must end the template, so "/sync" is checked here.
         group.MapPost("/sources/{**sourcePath}", RequestSync).WithName("RequestSourceSync");
@@ -64,14 +67,14 @@ public static class ConnectorHostApi
     /// 202: daprd accepts any 2xx from an input binding route, but a resiliency policy on the binding counts
     /// anything but 200 as a failure and would fire the schedule again (pkg/runtime/processor/binding/send.go).
     /// </summary>
-    public static Ok<SyncRequestedResponse> ScheduleFired(SyncScheduler scheduler, ILoggerFactory loggerFactory)
+    internal static Ok<SyncRequestedResponse> ScheduleFired(SyncScheduler scheduler, ILoggerFactory loggerFactory)
     {
         scheduler.RequestAll();
         loggerFactory.CreateLogger(typeof(ConnectorHostApi)).LogInformation("Schedule fired; sync requested for {SourceCount} sources", scheduler.SourceNames.Count);
         return TypedResults.Ok(new SyncRequestedResponse([.. scheduler.SourceNames]));
     }
 
-    public static Results<Accepted<SyncRequestedResponse>, ProblemHttpResult> RequestSync(string sourcePath, SyncScheduler scheduler)
+    internal static Results<Accepted<SyncRequestedResponse>, ProblemHttpResult> RequestSync(string sourcePath, SyncScheduler scheduler)
     {
         if (!sourcePath.EndsWith(SyncSuffix, StringComparison.Ordinal) || sourcePath.Length == SyncSuffix.Length)
         {
@@ -90,7 +93,7 @@ public static class ConnectorHostApi
         return TypedResults.Accepted((string?)null, new SyncRequestedResponse([sourceName]));
     }
 
-    public static async Task<Ok<ConnectorStatusResponse>> GetStatusAsync(
+    internal static async Task<Ok<ConnectorStatusResponse>> GetStatusAsync(
         SyncScheduler scheduler,
         ConnectorStatusRegistry status,
         ICheckpointStore checkpoints,

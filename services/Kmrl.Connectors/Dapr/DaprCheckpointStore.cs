@@ -6,7 +6,7 @@ using Kmrl.Contracts;
 namespace Kmrl.Connectors.Dapr;
 
 /// <summary>Checkpoints in <see cref="DaprNames.Components.StateStore"/>, guarded by ETags.</summary>
-public sealed class DaprCheckpointStore(DaprClient daprClient) : ICheckpointStore
+internal sealed class DaprCheckpointStore(DaprClient daprClient) : ICheckpointStore
 {
     private static readonly StateOptions FirstWrite = new()
     {

@@ -9,7 +9,7 @@ namespace Kmrl.Connectors.Dapr;
 /// The Dapr distributed lock API (alpha) over <see cref="DaprNames.Components.LockStore"/>. The owner id is unique
 /// per process, so a replica never unlocks another's lease.
 /// </summary>
-public sealed class DaprSyncLock(DaprClient daprClient, TimeProvider timeProvider, ILogger<DaprSyncLock> logger) : ISyncLock
+internal sealed class DaprSyncLock(DaprClient daprClient, TimeProvider timeProvider, ILogger<DaprSyncLock> logger) : ISyncLock
 {
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 

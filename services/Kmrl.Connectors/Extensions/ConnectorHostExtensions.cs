@@ -5,6 +5,7 @@ using Kmrl.Connectors.Observability;
 using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.Sync;
 using Kmrl.ServiceDefaults;
+using Kmrl.ServiceDefaults.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -54,10 +55,15 @@ public static class ConnectorHostExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
 
+        services.TryAddSingleton<IStateStore, DaprStateStore>();
         services.TryAddSingleton<ISyncLock, DaprSyncLock>();
         services.TryAddSingleton<ICheckpointStore, DaprCheckpointStore>();
         services.TryAddSingleton<IEventPublisher, DaprEventPublisher>();
-        services.TryAddSingleton<ISkippedItemStore, DaprSkippedItemStore>();
+        services.TryAddSingleton<DaprSkippedItemStore>();
+        services.TryAddSingleton<ISkippedItemStore>(provider => provider.GetRequiredService<DaprSkippedItemStore>());
+        services.TryAddSingleton<IDeadLetterLog>(provider => provider.GetRequiredService<DaprSkippedItemStore>());
+        services.TryAddSingleton<IInboxStore, StateStoreInbox>();
+        services.TryAddSingleton<ISourceInbox, SourceInbox>();
 
         services.TryAddSingleton<ConnectorStatusRegistry>();
         services.TryAddSingleton<ConnectorMetrics>();
@@ -65,6 +71,10 @@ public static class ConnectorHostExtensions
         services.TryAddSingleton<DocumentFilter>();
         services.TryAddSingleton<SourceRateLimiters>();
         services.TryAddSingleton<RetryBackoff>();
+        services.TryAddSingleton<InfrastructureRetry>();
+        services.TryAddSingleton<SkippedItemRecorder>();
+        services.TryAddSingleton<DocumentHandOff>();
+        services.TryAddSingleton<SyncRunServices>();
         services.TryAddSingleton<SyncRunner>();
         services.TryAddSingleton<SyncScheduler>();
         services.TryAddSingleton<ISyncRequests>(provider => provider.GetRequiredService<SyncScheduler>());
@@ -84,6 +94,20 @@ public static class ConnectorHostExtensions
     {
         services.TryAddSingleton<TSource>();
         services.AddSingleton<IDocumentSource>(provider => provider.GetRequiredService<TSource>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a push source: its webhook calls <see cref="ISourceInbox.EnqueueAsync{TItem}"/>, and the host drains
+    /// the inbox with the same runner, attempts and dead letters as a pull source.
+    /// </summary>
+    public static IServiceCollection AddInboxSource<TSource, TItem>(this IServiceCollection services)
+        where TSource : class, IInboxSource<TItem>
+        where TItem : class
+    {
+        services.TryAddSingleton<TSource>();
+        services.AddSingleton<IDocumentSource>(provider => ActivatorUtilities.CreateInstance<InboxDocumentSource<TItem>>(
+            provider, provider.GetRequiredService<TSource>()));
         return services;
     }
 

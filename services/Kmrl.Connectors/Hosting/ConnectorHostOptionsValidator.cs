@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Kmrl.Connectors.Hosting;
 
 /// <summary>Checks the connector settings at start-up and names the setting and the fix in every message.</summary>
-public sealed class ConnectorHostOptionsValidator : IValidateOptions<ConnectorHostOptions>
+internal sealed class ConnectorHostOptionsValidator : IValidateOptions<ConnectorHostOptions>
 {
     private const string S = ConnectorHostOptions.SectionName;
 

@@ -12,7 +12,7 @@ namespace Kmrl.Connectors.Observability;
 /// Names and units follow the OpenTelemetry conventions (dotted names, UCUM units, no unit in the name); the
 /// Prometheus endpoint turns them into <c>kmrl_connector_lag_seconds</c>, <c>kmrl_connector_runs_total</c>, ...
 /// </summary>
-public sealed class ConnectorMetrics
+internal sealed class ConnectorMetrics
 {
     public const string MeterName = ConnectorTelemetry.Name;
 

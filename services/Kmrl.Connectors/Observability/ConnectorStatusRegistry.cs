@@ -5,7 +5,7 @@ using Kmrl.Connectors.Sync;
 namespace Kmrl.Connectors.Observability;
 
 /// <summary>What this replica knows about its sources' runs; feeds <c>/connector/status</c>, health and gauges.</summary>
-public sealed class ConnectorStatusRegistry
+internal sealed class ConnectorStatusRegistry
 {
     private const int RecentLimit = 20;
     private readonly ConcurrentDictionary<string, SourceState> _sources = new(StringComparer.Ordinal);
@@ -65,7 +65,7 @@ public sealed class ConnectorStatusRegistry
         _sources.AddOrUpdate(source, name => change(SourceState.Empty(name)), (_, state) => change(state));
 }
 
-public sealed record SourceState(
+internal sealed record SourceState(
     string Source,
     bool Running,
     string? CurrentRunId,

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Kmrl.Connectors.Observability;
 
 /// <summary>Degraded while any source has failed <c>DegradedAfterConsecutiveFailures</c> runs in a row.</summary>
-public sealed class ConnectorSyncHealthCheck(ConnectorStatusRegistry status, IOptions<ConnectorHostOptions> options) : IHealthCheck
+internal sealed class ConnectorSyncHealthCheck(ConnectorStatusRegistry status, IOptions<ConnectorHostOptions> options) : IHealthCheck
 {
     public const string Name = "connector-sync";
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Kmrl.Connectors.Observability;
 
 /// <summary>Trace spans of the host: a run, and per document the source read, the blob write and the publish.</summary>
-public static class ConnectorTelemetry
+internal static class ConnectorTelemetry
 {
     public const string Name = "Kmrl.Connectors";
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Kmrl.Connectors.Sync;
 
 /// <summary>Decides from what the source declares whether a document is handed on at all.</summary>
-public sealed class DocumentFilter(IOptions<ConnectorHostOptions> options)
+internal sealed class DocumentFilter(IOptions<ConnectorHostOptions> options)
 {
     private static readonly HashSet<string> GenericContentTypes =
         new(["application/octet-stream", "binary/octet-stream", "application/binary", "application/unknown"], StringComparer.OrdinalIgnoreCase);

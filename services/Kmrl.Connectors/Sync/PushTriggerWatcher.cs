@@ -9,7 +9,7 @@ namespace Kmrl.Connectors.Sync;
 /// Keeps every push trigger (registered as <see cref="IPushTrigger"/>, or a source that also is one) watching for
 /// the life of the app, restarting it with backoff when it fails or returns. The cron binding stays the safety net.
 /// </summary>
-public sealed class PushTriggerWatcher(
+internal sealed class PushTriggerWatcher(
     IEnumerable<IPushTrigger> triggers,
     IEnumerable<IDocumentSource> sources,
     ISyncRequests syncRequests,

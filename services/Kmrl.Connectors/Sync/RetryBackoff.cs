@@ -7,7 +7,7 @@ namespace Kmrl.Connectors.Sync;
 /// Exponential backoff with "equal jitter": attempt n waits between half and all of min(base * 2^(n-1), max), so
 /// replicas that failed together do not retry together, yet no retry comes sooner than half the nominal delay.
 /// </summary>
-public sealed class RetryBackoff(IOptions<ConnectorHostOptions> options)
+internal sealed class RetryBackoff(IOptions<ConnectorHostOptions> options)
 {
     private readonly TimeSpan _base = options.Value.RetryBaseDelay;
     private readonly TimeSpan _max = options.Value.RetryMaxDelay;
@@ -46,7 +46,7 @@ public sealed class RetryBackoff(IOptions<ConnectorHostOptions> options)
 }
 
 /// <summary>Which errors are worth another try of the same call.</summary>
-public static class TransientErrors
+internal static class TransientErrors
 {
     public static bool IsTransient(Exception exception, CancellationToken cancellationToken)
     {

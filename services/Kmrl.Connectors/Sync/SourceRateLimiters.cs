@@ -10,7 +10,7 @@ namespace Kmrl.Connectors.Sync;
 /// System.Threading.RateLimiting's TokenBucketRateLimiter because that one measures elapsed time with its own
 /// stopwatch even when replenished by hand, so its timing could not follow the host's clock (or a test's).
 /// </summary>
-public sealed class SourceRateLimiters(IOptions<ConnectorHostOptions> options, TimeProvider timeProvider) : IDisposable
+internal sealed class SourceRateLimiters(IOptions<ConnectorHostOptions> options, TimeProvider timeProvider) : IDisposable
 {
     private readonly RateLimitOptions _options = options.Value.RateLimit;
     private readonly ConcurrentDictionary<string, Lazy<Bucket>> _buckets = new(StringComparer.Ordinal);

@@ -11,7 +11,7 @@ namespace Kmrl.Connectors.Sync;
 /// Turns sync requests (cron binding, push triggers, the API) into runs: one loop per source, so a source never runs
 /// twice at once here, and any number of requests during a run coalesce into exactly one more run after it.
 /// </summary>
-public sealed class SyncScheduler : BackgroundService, ISyncRequests
+internal sealed class SyncScheduler : BackgroundService, ISyncRequests
 {
     private readonly Dictionary<string, Entry> _sources = new(StringComparer.Ordinal);
     private readonly SyncRunner _runner;
@@ -57,6 +57,8 @@ public sealed class SyncScheduler : BackgroundService, ISyncRequests
     public IReadOnlyCollection<string> SourceNames => _sources.Keys;
 
     public bool Contains(string sourceName) => _sources.ContainsKey(sourceName);
+
+    public IDocumentSource? Find(string sourceName) => _sources.TryGetValue(sourceName, out var entry) ? entry.Source : null;
 
     public void Request(string sourceName)
     {

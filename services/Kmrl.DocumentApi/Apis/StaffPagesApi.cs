@@ -51,14 +51,14 @@ public static class StaffPagesApi
     /// </summary>
     public static async Task<IResult> UploadAsync(
         HttpContext http, IAntiforgery antiforgery, IDocumentContentStore store, ICatalog catalog, IDocumentEvents events,
-        PipelineBacklog backlog, IOptions<UploadOptions> uploadOptions, IOptions<ClaimCheckOptions> claimCheck, TimeProvider time,
+        PipelineBacklog backlog, IOptions<UploadOptions> uploadOptions, TimeProvider time,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!await antiforgery.IsRequestValidAsync(http))
         {
             return UploadHandlers.Problem(StatusCodes.Status400BadRequest, "The page's antiforgery token is missing or wrong; reload the page.");
         }
-        return await UploadHandlers.UploadAsync(http, store, catalog, events, backlog, uploadOptions, claimCheck, time, loggers, cancellationToken);
+        return await UploadHandlers.UploadAsync(http, store, catalog, events, backlog, uploadOptions, time, loggers, cancellationToken);
     }
 
     /// <summary>Status only (the name is the uploader's own); a link only to a document the person reads.</summary>

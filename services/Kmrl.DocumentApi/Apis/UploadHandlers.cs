@@ -40,7 +40,6 @@ public static partial class UploadHandlers
         IDocumentEvents events,
         PipelineBacklog backlog,
         IOptions<UploadOptions> uploadOptions,
-        IOptions<ClaimCheckOptions> claimCheck,
         TimeProvider time,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -104,11 +103,7 @@ public static partial class UploadHandlers
                     }
                     catch (UploadTooLargeException)
                     {
-                        // The claim check had already written the chunks before the cap was passed (it has no manifest
-                        // yet, so nothing can read it); remove them too.
-                        var chunkSize = claimCheck.Value.ChunkSizeBytes;
-                        var written = (int)((options.MaxFileBytes + chunkSize) / chunkSize) + 1;
-                        stored.Add((new BlobReference(key, 0, string.Empty, written, chunkSize), fileName, contentType));
+                        // The claim check removed the chunks it had written before the cap was passed.
                         return await FailAsync(store, stored, StatusCodes.Status413PayloadTooLarge, $"'{fileName}' is larger than {options.MaxFileBytes} bytes.");
                     }
                 }

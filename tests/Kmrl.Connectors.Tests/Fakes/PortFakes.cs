@@ -144,8 +144,11 @@ internal sealed class RecordingPublisher : IEventPublisher
     }
 }
 
-internal sealed class InMemorySkippedItemStore : ISkippedItemStore
+/// <summary>Records every skipped item; lists the dead letters as the state-store adapter does (one per source id, newest first).</summary>
+internal sealed class InMemorySkippedItemStore : ISkippedItemStore, IDeadLetterLog
 {
+    private readonly ConcurrentDictionary<string, DeadLetteredItem> _listed = new(StringComparer.Ordinal);
+
     public ConcurrentQueue<RejectedItem> Rejected { get; } = new();
 
     public ConcurrentQueue<DeadLetteredItem> DeadLetters { get; } = new();
@@ -159,7 +162,83 @@ internal sealed class InMemorySkippedItemStore : ISkippedItemStore
     public Task RecordDeadLetterAsync(DeadLetteredItem item, CancellationToken cancellationToken)
     {
         DeadLetters.Enqueue(item);
+        _listed[Dapr.StateKeys.DeadLetterId(item.Source, item.SourceId)] = item;
         return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<StoredDeadLetter>> ListAsync(string connector, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StoredDeadLetter>>([.. _listed.Where(p => p.Value.Connector == connector)
+            .Select(p => new StoredDeadLetter(p.Key, p.Value)).OrderByDescending(l => l.Item.DeadLetteredAt)]);
+
+    public Task<StoredDeadLetter?> GetAsync(string connector, string id, CancellationToken cancellationToken) =>
+        Task.FromResult(_listed.TryGetValue(id, out var item) && item.Connector == connector ? new StoredDeadLetter(id, item) : null);
+
+    public Task RemoveAsync(string connector, string id, CancellationToken cancellationToken)
+    {
+        _listed.TryRemove(id, out _);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>An inbox with the adapter's semantics: first write wins for ever, completed items stay known.</summary>
+internal sealed class InMemoryInboxStore : IInboxStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (InboxEntry Entry, bool Completed)> _items = new(StringComparer.Ordinal);
+
+    public bool IsPending(string source, string itemId)
+    {
+        lock (_gate)
+        {
+            return _items.TryGetValue(source + "\n" + itemId, out var item) && !item.Completed;
+        }
+    }
+
+    public bool Contains(string source, string itemId)
+    {
+        lock (_gate)
+        {
+            return _items.ContainsKey(source + "\n" + itemId);
+        }
+    }
+
+    public Task<bool> TryAddAsync(string connector, string source, InboxEntry entry, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_items.TryAdd(source + "\n" + entry.Id, (entry, false)));
+        }
+    }
+
+    public Task<IReadOnlyList<InboxEntry>> ListPendingAsync(string connector, string source, int max, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<InboxEntry>>([.. _items
+                .Where(p => p.Key.StartsWith(source + "\n", StringComparison.Ordinal) && !p.Value.Completed)
+                .Select(p => p.Value.Entry).OrderBy(e => e.EnqueuedAt).ThenBy(e => e.Id, StringComparer.Ordinal).Take(max)]);
+        }
+    }
+
+    public Task CompleteAsync(string connector, string source, string itemId, CancellationToken cancellationToken) =>
+        Task.FromResult(Set(source, itemId, completed: true));
+
+    public Task<bool> ReopenAsync(string connector, string source, string itemId, CancellationToken cancellationToken) =>
+        Task.FromResult(Set(source, itemId, completed: false));
+
+    /// <summary>False when there is no such item.</summary>
+    private bool Set(string source, string itemId, bool completed)
+    {
+        lock (_gate)
+        {
+            var key = source + "\n" + itemId;
+            if (!_items.TryGetValue(key, out var item))
+            {
+                return false;
+            }
+            _items[key] = (item.Entry, completed);
+            return true;
+        }
     }
 }
 

@@ -16,6 +16,18 @@ internal sealed class TestHost : IAsyncDisposable
     public const string Schedule = "test-schedule";
 
     public TestHost(TestPorts ports, TimeProvider timeProvider, IDictionary<string, string?>? settings = null, params IDocumentSource[] sources)
+        : this(ports, timeProvider, settings, services =>
+        {
+            foreach (var source in sources)
+            {
+                services.AddSingleton<IDocumentSource>(source);
+            }
+        })
+    {
+    }
+
+    /// <summary>A host whose sources <paramref name="register"/> adds (an inbox source, say).</summary>
+    public TestHost(TestPorts ports, TimeProvider timeProvider, IDictionary<string, string?>? settings, Action<IServiceCollection> register)
     {
         Ports = ports;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(DefaultSettings(settings)).Build();
@@ -27,11 +39,10 @@ internal sealed class TestHost : IAsyncDisposable
         services.AddSingleton<ICheckpointStore>(ports.Checkpoints);
         services.AddSingleton<IEventPublisher>(ports.Publisher);
         services.AddSingleton<ISkippedItemStore>(ports.Skipped);
+        services.AddSingleton<IDeadLetterLog>(ports.Skipped);
+        services.AddSingleton<IInboxStore>(ports.Inbox);
         services.AddSingleton<IBlobStorage>(ports.Blobs);
-        foreach (var source in sources)
-        {
-            services.AddSingleton<IDocumentSource>(source);
-        }
+        register(services);
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -71,6 +82,7 @@ internal sealed class TestPorts(TimeProvider timeProvider, bool keepBlobContent 
     public RecordingPublisher Publisher { get; } = new();
     public InMemorySkippedItemStore Skipped { get; } = new();
     public CountingBlobStorage Blobs { get; } = new(keepBlobContent);
+    public InMemoryInboxStore Inbox { get; } = new();
 }
 
 internal static class Eventually

@@ -1,7 +1,6 @@
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.Testing;
-using Kmrl.Connectors.WhatsApp.Pending;
 using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -13,11 +12,11 @@ namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
 
 /// <summary>
 /// The real connector app with in-memory ports and the media API pointed at a local fake. Sync requests are only
-/// recorded; tests drive the source themselves (the whole path runs in SidecarEndToEndTests).
+/// recorded; tests run the host's runner themselves (the whole path runs in SidecarEndToEndTests).
 /// </summary>
 public sealed class WhatsAppAppFactory(Uri cloudApi, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
 {
-    public InMemoryPendingMediaStore Store { get; } = new();
+    public InMemoryInboxStore Inbox { get; } = new();
     public RecordingSyncRequests SyncRequests { get; } = new();
     public RecordingPublisher Publisher { get; } = new();
     public InMemorySkippedItems SkippedItems { get; } = new();
@@ -31,8 +30,8 @@ public sealed class WhatsAppAppFactory(Uri cloudApi, Action<IWebHostBuilder>? co
         {
             services.RemoveAll<ISecretProvider>();
             services.AddSingleton<ISecretProvider, FakeSecrets>();
-            services.RemoveAll<IPendingMediaStore>();
-            services.AddSingleton<IPendingMediaStore>(Store);
+            services.RemoveAll<IInboxStore>();
+            services.AddSingleton<IInboxStore>(Inbox);
             services.RemoveAll<ISyncLock>();
             services.AddSingleton<ISyncLock, GrantingSyncLock>();
             services.RemoveAll<ICheckpointStore>();

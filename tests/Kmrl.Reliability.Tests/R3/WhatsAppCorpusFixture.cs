@@ -81,11 +81,12 @@ public sealed class WhatsAppCorpusFixture : IAsyncLifetime
         return response.StatusCode;
     }
 
-    /// <summary>The pending-media entry the webhook stored for a message, if any (state key <c>whatsapp-media|wamid</c>).</summary>
-    public async Task<JsonElement?> PendingEntryAsync(string messageId)
+    /// <summary>The connector host's inbox item the webhook stored for a message, if any.</summary>
+    public async Task<JsonElement?> InboxEntryAsync(string messageId)
     {
         using var client = Sidecar.CreateClient();
-        var entry = await client.GetStateAsync<JsonElement?>(DaprNames.Components.StateStore, "whatsapp-media|" + messageId);
+        var key = Kmrl.Connectors.Dapr.StateKeys.InboxItem(DocumentSources.WhatsApp, new whatsapp::Kmrl.Connectors.WhatsApp.WhatsAppOptions().SourceName, messageId);
+        var entry = await client.GetStateAsync<JsonElement?>(DaprNames.Components.StateStore, key);
         return entry is { ValueKind: JsonValueKind.Object } ? entry : null;
     }
 
@@ -105,10 +106,10 @@ public sealed class WhatsAppCorpusFixture : IAsyncLifetime
         var status = statuses[^1];
         if (status != HttpStatusCode.OK)
         {
-            var stored = delivery.MessageId is { } id && await PendingEntryAsync(id) is not null;
+            var stored = delivery.MessageId is { } id && await InboxEntryAsync(id) is not null;
             return $"webhook:{(int)status}" + (stored ? ":stored-anyway" : "");
         }
-        if (delivery.MessageId is null || await PendingEntryAsync(delivery.MessageId) is null)
+        if (delivery.MessageId is null || await InboxEntryAsync(delivery.MessageId) is null)
         {
             return "ignored";
         }
@@ -140,20 +141,8 @@ public sealed class WhatsAppCorpusFixture : IAsyncLifetime
             var name = discovered[0].FileName;
             return name.Contains(".R3.", StringComparison.Ordinal) || name == "track-inspection.pdf" ? "discovered" : "discovered:name=" + name;
         }
-        var skipped = await SkippedAsync(messageId);
-        if (skipped is not null)
-        {
-            return skipped;
-        }
-        var entry = await PendingEntryAsync(messageId);
-        if (entry?.GetProperty("status").GetString() == "deadLettered")
-        {
-            var reason = entry.Value.TryGetProperty("deadLetterReason", out var r) ? r.GetString() ?? "" : "";
-            return reason.StartsWith("media older", StringComparison.Ordinal) ? "dead-lettered:retention"
-                : reason.StartsWith("not committed", StringComparison.Ordinal) ? "dead-lettered:attempts"
-                : "dead-lettered:media-not-found";
-        }
-        return null;
+        // Every media item the host moves past without handing on is a rejection or a dead letter of the host's.
+        return await SkippedAsync(messageId);
     }
 
     /// <summary>The host's record of a rejected or dead-lettered item (GET /connector/status, recentlySkipped).</summary>
@@ -173,6 +162,8 @@ public sealed class WhatsAppCorpusFixture : IAsyncLifetime
             : reason.Contains("above the limit", StringComparison.Ordinal) ? "too-large"
             : reason.Contains("Content type", StringComparison.Ordinal) ? "content-type-not-allowed"
             : reason.Contains("MediaHashMismatch", StringComparison.Ordinal) || reason.Contains("SHA-256", StringComparison.Ordinal) ? "sha256-mismatch"
+            : reason.Contains("MediaNotFound", StringComparison.Ordinal) ? "media-not-found"
+            : reason.StartsWith("media older", StringComparison.Ordinal) ? "retention"
             : reason;
         return (kind == "rejected" ? "skipped:" : "dead-lettered:") + why;
     }

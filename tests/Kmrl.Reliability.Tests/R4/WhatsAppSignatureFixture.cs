@@ -56,7 +56,9 @@ public sealed class WhatsAppSignatureFixture : IAsyncLifetime
     public async Task<bool> IsStoredAsync(string messageId)
     {
         using var client = Sidecar.CreateClient();
-        var entry = await client.GetStateAsync<JsonElement?>(DaprNames.Components.StateStore, "whatsapp-media|" + messageId);
+        // The connector host's inbox item for the message (what an accepted webhook stores).
+        var key = Kmrl.Connectors.Dapr.StateKeys.InboxItem(DocumentSources.WhatsApp, new whatsapp::Kmrl.Connectors.WhatsApp.WhatsAppOptions().SourceName, messageId);
+        var entry = await client.GetStateAsync<JsonElement?>(DaprNames.Components.StateStore, key);
         return entry is { ValueKind: JsonValueKind.Object };
     }
 

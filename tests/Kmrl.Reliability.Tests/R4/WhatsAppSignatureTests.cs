@@ -45,6 +45,8 @@ public sealed class WhatsAppSignatureTests(WhatsAppSignatureFixture fixture) : I
         Assert.False(await fixture.IsStoredAsync("wamid.R4.WRONGSECRET"));
         Assert.False(await fixture.IsStoredAsync("wamid.R4.TAMPERED"));
         Assert.False(await fixture.IsStoredAsync("wamid.R4.UNSIGNED"));
+        // The control shows the check looks where an accepted webhook stores.
+        Assert.True(await fixture.IsStoredAsync("wamid.R4.SIGNED"));
         Assert.Equal(["r4-signed.pdf"], discovered.Select(d => d.FileName));
         Assert.Equal(0, fixture.Cloud.LookupsOf("media-wamid.R4.WRONGSECRET") + fixture.Cloud.LookupsOf("media-wamid.R4.TAMPERED") + fixture.Cloud.LookupsOf("media-wamid.R4.UNSIGNED"));
     }
