@@ -10,6 +10,7 @@ declare -A images=(
   [sharepoint-connector]=Kmrl.Connectors.SharePoint
   [maximo-connector]=Kmrl.Connectors.Maximo
   [whatsapp-connector]=Kmrl.Connectors.WhatsApp
+  [local-folder-connector]=Kmrl.Connectors.LocalFolder
   [notifications]=Kmrl.Notifications
 )
 for app in "${!images[@]}"; do

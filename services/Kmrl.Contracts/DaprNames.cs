@@ -13,14 +13,16 @@ public static class DaprNames
         public const string SharePointConnector = "sharepoint-connector";
         public const string MaximoConnector = "maximo-connector";
         public const string WhatsAppConnector = "whatsapp-connector";
+        /// <summary>Scanner hot folders (a local or mounted directory).</summary>
+        public const string LocalFolderConnector = "local-folder-connector";
         /// <summary>Turns incidents, deadlines and routed documents into mail and webhook messages.</summary>
         public const string Notifications = "notifications";
 
         public static readonly IReadOnlyList<string> All =
-            [DocumentApi, EmailConnector, SharePointConnector, MaximoConnector, WhatsAppConnector, Notifications];
+            [DocumentApi, EmailConnector, SharePointConnector, MaximoConnector, WhatsAppConnector, LocalFolderConnector, Notifications];
 
         public static readonly IReadOnlyList<string> Connectors =
-            [EmailConnector, SharePointConnector, MaximoConnector, WhatsAppConnector];
+            [EmailConnector, SharePointConnector, MaximoConnector, WhatsAppConnector, LocalFolderConnector];
     }
 
     public static class Components
@@ -73,9 +75,10 @@ public static class DaprNames
         public const string SharePointSchedule = "sharepoint-schedule";
         public const string MaximoSchedule = "maximo-schedule";
         public const string WhatsAppSchedule = "whatsapp-schedule";
+        public const string LocalFolderSchedule = "local-folder-schedule";
 
         public static readonly IReadOnlyList<string> All =
-            [EmailSchedule, SharePointSchedule, MaximoSchedule, WhatsAppSchedule];
+            [EmailSchedule, SharePointSchedule, MaximoSchedule, WhatsAppSchedule, LocalFolderSchedule];
     }
 
     /// <summary>The notifications service's bindings: its cron tick (input) and one output binding per channel.</summary>

@@ -9,6 +9,8 @@ public static class DocumentSources
     public const string Maximo = "maximo";
     public const string MaximoExport = "maximo-export";
     public const string WhatsApp = "whatsapp";
+    /// <summary>A scanner's hot folder (local-folder-connector).</summary>
+    public const string LocalFolder = "local-folder";
 }
 
 /// <summary>A connector found a document and stored its content in the blob store.</summary>

@@ -2,48 +2,38 @@ using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Email.Extensions;
 using Kmrl.Connectors.Email.Tests.Support;
 using Kmrl.Connectors.Ports;
-using Kmrl.Connectors.Sync;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Testing.Servers;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kmrl.Connectors.Email.Tests;
 
-/// <summary>The connector host's real SyncRunner driving the IMAP source, with in-memory stand-ins for Dapr.</summary>
+/// <summary>The connector host's real runner driving the IMAP source as the app registers it, with Dapr in memory (the kit's ContractHost).</summary>
 public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixture<DovecotImapServer>
 {
-    private (ServiceProvider Provider, InMemoryHostPorts Ports) BuildHost(string folder)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private ContractHost BuildHost(string folder) => new(
+        new ContractOptions
         {
-            ["Email:Mailboxes:0:Name"] = "ops-mailbox",
-            ["Email:Mailboxes:0:Host"] = dovecot.Host,
-            ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Email:Mailboxes:0:Tls"] = "None",
-            ["Email:Mailboxes:0:AllowInsecureConnection"] = "true",
-            ["Email:Mailboxes:0:UserName"] = "alice",
-            ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
-            ["Email:Mailboxes:0:Folders:0"] = folder,
-            ["Email:Mailboxes:0:PostProcessing"] = "Move",
-        }).Build();
-        var ports = new InMemoryHostPorts();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddConnectorHost(configuration, DocumentSources.Email, DaprNames.Bindings.EmailSchedule);
-        services.AddSingleton<ISyncLock>(ports);
-        services.AddSingleton<ICheckpointStore>(ports);
-        services.AddSingleton<IEventPublisher>(ports);
-        services.AddSingleton<ISkippedItemStore>(ports);
-        services.AddSingleton<IBlobStorage>(ports);
-        services.AddSingleton<ISecretProvider>(InMemorySecrets.One("email-ops-mailbox", "password", dovecot.Users["alice"]));
-        services.AddEmailSources(configuration);
-        return (services.BuildServiceProvider(), ports);
-    }
+            Connector = DocumentSources.Email,
+            ScheduleBinding = DaprNames.Bindings.EmailSchedule,
+            Settings = new Dictionary<string, string?>
+            {
+                ["Email:Mailboxes:0:Name"] = "ops-mailbox",
+                ["Email:Mailboxes:0:Host"] = dovecot.Host,
+                ["Email:Mailboxes:0:Port"] = dovecot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Email:Mailboxes:0:Tls"] = "None",
+                ["Email:Mailboxes:0:AllowInsecureConnection"] = "true",
+                ["Email:Mailboxes:0:UserName"] = "alice",
+                ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
+                ["Email:Mailboxes:0:Folders:0"] = folder,
+                ["Email:Mailboxes:0:PostProcessing"] = "Move",
+            },
+            Ports = new ConnectorPorts { Secrets = InMemorySecrets.One("email-ops-mailbox", "password", dovecot.Users["alice"]) },
+        },
+        builder => builder.Services.AddEmailSources(builder.Configuration));
 
     [Fact]
     public async Task Mail_in_dovecot_becomes_document_discovered_with_a_readable_blob_and_is_moved_once_committed()
@@ -53,27 +43,25 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
         var message = Corpus.WithAttachments("Work order 7781", Corpus.Attachment("wo-7781.pdf", "application/pdf", pdf));
         var context = new ImapTestContext(dovecot);
         await context.DeliverAsync(folder, message);
-        var (provider, ports) = BuildHost(folder);
-        await using var _ = provider;
-        var source = Assert.Single(provider.GetServices<IDocumentSource>());
-        var runner = provider.GetRequiredService<SyncRunner>();
+        await using var host = BuildHost(folder);
+        var source = Assert.Single(host.Sources);
 
-        var first = await runner.RunAsync(source, CancellationToken.None);
-        var second = await runner.RunAsync(source, CancellationToken.None);
+        var first = await host.RunAsync(source);
+        var second = await host.RunAsync(source);
 
-        Assert.Equal(SyncOutcome.Completed, first.Outcome);
-        Assert.Equal(SyncOutcome.Completed, second.Outcome);
-        var discovered = Assert.IsType<DocumentDiscovered>(Assert.Single(ports.Published).Event);
+        Assert.True(first.Completed);
+        Assert.True(second.Completed);
+        var discovered = Assert.IsType<DocumentDiscovered>(Assert.Single(host.Ports.Publisher.Events).Event);
         Assert.Equal("wo-7781.pdf", discovered.FileName);
-        Assert.Equal(SyncDriver.Sha256(pdf), discovered.Sha256);
+        Assert.Equal(SourceContract.Sha256(pdf), discovered.Sha256);
         Assert.Equal(pdf.Length, discovered.Size);
         Assert.Equal("Work order 7781", discovered.SourceMetadata["subject"]);
-        await using (var blob = await provider.GetRequiredService<IDocumentContentStore>().OpenReadAsync(discovered.Blob, CancellationToken.None))
+        await using (var blob = await host.Services.GetRequiredService<IDocumentContentStore>().OpenReadAsync(discovered.Blob, CancellationToken.None))
         {
-            Assert.Equal(SyncDriver.Sha256(pdf), (await SyncDriver.HashAsync(blob)).Sha256);
+            Assert.Equal(SourceContract.Sha256(pdf), (await SourceContract.HashAsync(blob)).Sha256);
         }
-        Assert.Equal(0, second.Counts.Discovered);
-        Assert.Contains("\"lastUid\":1", ports.CheckpointOf(DocumentSources.Email, source.Name), StringComparison.Ordinal);
+        Assert.Empty(second.Documents);
+        Assert.Contains("\"lastUid\":1", host.Ports.Checkpoints.ValueOf(DocumentSources.Email, source.Name), StringComparison.Ordinal);
 
         using var client = new ImapClient();
         await client.ConnectAsync(dovecot.Host, dovecot.Port, MailKit.Security.SecureSocketOptions.None);
@@ -92,21 +80,19 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
             Corpus.Attachment("poison.pdf", "application/pdf", Corpus.Bytes("poison", 2000))));
         var good = Corpus.Bytes("after-poison", 3000);
         await context.DeliverAsync(folder, Corpus.WithAttachments("Good mail after the poison one", Corpus.Attachment("good.pdf", "application/pdf", good)));
-        var (provider, ports) = BuildHost(folder);
-        await using var _ = provider;
-        var source = Assert.Single(provider.GetServices<IDocumentSource>());
-        var runner = provider.GetRequiredService<SyncRunner>();
+        await using var host = BuildHost(folder);
+        var source = Assert.Single(host.Sources);
 
-        var run = await runner.RunAsync(source, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        var run = await host.RunAsync(source).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(SyncOutcome.Completed, run.Outcome);
-        var discovered = Assert.IsType<DocumentDiscovered>(Assert.Single(ports.Published).Event);
+        Assert.True(run.Completed);
+        var discovered = Assert.IsType<DocumentDiscovered>(Assert.Single(host.Ports.Publisher.Events).Event);
         Assert.Equal("good.pdf", discovered.FileName);
-        Assert.Equal(SyncDriver.Sha256(good), discovered.Sha256);
-        var dead = Assert.IsType<DeadLetteredItem>(Assert.Single(ports.Skipped));
+        Assert.Equal(SourceContract.Sha256(good), discovered.Sha256);
+        var dead = Assert.IsType<DeadLetteredItem>(Assert.Single(host.Ports.SkippedItems.Items));
         Assert.StartsWith("unreadable-message:", dead.Reason, StringComparison.Ordinal);
         Assert.Contains("4096", dead.Reason, StringComparison.Ordinal);
-        Assert.Equal(1, run.Counts.DeadLettered);
-        Assert.Contains("\"lastUid\":2", ports.CheckpointOf(DocumentSources.Email, source.Name), StringComparison.Ordinal);
+        Assert.Single(run.DeadLettered);
+        Assert.Contains("\"lastUid\":2", host.Ports.Checkpoints.ValueOf(DocumentSources.Email, source.Name), StringComparison.Ordinal);
     }
 }

@@ -11,14 +11,14 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
 {
     private const string Malayalam = "മെട്രോ റിപ്പോർട്ട് നവംബർ.pdf";
 
-    private async Task<SyncResult> DeliverAndSyncAsync(string folder, params byte[][] messages)
+    private async Task<ContractRun> DeliverAndSyncAsync(string folder, params byte[][] messages)
     {
         var context = new ImapTestContext(dovecot);
         foreach (var message in messages)
         {
             await dovecot.DeliverAsync(context.User, message, folder);
         }
-        return await SyncDriver.RunAsync(context.Source(folder), checkpoint: null);
+        return await SourceContract.RunAsync(context.Source(folder), null, EmailHost.Options());
     }
 
     private static byte[] Raw(MimeMessage message)
@@ -39,9 +39,9 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
 
         Assert.Equal(["inspection.pdf", "readings.xlsx", "note.txt"], result.Documents.Select(d => d.FileName));
         Assert.Equal(["2.2", "2.3", "3"], result.Documents.Select(d => d.Metadata[EmailMetadataKeys.Part]));
-        Assert.Equal(SyncDriver.Sha256(pdf), result.Documents[0].Sha256);
-        Assert.Equal(SyncDriver.Sha256(sheet), result.Documents[1].Sha256);
-        Assert.Equal(SyncDriver.Sha256(note), result.Documents[2].Sha256);
+        Assert.Equal(SourceContract.Sha256(pdf), result.Documents[0].Sha256);
+        Assert.Equal(SourceContract.Sha256(sheet), result.Documents[1].Sha256);
+        Assert.Equal(SourceContract.Sha256(note), result.Documents[2].Sha256);
         Assert.Equal("Track inspection report", result.Documents[0].Metadata[EmailMetadataKeys.ForwardedSubject]);
         Assert.Contains("pway@kmrl.example", result.Documents[0].Metadata[EmailMetadataKeys.ForwardedFrom], StringComparison.Ordinal);
         Assert.Equal("Fwd: Track inspection report", result.Documents[0].Metadata[EmailMetadataKeys.Subject]);
@@ -57,7 +57,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
         var document = Assert.Single(result.Documents);
         Assert.Equal("image001.png", document.FileName);
         Assert.Equal("image/png", document.ContentType);
-        Assert.Equal(SyncDriver.Sha256(image), document.Sha256);
+        Assert.Equal(SourceContract.Sha256(image), document.Sha256);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
         var document = Assert.Single(result.Documents);
         Assert.Equal("minutes.pdf", document.FileName);
         Assert.Equal("2.2", document.Metadata[EmailMetadataKeys.Part]);
-        Assert.Equal(SyncDriver.Sha256(pdf), document.Sha256);
+        Assert.Equal(SourceContract.Sha256(pdf), document.Sha256);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
 
         var result = await DeliverAndSyncAsync("Encodings", Raw(message));
 
-        Assert.Equal([SyncDriver.Sha256(binary), SyncDriver.Sha256(csv), SyncDriver.Sha256(plain)], result.Documents.Select(d => d.Sha256));
+        Assert.Equal([SourceContract.Sha256(binary), SourceContract.Sha256(csv), SourceContract.Sha256(plain)], result.Documents.Select(d => d.Sha256));
         Assert.Equal([(long)binary.Length, csv.Length, plain.Length], result.Documents.Select(d => d.Length));
         // The size is only announced where the encoded size is the real size.
         Assert.Equal([null, null, (long?)plain.Length], result.Documents.Select(d => d.Size));
@@ -115,7 +115,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
         var result = await DeliverAndSyncAsync("NoDocuments", Raw(Corpus.NoDocuments()));
 
         Assert.Empty(result.Documents);
-        Assert.Equal(1, result.CheckpointsSeen);
+        Assert.Equal(1, result.CheckpointsStored);
         Assert.Equal(1u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
     }
 
@@ -129,9 +129,9 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
 
         // Unterminated multipart: the part runs to the end of the message; junk characters are skipped by the base64 decoder.
         Assert.Equal(["scan.pdf", "after.pdf"], result.Documents.Select(d => d.FileName));
-        Assert.Equal(SyncDriver.Sha256(Encoding.ASCII.GetBytes("%PDF-1.4\n%%EOF\n")), result.Documents[0].Sha256);
+        Assert.Equal(SourceContract.Sha256(Encoding.ASCII.GetBytes("%PDF-1.4\n%%EOF\n")), result.Documents[0].Sha256);
         // multipart without boundary: one opaque body, nothing to split out — no document, but the checkpoint moves on.
-        Assert.Equal(3, result.CheckpointsSeen);
+        Assert.Equal(3, result.CheckpointsStored);
         Assert.Equal(3u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
     }
 
@@ -147,7 +147,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
         var document = Assert.Single(result.Documents);
         Assert.Equal("scan0001.pdf", document.FileName);
         Assert.Equal("1", document.Metadata[EmailMetadataKeys.Part]);
-        Assert.Equal(SyncDriver.Sha256(pdf), document.Sha256);
+        Assert.Equal(SourceContract.Sha256(pdf), document.Sha256);
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
         var document = Assert.Single(result.Documents);
         Assert.Equal("inner.pdf", document.FileName);
         Assert.Equal("2.1", document.Metadata[EmailMetadataKeys.Part]);
-        Assert.Equal(SyncDriver.Sha256(pdf), document.Sha256);
+        Assert.Equal(SourceContract.Sha256(pdf), document.Sha256);
         Assert.Equal("Scan", document.Metadata[EmailMetadataKeys.ForwardedSubject]);
     }
 }

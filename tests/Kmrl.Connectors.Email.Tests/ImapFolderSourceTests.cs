@@ -16,17 +16,17 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         await context.DeliverAsync(folder, Corpus.WithAttachments("first", Corpus.Attachment("first.pdf", "application/pdf", first)));
         var source = context.Source(folder);
 
-        var run1 = await SyncDriver.RunAsync(source, checkpoint: null);
+        var run1 = await SourceContract.RunAsync(source, null, EmailHost.Options());
         var second = Corpus.Bytes("second", 5000);
         await context.DeliverAsync(folder, Corpus.WithAttachments("second", Corpus.Attachment("second.pdf", "application/pdf", second)));
-        var run2 = await SyncDriver.RunAsync(source, run1.Checkpoint);
-        var run3 = await SyncDriver.RunAsync(source, run2.Checkpoint);
+        var run2 = await SourceContract.RunAsync(source, run1.Checkpoint, EmailHost.Options());
+        var run3 = await SourceContract.RunAsync(source, run2.Checkpoint, EmailHost.Options());
 
         var one = Assert.Single(run1.Documents);
-        Assert.Equal(SyncDriver.Sha256(first), one.Sha256);
+        Assert.Equal(SourceContract.Sha256(first), one.Sha256);
         var two = Assert.Single(run2.Documents);
         Assert.Equal("second.pdf", two.FileName);
-        Assert.Equal(SyncDriver.Sha256(second), two.Sha256);
+        Assert.Equal(SourceContract.Sha256(second), two.Sha256);
         Assert.Empty(run3.Documents);
         var stored = ImapCheckpoint.TryParse(run2.Checkpoint);
         Assert.NotNull(stored);
@@ -41,14 +41,14 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         const string folder = "QuietPoll";
         await context.DeliverAsync(folder, Corpus.WithAttachments("only", Corpus.Attachment("a.pdf", "application/pdf", Corpus.Bytes("a", 100))));
         var source = context.Source(folder);
-        var run1 = await SyncDriver.RunAsync(source, checkpoint: null);
+        var run1 = await SourceContract.RunAsync(source, null, EmailHost.Options());
         var pollContext = new ImapTestContext(dovecot);
-        var poll = await SyncDriver.RunAsync(pollContext.Source(folder), run1.Checkpoint);
+        var poll = await SourceContract.RunAsync(pollContext.Source(folder), run1.Checkpoint, EmailHost.Options());
 
         var sent = pollContext.Clients.AllClientLines;
         var received = pollContext.Clients.Loggers.SelectMany(logger => logger.ServerLines).ToList();
         Assert.Empty(poll.Documents);
-        Assert.Equal(0, poll.CheckpointsSeen);
+        Assert.Equal(0, poll.CheckpointsStored);
         Assert.Contains(sent, line => line.Contains("UID SEARCH", StringComparison.Ordinal) && line.EndsWith("UID 2:*", StringComparison.Ordinal));
         // The "*" trap was real: the server answered with UID 1, which is not new, and it was dropped client-side.
         Assert.Contains(received, line => line.StartsWith("* ESEARCH", StringComparison.Ordinal) && line.EndsWith("UID ALL 1", StringComparison.Ordinal));
@@ -66,11 +66,11 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
             Corpus.Attachment("two.pdf", "application/pdf", Corpus.Bytes("two", 4000)),
             Corpus.Attachment("two.csv", "text/csv", "a,b\r\n1,2\r\n"u8.ToArray(), MimeKit.ContentEncoding.QuotedPrintable)));
         var source = context.Source(folder);
-        var before = await SyncDriver.RunAsync(source, checkpoint: null);
+        var before = await SourceContract.RunAsync(source, null, EmailHost.Options());
 
         await dovecot.SetUidValidityAsync(context.User, 4242, folder);
-        var after = await SyncDriver.RunAsync(source, before.Checkpoint);
-        var again = await SyncDriver.RunAsync(source, after.Checkpoint);
+        var after = await SourceContract.RunAsync(source, before.Checkpoint, EmailHost.Options());
+        var again = await SourceContract.RunAsync(source, after.Checkpoint, EmailHost.Options());
 
         Assert.Equal(3, before.Documents.Count);
         Assert.Equal(4242u, ImapCheckpoint.TryParse(after.Checkpoint)!.UidValidity);
@@ -93,7 +93,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         message.InReplyTo = "tender-41@kmrl.example";
         await context.DeliverAsync(folder, message);
 
-        var result = await SyncDriver.RunAsync(context.Source(folder), checkpoint: null);
+        var result = await SourceContract.RunAsync(context.Source(folder), null, EmailHost.Options());
 
         var document = Assert.Single(result.Documents);
         var metadata = document.Metadata;
@@ -129,15 +129,15 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         await context.DeliverAsync(folder, spam);
         await context.DeliverAsync(folder, Corpus.WithAttachments("ok", Corpus.Attachment("ok.pdf", "application/pdf", Corpus.Bytes("y", 100))));
 
-        var result = await SyncDriver.RunAsync(context.Source(folder, mailbox =>
+        var result = await SourceContract.RunAsync(context.Source(folder, mailbox =>
         {
             mailbox.DeniedSenders = ["spam.example"];
             mailbox.AllowedSenders = ["@kmrl.example"];
-        }), checkpoint: null);
+        }), null, EmailHost.Options());
 
         Assert.Equal("ok.pdf", Assert.Single(result.Documents).FileName);
         Assert.Equal(2u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
-        Assert.Equal(2, result.CheckpointsSeen);
+        Assert.Equal(2, result.CheckpointsStored);
     }
 
     [Fact]
@@ -158,9 +158,9 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         }
 
         await using var content = await Assert.Single(documents).OpenContentAsync(CancellationToken.None);
-        var (sha, length) = await SyncDriver.HashAsync(content);
+        var (sha, length) = await SourceContract.HashAsync(content);
 
-        Assert.Equal(SyncDriver.Sha256(pdf), sha);
+        Assert.Equal(SourceContract.Sha256(pdf), sha);
         Assert.Equal(pdf.Length, length);
         Assert.Single(context.Clients.Loggers);
     }
@@ -172,11 +172,11 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         const string folder = "KeptSession";
         await context.DeliverAsync(folder, Corpus.WithAttachments("kept", Corpus.Attachment("a.pdf", "application/pdf", Corpus.Bytes("k", 100))));
         await using var source = context.Source(folder);
-        var run1 = await SyncDriver.RunAsync(source, checkpoint: null);
+        var run1 = await SourceContract.RunAsync(source, null, EmailHost.Options());
         var logger = Assert.Single(context.Clients.Loggers);
         var before = logger.ClientLines.Count;
 
-        var poll = await SyncDriver.RunAsync(source, run1.Checkpoint);
+        var poll = await SourceContract.RunAsync(source, run1.Checkpoint, EmailHost.Options());
 
         Assert.Empty(poll.Documents);
         Assert.Single(context.Clients.Loggers);
@@ -192,16 +192,16 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         const string folder = "Reconnect";
         await context.DeliverAsync(folder, Corpus.WithAttachments("before", Corpus.Attachment("before.pdf", "application/pdf", Corpus.Bytes("b", 100))));
         await using var source = context.Source(folder);
-        var run1 = await SyncDriver.RunAsync(source, checkpoint: null);
+        var run1 = await SourceContract.RunAsync(source, null, EmailHost.Options());
 
         await dovecot.RestartAsync();
         var after = Corpus.Bytes("after", 4000);
         await context.DeliverAsync(folder, Corpus.WithAttachments("after", Corpus.Attachment("after.pdf", "application/pdf", after)));
-        var run2 = await SyncDriver.RunAsync(source, run1.Checkpoint);
+        var run2 = await SourceContract.RunAsync(source, run1.Checkpoint, EmailHost.Options());
 
         Assert.Equal("before.pdf", Assert.Single(run1.Documents).FileName);
         var document = Assert.Single(run2.Documents);
-        Assert.Equal(SyncDriver.Sha256(after), document.Sha256);
+        Assert.Equal(SourceContract.Sha256(after), document.Sha256);
         Assert.Equal(2, context.Clients.Loggers.Count);
     }
 
@@ -225,7 +225,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         }
 
         Assert.NotNull(read);
-        Assert.Equal(SyncDriver.Sha256(pdf), SyncDriver.Sha256(read));
+        Assert.Equal(SourceContract.Sha256(pdf), SourceContract.Sha256(read));
         Assert.Single(context.Clients.Loggers);
     }
 }

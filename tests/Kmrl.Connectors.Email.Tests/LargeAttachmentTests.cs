@@ -42,7 +42,7 @@ public sealed class LargeAttachmentTests(DovecotImapServer dovecot, ITestOutputH
             await dovecot.DeliverAsync(context.User, reader, folder);
         }
         await writer;
-        var expected = await SyncDriver.HashAsync(new GeneratedStream(AttachmentSize));
+        var expected = await SourceContract.HashAsync(new GeneratedStream(AttachmentSize));
 
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
@@ -70,7 +70,7 @@ public sealed class LargeAttachmentTests(DovecotImapServer dovecot, ITestOutputH
         });
         var clock = Stopwatch.StartNew();
 
-        var result = await SyncDriver.RunAsync(context.Source(folder), checkpoint: null);
+        var result = await SourceContract.RunAsync(context.Source(folder), null, EmailHost.Options(keepContent: false));
 
         clock.Stop();
         await sampling.CancelAsync();

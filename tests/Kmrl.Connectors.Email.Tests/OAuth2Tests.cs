@@ -103,7 +103,7 @@ public sealed class OAuth2Tests(OAuth2DovecotServer dovecot) : IClassFixture<OAu
         }
         var clients = new RecordingClientFactory();
 
-        var result = await SyncDriver.RunAsync(Source(OAuth2DovecotServer.ValidToken, clients), null);
+        var result = await SourceContract.RunAsync(Source(OAuth2DovecotServer.ValidToken, clients), null, EmailHost.Options());
 
         Assert.Equal("o.pdf", Assert.Single(result.Documents).FileName);
         Assert.Contains(clients.AllClientLines, line => line.Contains("AUTHENTICATE XOAUTH2", StringComparison.Ordinal) ||
@@ -116,7 +116,7 @@ public sealed class OAuth2Tests(OAuth2DovecotServer dovecot) : IClassFixture<OAu
     {
         var source = Source("revoked-token", new RecordingClientFactory());
 
-        await Assert.ThrowsAsync<AuthenticationException>(async () => await SyncDriver.RunAsync(source, null));
+        await Assert.ThrowsAsync<AuthenticationException>(async () => await SourceContract.RunAsync(source, null, EmailHost.Options()));
         Assert.Contains("revoked-token", dovecot.IntrospectedTokens);
     }
 }

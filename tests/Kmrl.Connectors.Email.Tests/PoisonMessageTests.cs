@@ -28,11 +28,11 @@ public sealed class PoisonMessageTests(DovecotImapServer dovecot) : IClassFixtur
             if (change is SourceUnreadable item) unreadable.Add(item);
             if (change is SourceCheckpoint checkpoint) checkpoints.Add(ImapCheckpoint.TryParse(checkpoint.Value)!.LastUid);
         }
-        var run = await SyncDriver.RunAsync(context.Source(folder), checkpoint: null).WaitAsync(TimeSpan.FromSeconds(60));
+        var run = await SourceContract.RunAsync(context.Source(folder), null, EmailHost.Options()).WaitAsync(TimeSpan.FromSeconds(60));
 
         var document = Assert.Single(run.Documents);
         Assert.Equal("good.pdf", document.FileName);
-        Assert.Equal(SyncDriver.Sha256(good), document.Sha256);
+        Assert.Equal(SourceContract.Sha256(good), document.Sha256);
         Assert.Equal(2u, ImapCheckpoint.TryParse(run.Checkpoint)!.LastUid);
         var poison = Assert.Single(unreadable);
         Assert.StartsWith("unreadable-message:", poison.Reason, StringComparison.Ordinal);

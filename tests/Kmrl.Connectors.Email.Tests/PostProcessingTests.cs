@@ -37,7 +37,7 @@ public sealed class PostProcessingTests(DovecotImapServer dovecot) : IClassFixtu
         await context.DeliverAsync(folder, message);
         await context.DeliverAsync(folder, quiet);
 
-        var result = await SyncDriver.RunAsync(context.Source(folder, mailbox => mailbox.PostProcessing = PostProcessing.Move), null);
+        var result = await SourceContract.RunAsync(context.Source(folder, mailbox => mailbox.PostProcessing = PostProcessing.Move), null, EmailHost.Options());
 
         Assert.Single(result.Documents);
         Assert.Contains(context.Clients.AllClientLines, line => line.Contains("UID MOVE 1 Processed", StringComparison.Ordinal));
@@ -92,7 +92,7 @@ public sealed class PostProcessingTests(DovecotImapServer dovecot) : IClassFixtu
         var message = Corpus.WithAttachments("flag me", Corpus.Attachment("f.pdf", "application/pdf", Corpus.Bytes("f", 100)));
         await context.DeliverAsync(folder, message);
 
-        await SyncDriver.RunAsync(context.Source(folder, mailbox => mailbox.PostProcessing = PostProcessing.Flag), null);
+        await SourceContract.RunAsync(context.Source(folder, mailbox => mailbox.PostProcessing = PostProcessing.Flag), null, EmailHost.Options());
 
         var (client, _) = await ConnectAsync();
         using (client)

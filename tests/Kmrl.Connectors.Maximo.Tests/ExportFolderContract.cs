@@ -22,15 +22,15 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         var folder = await SeedFolderAsync("stable", ("WO-1001.pdf", "%PDF-1.4 work order"u8.ToArray()));
         var source = Source(folder);
 
-        var first = await SourceRunner.RunAsync(source, null);
-        var second = await SourceRunner.RunAsync(source, first.Checkpoint);
-        var third = await SourceRunner.RunAsync(source, second.Checkpoint);
+        var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
+        var second = await SourceContract.RunAsync(source, first.Checkpoint, MaximoHost.Options());
+        var third = await SourceContract.RunAsync(source, second.Checkpoint, MaximoHost.Options());
 
         Assert.Empty(first.Documents);
         var document = Assert.Single(second.Documents);
         Assert.Equal("WO-1001.pdf", document.Document.FileName);
         Assert.Equal(RemotePath(folder, "WO-1001.pdf"), document.Document.SourceId);
-        Assert.Equal(SourceRunner.Sha256("%PDF-1.4 work order"u8.ToArray()), document.Sha256);
+        Assert.Equal(SourceContract.Sha256("%PDF-1.4 work order"u8.ToArray()), document.Sha256);
         Assert.Equal(19, document.Document.Size);
         Assert.Equal(RemotePath(folder, "WO-1001.pdf"), document.Document.Metadata[MaximoMetadata.ExportPath]);
         Assert.Empty(third.Documents);
@@ -41,11 +41,11 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
     {
         var folder = await SeedFolderAsync("growing", ("JC-1.pdf", new byte[100]));
         var source = Source(folder);
-        var first = await SourceRunner.RunAsync(source, null);
+        var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
 
         await server.SeedAsync($"{folder}/JC-1.pdf", new byte[5000], Yesterday.AddMinutes(1));
-        var second = await SourceRunner.RunAsync(source, first.Checkpoint);
-        var third = await SourceRunner.RunAsync(source, second.Checkpoint);
+        var second = await SourceContract.RunAsync(source, first.Checkpoint, MaximoHost.Options());
+        var third = await SourceContract.RunAsync(source, second.Checkpoint, MaximoHost.Options());
 
         Assert.Empty(second.Documents);
         Assert.Equal(5000, Assert.Single(third.Documents).Length);
@@ -57,9 +57,9 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         var folder = await SeedFolderAsync("marker", ("a.pdf", [1, 2]), ("b.pdf", [3, 4, 5]), ("b.pdf.done", []));
         var source = Source(folder, o => o.DoneMarkerSuffix = ".done");
 
-        var first = await SourceRunner.RunAsync(source, null);
+        var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
         await server.SeedAsync($"{folder}/a.pdf.done", []);
-        var second = await SourceRunner.RunAsync(source, first.Checkpoint);
+        var second = await SourceContract.RunAsync(source, first.Checkpoint, MaximoHost.Options());
 
         Assert.Equal(["b.pdf"], first.Documents.Select(d => d.Document.FileName));
         Assert.Equal(["a.pdf"], second.Documents.Select(d => d.Document.FileName));
@@ -71,9 +71,9 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         var folder = await SeedFolderAsync("archive", ("WO-7.pdf", [7, 7, 7]), ("WO-8.pdf", [8]));
         var source = Source(folder, o => o.ArchiveFolder = RemotePath(folder, "archive"));
 
-        var first = await SourceRunner.RunAsync(source, null);
-        var second = await SourceRunner.RunAsync(source, first.Checkpoint);
-        var third = await SourceRunner.RunAsync(source, second.Checkpoint);
+        var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
+        var second = await SourceContract.RunAsync(source, first.Checkpoint, MaximoHost.Options());
+        var third = await SourceContract.RunAsync(source, second.Checkpoint, MaximoHost.Options());
 
         Assert.Equal(2, second.Documents.Count);
         Assert.True(File.Exists(Path.Combine(server.LocalRoot, folder, "archive", "WO-7.pdf")));
@@ -90,12 +90,12 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         var folder = await SeedFolderAsync("cut-short", ("WO-9.pdf", [9, 9]));
         // Handed on and checkpointed without a move: what a crash between the commit and the move leaves behind.
         var withoutMove = Source(folder);
-        var first = await SourceRunner.RunAsync(withoutMove, null);
-        var second = await SourceRunner.RunAsync(withoutMove, first.Checkpoint);
+        var first = await SourceContract.RunAsync(withoutMove, null, MaximoHost.Options());
+        var second = await SourceContract.RunAsync(withoutMove, first.Checkpoint, MaximoHost.Options());
         var source = Source(folder, o => o.ArchiveFolder = RemotePath(folder, "archive"));
 
-        var third = await SourceRunner.RunAsync(source, second.Checkpoint);
-        var fourth = await SourceRunner.RunAsync(source, third.Checkpoint);
+        var third = await SourceContract.RunAsync(source, second.Checkpoint, MaximoHost.Options());
+        var fourth = await SourceContract.RunAsync(source, third.Checkpoint, MaximoHost.Options());
 
         Assert.Single(second.Documents);
         Assert.Empty(third.Documents);
@@ -111,7 +111,7 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         var files = Enumerable.Range(1, 5).Select(i => ($"WO-{i}.pdf", new[] { (byte)i })).ToArray();
         var folder = await SeedFolderAsync("batched", files);
         var source = Source(folder, o => o.CheckpointEveryFiles = 2);
-        var pending = await SourceRunner.RunAsync(source, null);
+        var pending = await SourceContract.RunAsync(source, null, MaximoHost.Options());
 
         var yielded = new List<string>();
         var checkpoints = new List<(int After, ExportFolderCheckpoint Value, string Raw)>();
@@ -127,7 +127,7 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
             }
         }
         // A crash after the first batch was stored: the run from that checkpoint reads the rest, and only the rest.
-        var resumed = await SourceRunner.RunAsync(source, checkpoints[0].Raw);
+        var resumed = await SourceContract.RunAsync(source, checkpoints[0].Raw, MaximoHost.Options());
 
         Assert.Equal(5, yielded.Count);
         Assert.Equal([2, 4, 5], checkpoints.Select(c => c.After));
@@ -141,7 +141,7 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         var folder = await SeedFolderAsync("slow-batch", ("a.pdf", [1]), ("b.pdf", [2]), ("c.pdf", [3]));
         // Every file takes longer than a tick: with the interval at one tick, each file closes its batch.
         var source = Source(folder, o => (o.CheckpointEveryFiles, o.CheckpointEveryInterval) = (100, TimeSpan.FromTicks(1)));
-        var pending = await SourceRunner.RunAsync(source, null);
+        var pending = await SourceContract.RunAsync(source, null, MaximoHost.Options());
 
         var documentsBeforeEachCheckpoint = new List<int>();
         var documents = 0;
@@ -165,13 +165,13 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
     {
         var folder = await SeedFolderAsync("remember", ("report.pdf", [1, 2, 3]));
         var source = Source(folder);
-        var first = await SourceRunner.RunAsync(source, null);
-        var second = await SourceRunner.RunAsync(source, first.Checkpoint);
-        var third = await SourceRunner.RunAsync(source, second.Checkpoint);
+        var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
+        var second = await SourceContract.RunAsync(source, first.Checkpoint, MaximoHost.Options());
+        var third = await SourceContract.RunAsync(source, second.Checkpoint, MaximoHost.Options());
 
         await server.SeedAsync($"{folder}/report.pdf", [9, 9, 9, 9], Yesterday.AddHours(1));
-        var fourth = await SourceRunner.RunAsync(source, third.Checkpoint);
-        var fifth = await SourceRunner.RunAsync(source, fourth.Checkpoint);
+        var fourth = await SourceContract.RunAsync(source, third.Checkpoint, MaximoHost.Options());
+        var fifth = await SourceContract.RunAsync(source, fourth.Checkpoint, MaximoHost.Options());
 
         Assert.Single(second.Documents);
         Assert.Empty(third.Documents);
@@ -189,18 +189,18 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         await server.SeedAsync($"{folder}/wo_20261126.dat.done", []);
         await server.SeedAsync($"{folder}/asset.xml.done", []);
 
-        var run = await SourceRunner.RunAsync(source, null);
+        var run = await SourceContract.RunAsync(source, null, MaximoHost.Options());
 
         var flat = run.Documents.Single(d => d.Document.FileName == "wo_20261126.dat");
         Assert.Equal("EXTSYS1", flat.Document.Metadata[MaximoMetadata.MifExternalSystem]);
         Assert.Equal("MXWOInterface", flat.Document.Metadata[MaximoMetadata.MifInterface]);
         Assert.Equal("AddChange", flat.Document.Metadata[MaximoMetadata.MifAction]);
         Assert.Equal("EN", flat.Document.Metadata[MaximoMetadata.MifLanguage]);
-        Assert.Equal(SourceRunner.Sha256(mif), flat.Sha256);
+        Assert.Equal(SourceContract.Sha256(mif), flat.Sha256);
         var asset = run.Documents.Single(d => d.Document.FileName == "asset.xml");
         Assert.Equal("Publish", asset.Document.Metadata[MaximoMetadata.MifAction]);
         Assert.Equal("MXASSET", asset.Document.Metadata[MaximoMetadata.MifInterface]);
-        Assert.Equal(SourceRunner.Sha256(xml), asset.Sha256);
+        Assert.Equal(SourceContract.Sha256(xml), asset.Sha256);
     }
 
     [Fact]
@@ -213,10 +213,10 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         await server.SeedAsync($"{folder}/big.pdf.done", []);
         connector.BreakNextDownloads(2, afterBytes: 1_000_000);
 
-        var run = await SourceRunner.RunAsync(source, null);
+        var run = await SourceContract.RunAsync(source, null, MaximoHost.Options());
 
         var document = Assert.Single(run.Documents);
-        Assert.Equal(SourceRunner.Sha256(content), document.Sha256);
+        Assert.Equal(SourceContract.Sha256(content), document.Sha256);
         // First open at 0, broken at 1 MB; the resume starts there (REST/seek) and breaks again 1 MB later.
         Assert.Equal([0L, 1_000_000L, 2_000_000L], connector.Opens.Where(o => o.Path.EndsWith("big.pdf", StringComparison.Ordinal)).Select(o => o.Offset));
     }
@@ -244,7 +244,7 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         long peakHeap = heapBefore;
         using var sampler = new Timer(_ => peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false)), null, 0, 50);
         var clock = Stopwatch.StartNew();
-        var run = await SourceRunner.RunAsync(source, null);
+        var run = await SourceContract.RunAsync(source, null, MaximoHost.Options(keepContent: false));
         clock.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
@@ -268,13 +268,13 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         var source = ExportSources.Create(connector, Options(folder));
 
         var clock = Stopwatch.StartNew();
-        var first = await SourceRunner.RunAsync(source, null);
+        var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
         var firstTime = clock.Elapsed;
         // Everything already handed on: the checkpoint remembers all of them by path + size + mtime.
         var handed = ExportFolderCheckpoint.Parse(first.Checkpoint).Pending;
         var remembered = new ExportFolderCheckpoint(new Dictionary<string, FileStamp>(), handed).Serialize();
         clock.Restart();
-        var second = await SourceRunner.RunAsync(source, remembered);
+        var second = await SourceContract.RunAsync(source, remembered, MaximoHost.Options());
         var secondTime = clock.Elapsed;
 
         Assert.Empty(first.Documents);
@@ -339,6 +339,6 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
     private static async Task<string> HashFileAsync(string path)
     {
         await using var file = File.OpenRead(path);
-        return Convert.ToHexString(await SHA256.HashDataAsync(file));
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
     }
 }

@@ -51,7 +51,7 @@ public sealed class FtpExportServer(PureFtpServer ftp, bool tls) : IExportServer
     };
 
     public IRemoteFolderConnector Connector(RemoteServerOptions server) =>
-        new FtpRemoteFolderConnector(server, DictionarySecrets.One("ftp", "password", ftp.Password), NullLoggerFactory.Instance, TimeProvider.System);
+        new FtpRemoteFolderConnector(server, InMemorySecrets.One("ftp", "password", ftp.Password), NullLoggerFactory.Instance, TimeProvider.System);
 }
 
 public sealed class SftpExportServer(OpenSshSftpServer sshd) : IExportServer
@@ -77,7 +77,7 @@ public sealed class SftpExportServer(OpenSshSftpServer sshd) : IExportServer
     };
 
     public IRemoteFolderConnector Connector(RemoteServerOptions server) =>
-        new SftpRemoteFolderConnector(server, DictionarySecrets.One("sftp", "private-key", File.ReadAllText(sshd.ClientPrivateKeyPath)));
+        new SftpRemoteFolderConnector(server, InMemorySecrets.One("sftp", "private-key", File.ReadAllText(sshd.ClientPrivateKeyPath)));
 }
 
 internal static class ExportSources

@@ -53,7 +53,7 @@ public sealed class MaximoCredentialOriginTests : IAsyncLifetime
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<ISecretProvider>(DictionarySecrets.One("maximo", "apikey", ApiKey));
+        services.AddSingleton<ISecretProvider>(InMemorySecrets.One("maximo", "apikey", ApiKey));
         services.AddMaximoSources(configuration);
         _services = services.BuildServiceProvider();
     }

@@ -23,11 +23,11 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
         AddWorkOrder("1003", T0.AddMinutes(2));
         AddWorkOrder("1004", T0.AddMinutes(3), "track-report.pdf");
 
-        var run = await SourceRunner.RunAsync(Source(pageSize: 2), null);
+        var run = await SourceContract.RunAsync(Source(pageSize: 2), null, MaximoHost.Options());
 
         Assert.Equal(["pump-inspection.pdf", "isolation-permit.pdf", "signal-fault.pdf", "track-report.pdf"], run.Documents.Select(d => d.Document.FileName));
         var first = run.Documents[0];
-        Assert.Equal(SourceRunner.Sha256(Content("1001", "pump-inspection.pdf")), first.Sha256);
+        Assert.Equal(SourceContract.Sha256(Content("1001", "pump-inspection.pdf")), first.Sha256);
         Assert.Equal("application/pdf", first.Document.DeclaredContentType);
         Assert.Equal(Content("1001", "pump-inspection.pdf").Length, first.Document.Size);
         Assert.Equal("mxapiwodetail/1001/doclinks/100", first.Document.SourceId);
@@ -53,15 +53,15 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
         AddWorkOrder("2001", T0, "a.pdf");
         AddWorkOrder("2002", T0.AddSeconds(30), "b.pdf");
         var source = Source(pageSize: 100);
-        var first = await SourceRunner.RunAsync(source, null);
+        var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
 
         // Committed in Maximo after the first run read the second T0+30s: same second as 2002, plus a later one.
         AddWorkOrder("2003", T0.AddSeconds(30), "c.pdf");
         AddWorkOrder("2004", T0.AddSeconds(30), "d.pdf");
         AddWorkOrder("2005", T0.AddSeconds(31), "e.pdf");
         var downloadsBefore = _maximo.AttachmentDownloads;
-        var second = await SourceRunner.RunAsync(source, first.Checkpoint);
-        var third = await SourceRunner.RunAsync(source, second.Checkpoint);
+        var second = await SourceContract.RunAsync(source, first.Checkpoint, MaximoHost.Options());
+        var third = await SourceContract.RunAsync(source, second.Checkpoint, MaximoHost.Options());
 
         Assert.Equal(["a.pdf", "b.pdf"], first.Documents.Select(d => d.Document.FileName));
         Assert.Equal(["c.pdf", "d.pdf", "e.pdf"], second.Documents.Select(d => d.Document.FileName));
@@ -75,11 +75,11 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
     {
         var workOrder = AddWorkOrder("3001", T0, "before.pdf");
         var source = Source(pageSize: 10);
-        var first = await SourceRunner.RunAsync(source, null);
+        var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
 
         workOrder.DocLinks.Add(DocLink("3001", "after.pdf", T0.AddHours(1)));
         _maximo.WorkOrders[0] = workOrder with { ChangeDate = T0.AddHours(1), Status = "COMP" };
-        var second = await SourceRunner.RunAsync(source, first.Checkpoint);
+        var second = await SourceContract.RunAsync(source, first.Checkpoint, MaximoHost.Options());
 
         Assert.Equal(["before.pdf"], first.Documents.Select(d => d.Document.FileName));
         var document = Assert.Single(second.Documents);
@@ -104,7 +104,7 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
                 break;
             }
         }
-        var rest = await SourceRunner.RunAsync(source, stored);
+        var rest = await SourceContract.RunAsync(source, stored, MaximoHost.Options());
 
         Assert.Equal(["two.pdf", "three.pdf"], rest.Documents.Select(d => d.Document.FileName));
     }
@@ -115,9 +115,9 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
         _maximo.InlineDocLinks = true;
         AddWorkOrder("5001", T0, "inline.pdf");
 
-        var run = await SourceRunner.RunAsync(Source(pageSize: 10), null);
+        var run = await SourceContract.RunAsync(Source(pageSize: 10), null, MaximoHost.Options());
 
-        Assert.Equal(SourceRunner.Sha256(Content("5001", "inline.pdf")), Assert.Single(run.Documents).Sha256);
+        Assert.Equal(SourceContract.Sha256(Content("5001", "inline.pdf")), Assert.Single(run.Documents).Sha256);
         Assert.DoesNotContain(_maximo.Requests, r => r.EndsWith("/doclinks", StringComparison.Ordinal));
     }
 
@@ -128,7 +128,7 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
         var options = Options(pageSize: 10);
         options.AuthMode = MaximoAuthMode.MaxAuth;
 
-        var run = await SourceRunner.RunAsync(Source(options), null);
+        var run = await SourceContract.RunAsync(Source(options), null, MaximoHost.Options());
 
         Assert.Single(run.Documents);
         Assert.All(_maximo.Requests, r => Assert.StartsWith("/maximo/oslc/", r));
@@ -140,7 +140,7 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
         AddWorkOrder("7001", T0, "x.pdf");
         var source = Source(Options(pageSize: 10), apiKey: "wrong");
 
-        var error = await Assert.ThrowsAsync<MaximoApiException>(() => SourceRunner.RunAsync(source, null));
+        var error = await Assert.ThrowsAsync<MaximoApiException>(() => SourceContract.RunAsync(source, null, MaximoHost.Options()));
 
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
         Assert.True(error.IsAuthenticationFailure);
@@ -155,9 +155,9 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
         _maximo.Failures.Enqueue(503);
         _maximo.Failures.Enqueue(500);
 
-        var run = await SourceRunner.RunAsync(Source(pageSize: 10), null);
+        var run = await SourceContract.RunAsync(Source(pageSize: 10), null, MaximoHost.Options());
 
-        Assert.Equal(SourceRunner.Sha256(Content("8001", "retry.pdf")), Assert.Single(run.Documents).Sha256);
+        Assert.Equal(SourceContract.Sha256(Content("8001", "retry.pdf")), Assert.Single(run.Documents).Sha256);
     }
 
     [Fact]
@@ -212,7 +212,7 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
 
     private static MaximoRestSource Source(MaximoRestOptions options, string apiKey = FakeMaximo.ApiKey)
     {
-        var keyed = new DictionarySecrets(new()
+        var keyed = new InMemorySecrets(new Dictionary<string, Dictionary<string, string>>
         {
             ["maximo"] = new() { ["apikey"] = apiKey, ["username"] = "maxadmin", ["password"] = "maxpass" },
         });

@@ -91,7 +91,7 @@ public sealed class MaximoSourcesRegistrationTests
     public async Task An_sftp_secret_with_neither_a_private_key_nor_a_password_fails_before_connecting()
     {
         var server = new RemoteServerOptions { Protocol = RemoteProtocol.Sftp, Host = "sftp.invalid", UserName = "maximo", Secret = "maximo-export", HostKeySha256 = "abc" };
-        var connector = new SftpRemoteFolderConnector(server, DictionarySecrets.One("maximo-export", "private-key-passphrase", "p"));
+        var connector = new SftpRemoteFolderConnector(server, InMemorySecrets.One("maximo-export", "private-key-passphrase", "p"));
 
         var error = await Assert.ThrowsAsync<SecretNotFoundException>(() => connector.ConnectAsync(CancellationToken.None));
 
@@ -132,7 +132,7 @@ public sealed class MaximoSourcesRegistrationTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<ISecretProvider>(new DictionarySecrets(new()));
+        services.AddSingleton<ISecretProvider>(new InMemorySecrets());
         services.AddMaximoSources(configuration);
         return services.BuildServiceProvider();
     }

@@ -1,67 +1,26 @@
-using System.Security.Cryptography;
+using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Maximo.RemoteFolders;
-using Kmrl.ServiceDefaults.Secrets;
+using Kmrl.Contracts;
 
 namespace Kmrl.Connectors.Maximo.Tests;
 
-/// <summary>Secrets (a name with keys) from dictionaries, standing in for the Dapr secret store.</summary>
-internal sealed class DictionarySecrets(Dictionary<string, Dictionary<string, string>> secrets) : ISecretProvider
+/// <summary>
+/// How these tests run the host (<see cref="SourceContract"/>): with the filters the Maximo app's appsettings.json sets
+/// (MIF flat files and XML, 512 MiB), plus <c>.bin</c> for the sparse streaming file.
+/// </summary>
+internal static class MaximoHost
 {
-    public static DictionarySecrets One(string name, string key, string value) => new(new() { [name] = new() { [key] = value } });
-
-    public Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) =>
-        secrets.TryGetValue(name, out var values) && values.TryGetValue(key, out var value) && value.Length > 0
-            ? Task.FromResult(value)
-            : throw new SecretNotFoundException(name, key, "dictionary");
-
-    public Task<IReadOnlyDictionary<string, string>> GetSecretValuesAsync(string name, CancellationToken cancellationToken) =>
-        secrets.TryGetValue(name, out var values)
-            ? Task.FromResult<IReadOnlyDictionary<string, string>>(values)
-            : throw new SecretNotFoundException(name, key: null, "dictionary");
-}
-
-/// <summary>What one document looked like once the "host" read it.</summary>
-internal sealed record ReadDocument(SourceDocument Document, long Length, string Sha256);
-
-/// <summary>Plays the connector host: reads every document, stores checkpoints, runs after-commit actions.</summary>
-internal static class SourceRunner
-{
-    public static async Task<(List<ReadDocument> Documents, string? Checkpoint)> RunAsync(
-        IDocumentSource source, string? checkpoint, CancellationToken cancellationToken = default)
+    public static ContractOptions Options(Action<ConnectorHostOptions>? change = null, bool keepContent = true) => new()
     {
-        var documents = new List<ReadDocument>();
-        await foreach (var change in source.ReadChangesAsync(checkpoint, cancellationToken))
+        Connector = DocumentSources.Maximo,
+        KeepContent = keepContent,
+        Host = host =>
         {
-            switch (change)
-            {
-                case SourceDocument document:
-                    await using (var stream = await document.OpenContentAsync(cancellationToken))
-                    {
-                        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                        var buffer = new byte[81920];
-                        long length = 0;
-                        int read;
-                        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
-                        {
-                            hash.AppendData(buffer, 0, read);
-                            length += read;
-                        }
-                        documents.Add(new ReadDocument(document, length, Convert.ToHexString(hash.GetHashAndReset())));
-                    }
-                    break;
-                case SourceCheckpoint marker:
-                    checkpoint = marker.Value;
-                    if (marker.AfterCommitAsync is not null)
-                    {
-                        await marker.AfterCommitAsync(cancellationToken);
-                    }
-                    break;
-            }
-        }
-        return (documents, checkpoint);
-    }
-
-    public static string Sha256(byte[] content) => Convert.ToHexString(SHA256.HashData(content));
+            host.Filters.AdditionalExtensions.AddRange([".dat", ".xml", ".bin"]);
+            host.Filters.MaxSizeBytes = 512L * 1024 * 1024;
+            change?.Invoke(host);
+        },
+    };
 }
 
 /// <summary>

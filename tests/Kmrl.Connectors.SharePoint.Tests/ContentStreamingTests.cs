@@ -18,7 +18,7 @@ public sealed class ContentStreamingTests : IAsyncLifetime
         var id = _graph.AddLargeFile("Depot master plan.dwg", folder, 24 * 1024 * 1024);
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _graph.HoldDownloadsAfterFirstChunk = hold;
-        using var harness = new SharePointHarness(_graph, new Dictionary<string, string?>
+        using var harness = SharePointHost.Create(_graph, new Dictionary<string, string?>
         {
             ["SharePoint:Libraries:0:Site"] = FakeGraph.SiteUrl,
             ["SharePoint:Libraries:0:Library"] = "Documents",

@@ -30,7 +30,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _graph.DisposeAsync();
 
-    private SharePointHarness Harness(params (string Key, string Value)[] extra)
+    private ContractHost Harness(params (string Key, string Value)[] extra)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -41,7 +41,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
         {
             settings[key] = value;
         }
-        return new SharePointHarness(_graph, settings);
+        return SharePointHost.Create(_graph, settings);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
     {
         using var harness = Harness();
 
-        var run = await harness.RunAsync(null);
+        var run = await harness.RunFromAsync(null);
 
         // root + 3 folders + 6 files + 1 notebook = 11 items at 4 per page.
         Assert.Equal(3, _graph.GraphRequests.Count(r => r.Contains("/delta", StringComparison.Ordinal)));
@@ -57,7 +57,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
         Assert.Equal(_files.Values.Order(), run.Documents.Select(d => d.Document.SourceId).Order());
         Assert.All(run.Documents, d => Assert.Equal(_graph.ContentOf(d.Document.SourceId), d.Content));
         Assert.Empty(run.Tombstones);
-        Assert.Equal(3, run.Checkpoints);
+        Assert.Equal(3, run.CheckpointsStored);
         var checkpoint = JsonDocument.Parse(run.Checkpoint!).RootElement;
         Assert.True(checkpoint.GetProperty("Complete").GetBoolean());
         Assert.Contains("delta()?token=", checkpoint.GetProperty("Link").GetString());
@@ -93,14 +93,14 @@ public sealed class DeltaSyncTests : IAsyncLifetime
     public async Task An_incremental_sync_sees_one_new_one_modified_one_deleted_and_one_moved_file()
     {
         using var harness = Harness();
-        var first = await harness.RunAsync(null);
+        var first = await harness.RunFromAsync(null);
 
         var added = _graph.AddFile("Aluva bridge.pdf", _approved, "%PDF new bridge drawing");
         _graph.Modify(_files["station"], "%PDF station layout rev B");
         _graph.Delete(_files["circular1"]);
         _graph.Move(_files["depot"], _approved);
-        var second = await harness.RunAsync(first.Checkpoint);
-        var third = await harness.RunAsync(second.Checkpoint);
+        var second = await harness.RunFromAsync(first.Checkpoint);
+        var third = await harness.RunFromAsync(second.Checkpoint);
 
         Assert.Equal(new[] { added, _files["station"], _files["depot"] }.Order(), second.Documents.Select(d => d.Document.SourceId).Order());
         Assert.Equal(Encoding.UTF8.GetBytes("%PDF station layout rev B"), second.Documents.Single(d => d.Document.SourceId == _files["station"]).Content);
@@ -112,7 +112,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
         Assert.Empty(third.Documents);
         Assert.Empty(third.Tombstones);
         // A move keeps the id and the content: downstream sees the same idempotency key, not a new document.
-        Assert.Equal(_files.Count + 2, harness.Published.Count);
+        Assert.Equal(_files.Count + 2, harness.DiscoveredTimes.Count);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
     {
         using var harness = Harness();
 
-        var run = await harness.RunAsync(null);
+        var run = await harness.RunFromAsync(null);
 
         Assert.Equal(_files.Count, run.Documents.Count);
         Assert.Equal(_files.Count, _graph.DownloadAuthorizations.Count);
@@ -135,7 +135,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
         _graph.Throttle(4);
         var clock = Stopwatch.StartNew();
 
-        var run = await harness.RunAsync(null);
+        var run = await harness.RunFromAsync(null);
 
         Assert.Equal(4, _graph.ThrottledResponses);
         Assert.Equal(_files.Count, run.Documents.Count);
@@ -147,18 +147,18 @@ public sealed class DeltaSyncTests : IAsyncLifetime
     public async Task A_410_resync_reads_everything_again_with_the_same_source_ids_and_no_new_keys_downstream()
     {
         using var harness = Harness();
-        var first = await harness.RunAsync(null);
+        var first = await harness.RunFromAsync(null);
         var added = _graph.AddFile("Late addition.pdf", _drawings, "%PDF late");
         _graph.ExpireDeltaTokens();
 
-        var resync = await harness.RunAsync(first.Checkpoint);
-        var after = await harness.RunAsync(resync.Checkpoint);
+        var resync = await harness.RunFromAsync(first.Checkpoint);
+        var after = await harness.RunFromAsync(resync.Checkpoint);
 
         Assert.Equal(1, _graph.GoneResponses);
         Assert.Equal(_files.Values.Append(added).Order(), resync.Documents.Select(d => d.Document.SourceId).Order());
         // Every file of the first run came back under its old id with the same content: the same keys downstream.
-        Assert.Equal(_files.Count + 1, harness.Published.Count);
-        Assert.Equal(_files.Count, harness.Published.Values.Count(v => v == 2));
+        Assert.Equal(_files.Count + 1, harness.DiscoveredTimes.Count);
+        Assert.Equal(_files.Count, harness.DiscoveredTimes.Values.Count(v => v == 2));
         Assert.Empty(after.Documents);
         Assert.Equal(1, _graph.GoneResponses);
     }
@@ -168,9 +168,9 @@ public sealed class DeltaSyncTests : IAsyncLifetime
     {
         using var harness = Harness(("SharePoint:InitialSync", "StartFromLatest"));
 
-        var first = await harness.RunAsync(null);
+        var first = await harness.RunFromAsync(null);
         var added = _graph.AddFile("New circular.pdf", _circulars, "%PDF circular 14");
-        var second = await harness.RunAsync(first.Checkpoint);
+        var second = await harness.RunFromAsync(first.Checkpoint);
 
         Assert.Empty(first.Documents);
         Assert.Contains(_graph.GraphRequests, r => r.EndsWith("/items/root/delta(token='latest')", StringComparison.Ordinal));
@@ -182,9 +182,9 @@ public sealed class DeltaSyncTests : IAsyncLifetime
     {
         using var harness = Harness(("SharePoint:Libraries:0:FolderPaths:0", "/Drawings"));
 
-        var first = await harness.RunAsync(null);
+        var first = await harness.RunFromAsync(null);
         _graph.Move(_files["station"], _circulars);
-        var second = await harness.RunAsync(first.Checkpoint);
+        var second = await harness.RunFromAsync(first.Checkpoint);
 
         Assert.Equal(new[] { _files["viaduct"], _files["station"], _files["depot"] }.Order(), first.Documents.Select(d => d.Document.SourceId).Order());
         Assert.Empty(second.Documents);
@@ -197,7 +197,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
     [Fact]
     public async Task A_library_named_by_drive_id_on_a_site_named_by_id_resolves_too()
     {
-        using var harness = new SharePointHarness(_graph, new Dictionary<string, string?>
+        using var harness = SharePointHost.Create(_graph, new Dictionary<string, string?>
         {
             ["SharePoint:Libraries:0:Site"] = FakeGraph.SiteId,
             ["SharePoint:Libraries:0:Library"] = FakeGraph.DocumentsDriveId,
@@ -205,7 +205,7 @@ public sealed class DeltaSyncTests : IAsyncLifetime
             ["SharePoint:IncludeListItemFields"] = "false",
         });
 
-        var run = await harness.RunAsync(null);
+        var run = await harness.RunFromAsync(null);
 
         Assert.Equal("engineering-documents", harness.Source.Name);
         Assert.Equal(_files.Count, run.Documents.Count);
@@ -226,15 +226,15 @@ public sealed class ThrottlingBeyondRetriesTests : IAsyncLifetime
     public async Task Throttling_that_outlasts_the_sdk_retries_reaches_the_host_as_throttled_with_retry_after()
     {
         _graph.AddFile("a.pdf", FakeGraph.RootId, "%PDF a");
-        using var harness = new SharePointHarness(_graph, new Dictionary<string, string?>
+        using var harness = SharePointHost.Create(_graph, new Dictionary<string, string?>
         {
             ["SharePoint:Libraries:0:Site"] = FakeGraph.SiteUrl,
             ["SharePoint:Libraries:0:Library"] = "Documents",
             ["SharePoint:MaxRetries"] = "1",
-        });
+        }, host => host.MaxReadAttempts = 1); // the host would otherwise wait out Retry-After and list again
         _graph.Throttle(50);
 
-        var exception = await Assert.ThrowsAsync<SourceThrottledException>(() => harness.RunAsync(null));
+        var exception = await Assert.ThrowsAsync<SourceThrottledException>(() => harness.RunFromAsync(null));
 
         Assert.Equal(TimeSpan.FromSeconds(1), exception.RetryAfter);
         Assert.Equal(2, _graph.ThrottledResponses);

@@ -1,8 +1,6 @@
 using Kmrl.ClaimCheck;
-using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.SharePoint.Extensions;
 using Kmrl.Connectors.SharePoint.Tests.Fakes;
-using Kmrl.Connectors.Testing;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,16 +43,7 @@ public sealed class HostedSyncTests : IAsyncLifetime
         builder.AddSharePointConnector();
         builder.Services.RemoveAll<IAccessTokenProvider>();
         builder.Services.AddSingleton<IAccessTokenProvider, FakeTokenProvider>();
-        builder.Services.RemoveAll<ISyncLock>();
-        builder.Services.AddSingleton<ISyncLock, GrantingSyncLock>();
-        builder.Services.RemoveAll<ICheckpointStore>();
-        builder.Services.AddSingleton<ICheckpointStore, InMemoryCheckpointStore>();
-        builder.Services.RemoveAll<IEventPublisher>();
-        builder.Services.AddSingleton<IEventPublisher>(publisher);
-        builder.Services.RemoveAll<ISkippedItemStore>();
-        builder.Services.AddSingleton<ISkippedItemStore, InMemorySkippedItems>();
-        builder.Services.RemoveAll<IBlobStorage>();
-        builder.Services.AddSingleton<IBlobStorage, InMemoryBlobStorage>();
+        new ConnectorPorts { Publisher = publisher }.ReplaceIn(builder.Services);
         using var host = builder.Build();
         await host.StartAsync();
         var requests = host.Services.GetRequiredService<ISyncRequests>();

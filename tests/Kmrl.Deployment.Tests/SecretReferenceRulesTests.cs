@@ -23,7 +23,8 @@ public sealed class SecretReferenceRulesTests
         Assert.Equal(
             ["document-api: document-api-api-keys (any)", "document-api: staff-sign-in (client-secret)", "document-api: connector-operator-keys (document-api)",
              "email-connector: email-ops-mailbox (password)", "sharepoint-connector: sharepoint (tenant-id+client-id+client-secret)", "whatsapp-connector: whatsapp (access-token+app-secret+verify-token)",
-             "notifications: notification-recipients (any)", "email-connector: connector-operator-keys (any)", "sharepoint-connector: connector-operator-keys (any)", "maximo-connector: connector-operator-keys (any)", "whatsapp-connector: connector-operator-keys (any)"],
+             "notifications: notification-recipients (any)", "email-connector: connector-operator-keys (any)", "sharepoint-connector: connector-operator-keys (any)", "maximo-connector: connector-operator-keys (any)", "whatsapp-connector: connector-operator-keys (any)",
+             "local-folder-connector: connector-operator-keys (any)"],
             reads.Select(r => $"{r.App}: {r.Name} ({(r.AnyKey ? "any" : string.Join(" | ", r.Alternatives.Select(a => string.Join("+", a))))})"));
     }
 

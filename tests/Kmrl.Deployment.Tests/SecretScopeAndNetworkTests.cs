@@ -21,6 +21,7 @@ public sealed class SecretScopeAndNetworkTests
         DaprNames.AppIds.SharePointConnector => [DaprNames.Secrets.ConnectorOperatorKeys, DaprNames.Secrets.SharePoint],
         DaprNames.AppIds.MaximoConnector => [DaprNames.Secrets.ConnectorOperatorKeys, .. ConfiguredSecrets("Kmrl.Connectors.Maximo", "Maximo", "Rest")],
         DaprNames.AppIds.WhatsAppConnector => [DaprNames.Secrets.ConnectorOperatorKeys, DaprNames.Secrets.WhatsApp],
+        DaprNames.AppIds.LocalFolderConnector => [DaprNames.Secrets.ConnectorOperatorKeys],
         DaprNames.AppIds.Notifications => [DaprNames.Secrets.NotificationRecipients],
         _ => throw new ArgumentOutOfRangeException(nameof(appId), appId, "an app this test does not know"),
     })).ToHashSet(StringComparer.Ordinal);

@@ -3,7 +3,10 @@ using Kmrl.ClaimCheck;
 using Kmrl.Contracts;
 using Kmrl.ServiceDefaults;
 using Microsoft.AspNetCore.Hosting;
+using Kmrl.Testing.Servers;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -43,6 +46,44 @@ public static class DaprSidecarApps
         return factory;
     }
 
+    /// <summary>document-api's setting for its Lucene index folder (<c>LuceneSearchOptions.IndexPath</c> in Kmrl.Search).</summary>
+    public const string SearchIndexPathSetting = "Search:Lucene:IndexPath";
+
+    /// <summary>
+    /// Starts document-api (<typeparamref name="TProgram"/> is its Program) as <see cref="StartAppAsync{TProgram}"/> does,
+    /// with a Lucene index folder of its own. Every document-api in one test process would otherwise open the same
+    /// default folder, and the second writer fails to take the index lock (R4 answered 500). The folder is deleted when
+    /// the app is disposed; a test that restarts document-api on the same index passes <paramref name="searchIndexPath"/>
+    /// (a folder it owns) to both starts.
+    /// </summary>
+    public static async Task<WebApplicationFactory<TProgram>> StartDocumentApiAsync<TProgram>(this DaprSidecar sidecar,
+        IReadOnlyDictionary<string, string>? settings = null, Action<IWebHostBuilder>? configure = null, string? searchIndexPath = null)
+        where TProgram : class
+    {
+        var own = searchIndexPath is null ? new TempDirectory("document-api-search") : null;
+        var withIndex = new Dictionary<string, string>(settings ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            [SearchIndexPathSetting] = searchIndexPath ?? own!.Path,
+        };
+        try
+        {
+            return await sidecar.StartAppAsync<TProgram>(withIndex, web =>
+            {
+                if (own is not null)
+                {
+                    // Disposed with the app's container, so the folder goes when the test disposes the app.
+                    web.ConfigureServices(services => services.AddHostedService(_ => new FolderRemover(own)));
+                }
+                configure?.Invoke(web);
+            });
+        }
+        catch
+        {
+            own?.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Reads a claim-checked blob back through this sidecar's blob binding, as a consumer would.</summary>
     public static async Task<byte[]> ReadBlobAsync(this DaprSidecar sidecar, BlobReference blob)
     {
@@ -60,5 +101,14 @@ public static class DaprSidecarApps
     {
         var events = await environment.WaitForPublishedAsync(topic, count, timeout ?? TimeSpan.FromSeconds(60));
         return events.Select(e => e.GetProperty("data").Deserialize<T>(KmrlJson.Options)!).ToList();
+    }
+
+    private sealed class FolderRemover(TempDirectory folder) : IHostedService, IDisposable
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() => folder.Dispose();
     }
 }

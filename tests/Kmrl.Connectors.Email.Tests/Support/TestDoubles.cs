@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Kmrl.Connectors.Email.Imap;
-using Kmrl.ServiceDefaults.Secrets;
 using MailKit.Net.Imap;
 
 namespace Kmrl.Connectors.Email.Tests.Support;
@@ -24,25 +23,6 @@ public sealed class RecordingClientFactory : IImapClientFactory
         OnCreated?.Invoke(logger);
         return new ImapClient(logger);
     }
-}
-
-/// <summary>Secrets as the store holds them: a name with keys. A lookup of anything else fails as the real provider does.</summary>
-public sealed class InMemorySecrets(IReadOnlyDictionary<string, Dictionary<string, string>> secrets) : ISecretProvider
-{
-    public static InMemorySecrets One(string name, string key, string value) => new(new Dictionary<string, Dictionary<string, string>>
-    {
-        [name] = new() { [key] = value },
-    });
-
-    public Task<string> GetSecretAsync(string name, string key, CancellationToken cancellationToken) =>
-        secrets.TryGetValue(name, out var values) && values.TryGetValue(key, out var value)
-            ? Task.FromResult(value)
-            : throw new SecretNotFoundException(name, key, "in-memory");
-
-    public Task<IReadOnlyDictionary<string, string>> GetSecretValuesAsync(string name, CancellationToken cancellationToken) =>
-        secrets.TryGetValue(name, out var values)
-            ? Task.FromResult<IReadOnlyDictionary<string, string>>(values)
-            : throw new SecretNotFoundException(name, key: null, "in-memory");
 }
 
 /// <summary>Records sync requests with the time they arrived.</summary>

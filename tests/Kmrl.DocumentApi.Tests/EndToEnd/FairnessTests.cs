@@ -32,7 +32,7 @@ public sealed class FairnessTests(RedisServer redis, ITestOutputHelper output) :
             options.Log = output.WriteLine;
         });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        await using var app = await sidecar.StartAppAsync<Program>(new Dictionary<string, string>
+        await using var app = await sidecar.StartDocumentApiAsync<Program>(new Dictionary<string, string>
         {
             ["DocumentApi:Pipeline:MaxConcurrentCpuActivities"] = "1",
             ["DocumentApi:Pipeline:MaxBulkInFlight"] = BulkInFlight.ToString(System.Globalization.CultureInfo.InvariantCulture),

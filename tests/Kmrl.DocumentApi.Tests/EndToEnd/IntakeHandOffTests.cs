@@ -32,7 +32,9 @@ public sealed class IntakeHandOffTests(RedisServer redis, ITestOutputHelper outp
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
         // One CPU slot: the pipeline falls behind the uploads, so there is a backlog when the app stops.
         var settings = new Dictionary<string, string> { ["DocumentApi:Pipeline:MaxConcurrentCpuActivities"] = "1" };
-        var first = await sidecar.StartAppAsync<Program>(settings);
+        // The second app takes over the first one's search index (the first is stopped before it starts).
+        using var searchIndex = new TempDirectory("handoff-search");
+        var first = await sidecar.StartDocumentApiAsync<Program>(settings, searchIndexPath: searchIndex.Path);
         var ids = new List<string>();
         using (var http = Client(first))
         {
@@ -49,7 +51,7 @@ public sealed class IntakeHandOffTests(RedisServer redis, ITestOutputHelper outp
         }
         await first.DisposeAsync();
 
-        await using var second = await sidecar.StartAppAsync<Program>(settings);
+        await using var second = await sidecar.StartDocumentApiAsync<Program>(settings, searchIndexPath: searchIndex.Path);
         using var reader = Client(second);
         var statuses = new Dictionary<string, string>();
         foreach (var id in ids)

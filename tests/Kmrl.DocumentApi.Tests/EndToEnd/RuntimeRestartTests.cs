@@ -25,6 +25,8 @@ public sealed class RuntimeRestartTests(RedisServer redis, ITestOutputHelper out
     public async Task Every_accepted_document_ends_final_when_the_runtime_is_killed_mid_pipeline_and_started_again()
     {
         using var blobs = new TempDirectory("restart-blobs");
+        // The restart finds its search index where the first app left it, as the blob folder.
+        using var searchIndex = new TempDirectory("restart-search");
         // One CPU slot: the pipeline falls behind the uploads, so runs are under way when the runtime stops.
         var settings = new Dictionary<string, string> { ["DocumentApi:Pipeline:MaxConcurrentCpuActivities"] = "1" };
         var ids = new List<string>();
@@ -32,7 +34,7 @@ public sealed class RuntimeRestartTests(RedisServer redis, ITestOutputHelper out
         await using (var environment = await StartEnvironmentAsync(blobs.Path, keepData: false))
         {
             var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-            await using var app = await sidecar.StartAppAsync<Program>(settings);
+            await using var app = await sidecar.StartDocumentApiAsync<Program>(settings, searchIndexPath: searchIndex.Path);
             using var http = Client(app);
             for (var i = 0; i < Documents; i++)
             {
@@ -51,7 +53,7 @@ public sealed class RuntimeRestartTests(RedisServer redis, ITestOutputHelper out
 
         await using var restarted = await StartEnvironmentAsync(blobs.Path, keepData: true);
         var again = await restarted.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        await using var second = await again.StartAppAsync<Program>(settings);
+        await using var second = await again.StartDocumentApiAsync<Program>(settings, searchIndexPath: searchIndex.Path);
         using var reader = Client(second);
         var statuses = new Dictionary<string, string>();
         foreach (var id in ids)

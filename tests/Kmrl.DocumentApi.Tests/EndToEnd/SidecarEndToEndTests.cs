@@ -10,6 +10,8 @@ using Kmrl.Testing.Servers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Tests.EndToEnd;
 
@@ -26,7 +28,7 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
     {
         await using var environment = await StartEnvironmentAsync();
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        await using var app = await sidecar.StartAppAsync<Program>();
+        await using var app = await sidecar.StartDocumentApiAsync<Program>();
         using var http = new HttpClient { BaseAddress = app.ClientOptions.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         var invoice = TestCorpus.TextPdf(
@@ -57,7 +59,7 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
     {
         await using var environment = await StartEnvironmentAsync();
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        await using var app = await sidecar.StartAppAsync<Program>();
+        await using var app = await sidecar.StartDocumentApiAsync<Program>();
 
         // The safety department's own app, subscribed to its routing topic through its own sidecar.
         var received = new TaskCompletionSource<DocumentRouted>();
@@ -97,6 +99,34 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
         Assert.False(string.IsNullOrWhiteSpace(rejected["rejection"]!["reason"]!.GetValue<string>()));
         Assert.Single(await environment.PublishedAsync(DaprNames.Topics.DocumentRejected));
     }
+
+    [Fact]
+    public async Task Each_document_api_a_test_starts_gets_a_search_index_of_its_own_that_goes_when_it_stops()
+    {
+        await using var environment = await StartEnvironmentAsync();
+        var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
+        string first, second;
+
+        await using (var app = await sidecar.StartDocumentApiAsync<Program>())
+        {
+            first = IndexPath(app);
+            Assert.True(Directory.Exists(first));
+        }
+        await using (var app = await sidecar.StartDocumentApiAsync<Program>())
+        {
+            second = IndexPath(app);
+        }
+
+        // The default (.data/search under the working directory) is one folder for every host in the test process,
+        // and a second Lucene writer on it fails to take the index lock.
+        Assert.StartsWith(Path.GetTempPath(), first, StringComparison.Ordinal);
+        Assert.NotEqual(first, second);
+        Assert.False(Directory.Exists(first));
+        Assert.False(Directory.Exists(second));
+    }
+
+    private static string IndexPath(WebApplicationFactory<Program> app) =>
+        app.Services.GetRequiredService<IOptions<Kmrl.Search.Lucene.LuceneSearchOptions>>().Value.IndexPath;
 
     private Task<DaprTestEnvironment> StartEnvironmentAsync() =>
         DaprTestEnvironment.StartAsync(redis, options =>

@@ -75,7 +75,7 @@ public sealed class WorkflowRuntimeTests(RedisServer redis) : IClassFixture<Redi
     {
         await using var environment = await StartEnvironmentAsync(new Version(1, 16));
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        await using var app = await sidecar.StartAppAsync<Program>();
+        await using var app = await sidecar.StartDocumentApiAsync<Program>();
         using var http = Client(app.ClientOptions.BaseAddress);
         var id = await UploadAsync(http, TestCorpus.TextPdf("Depot circular 9: lifts at Aluva are closed on Sunday."), "circular-9.pdf");
         await WaitForStatusAsync(http, id, "processed");
@@ -106,7 +106,7 @@ public sealed class WorkflowRuntimeTests(RedisServer redis) : IClassFixture<Redi
     {
         await using var environment = await StartEnvironmentAsync(null);
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.DocumentApi);
-        await using var app = await sidecar.StartAppAsync<Program>();
+        await using var app = await sidecar.StartDocumentApiAsync<Program>();
         using var http = Client(app.ClientOptions.BaseAddress);
         var id = await UploadAsync(http, TestCorpus.TextPdf("Tender notice 31 for platform screen doors at Vyttila."), "tender-31.pdf");
         await WaitForStatusAsync(http, id, "processed");

@@ -7,6 +7,7 @@ using Kmrl.Contracts;
 namespace Kmrl.Connectors.Testing;
 
 // In-memory stand-ins for the connector host's Dapr ports, so a connector's tests run the real host in-process.
+// The one set: SourceContract and ContractHost use them, and so does any test that builds a host of its own.
 
 public sealed class GrantingSyncLock : ISyncLock
 {
@@ -26,6 +27,24 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
 
     public Task<StoredCheckpoint?> LoadAsync(string connector, string source, CancellationToken cancellationToken) =>
         Task.FromResult(_checkpoints.GetValueOrDefault(connector + "/" + source));
+
+    /// <summary>The stored value, or null when none is stored.</summary>
+    public string? ValueOf(string connector, string source) => _checkpoints.GetValueOrDefault(connector + "/" + source)?.Checkpoint.Value;
+
+    /// <summary>Puts <paramref name="value"/> in place as if an earlier run had stored it (null: nothing stored).</summary>
+    public void Seed(string connector, string source, string? value)
+    {
+        lock (_checkpoints)
+        {
+            if (value is null)
+            {
+                _checkpoints.TryRemove(connector + "/" + source, out _);
+                return;
+            }
+            var etag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
+            _checkpoints[connector + "/" + source] = new StoredCheckpoint(new CheckpointRecord(value, DateTimeOffset.UnixEpoch, "seeded"), etag);
+        }
+    }
 
     public Task<string?> TrySaveAsync(string connector, string source, CheckpointRecord checkpoint, string? expectedETag, CancellationToken cancellationToken)
     {
@@ -78,9 +97,23 @@ public sealed class InMemoryBlobStorage : IBlobStorage
 {
     private readonly ConcurrentDictionary<string, byte[]> _blobs = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// False: chunks are counted and dropped, for tests that stream hundreds of MiB and measure memory (the claim
+    /// check still computes size and SHA-256 on the way, so the events carry them).
+    /// </summary>
+    public bool KeepContent { get; init; } = true;
+
+    public int ChunksWritten => Volatile.Read(ref _chunksWritten);
+
+    private int _chunksWritten;
+
     public Task PutAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        _blobs[name] = content.ToArray();
+        Interlocked.Increment(ref _chunksWritten);
+        if (KeepContent)
+        {
+            _blobs[name] = content.ToArray();
+        }
         return Task.CompletedTask;
     }
 

@@ -1,0 +1,19 @@
+using Kmrl.Connectors.Apis;
+using Kmrl.Connectors.LocalFolder;
+using Kmrl.Contracts;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddConnectorHost(DocumentSources.LocalFolder, DaprNames.Bindings.LocalFolderSchedule);
+builder.AddLocalFolderSources();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapConnectorHostApi();
+
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;
