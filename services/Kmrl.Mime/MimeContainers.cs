@@ -4,6 +4,19 @@ using MimeKit.Tnef;
 
 namespace Kmrl.Mime;
 
+/// <summary>What a MIME part is to <see cref="MimeContainers"/>: see <see cref="MimeContainers.Classify"/>.</summary>
+public enum MimeContainerKind
+{
+    /// <summary>Neither a container nor a signature: a document or a body, as its disposition says.</summary>
+    None,
+    /// <summary>A detached signature or key: part of the signing, never a document nor a container.</summary>
+    Signature,
+    /// <summary>Outlook's TNEF (winmail.dat): the documents are attachments inside it.</summary>
+    Tnef,
+    /// <summary>Opaque S/MIME (application/pkcs7-mime, smime.p7m): the signed or compressed content holds the documents.</summary>
+    SecureMime,
+}
+
 /// <summary>A document found inside a container part, decoded.</summary>
 public sealed record ContainedDocument(string FileName, string ContentType, byte[] Content);
 
@@ -28,12 +41,24 @@ public static class MimeContainers
         "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature", "application/pgp-keys",
     };
 
-    public static bool IsTnef(ContentType type, string? fileName) =>
-        type.IsMimeType("application", "ms-tnef") || type.IsMimeType("application", "vnd.ms-tnef")
-        || string.Equals(fileName, "winmail.dat", StringComparison.OrdinalIgnoreCase);
-
-    public static bool IsOpaqueSecureMime(ContentType type) =>
-        type.IsMimeType("application", "pkcs7-mime") || type.IsMimeType("application", "x-pkcs7-mime");
+    /// <summary>
+    /// What a part is to the container readers, decided by its content type first: a signature or key type is the
+    /// signing whatever its name, a TNEF or PKCS#7 type is that container. Only a part whose type says nothing
+    /// (application/octet-stream, or a type without a subtype) is judged by its conventional name, winmail.dat or
+    /// *.p7m (RFC 8551 3.2.1 has some agents send smime.p7m as application/octet-stream). So a signature part that a
+    /// client named winmail.dat or smime.p7m is never handed to the TNEF or CMS reader.
+    /// </summary>
+    public static MimeContainerKind Classify(ContentType type, string? fileName)
+    {
+        if (IsSignature(type)) return MimeContainerKind.Signature;
+        if (type.IsMimeType("application", "ms-tnef") || type.IsMimeType("application", "vnd.ms-tnef")) return MimeContainerKind.Tnef;
+        if (type.IsMimeType("application", "pkcs7-mime") || type.IsMimeType("application", "x-pkcs7-mime")) return MimeContainerKind.SecureMime;
+        if (!type.IsMimeType("application", "octet-stream") && !string.IsNullOrEmpty(type.MediaSubtype)) return MimeContainerKind.None;
+        var name = Path.GetFileName(fileName?.Replace('\\', '/').Trim() ?? string.Empty);
+        if (string.Equals(name, "winmail.dat", StringComparison.OrdinalIgnoreCase)) return MimeContainerKind.Tnef;
+        if (name.EndsWith(".p7m", StringComparison.OrdinalIgnoreCase)) return MimeContainerKind.SecureMime;
+        return MimeContainerKind.None;
+    }
 
     /// <summary>A detached signature or key (smime.p7s, a PGP signature): part of the signing, no document.</summary>
     public static bool IsSignature(ContentType type) => Signatures.Contains(type.MimeType);
@@ -73,7 +98,34 @@ public static class MimeContainers
         }
     }
 
-    private static TnefPart TnefFrom(byte[] content) => new() { Content = new MimeContent(new MemoryStream(content, writable: false)) };
+    private static TnefPart TnefFrom(byte[] content) =>
+        HasTnefSignature(content)
+            ? new() { Content = new MimeContent(new MemoryStream(content, writable: false)) }
+            // MimeKit reads TNEF leniently: content without the signature gives no attachments and no error, so a
+            // broken winmail.dat would vanish with its documents instead of being named.
+            : throw new TnefException(TnefComplianceStatus.InvalidTnefSignature, "not a TNEF stream (no TNEF signature)");
+
+    /// <summary>TNEF starts with the signature 0x223E9F78, little-endian (MS-OXTNEF 2.1.3.1).</summary>
+    private static bool HasTnefSignature(byte[] content) =>
+        content.Length >= 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(content) == 0x223E9F78;
+
+    /// <summary>
+    /// The attachments inside a TNEF part (one typed application/ms-tnef, or an application/octet-stream winmail.dat),
+    /// or the reason there are none to be had (<c>unreadable-tnef: …</c>), for a reader holding a parsed message.
+    /// </summary>
+    public static (IReadOnlyList<MimeEntity> Attachments, string? Unreadable) TnefAttachments(MimePart part)
+    {
+        try
+        {
+            using var memory = new MemoryStream();
+            part.Content?.DecodeTo(memory);
+            return (TnefFrom(memory.ToArray()).ExtractAttachments().ToList(), null);
+        }
+        catch (Exception ex) when (ex is TnefException or FormatException or ArgumentException or InvalidOperationException or NotSupportedException or IOException)
+        {
+            return ([], $"{UnreadableTnef}: {ex.Message}");
+        }
+    }
 
     private static string? OpenSecureMime(ContentType type, byte[] content, List<ContainedDocument> found, int depth)
     {

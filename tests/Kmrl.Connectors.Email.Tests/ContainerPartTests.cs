@@ -56,6 +56,41 @@ public sealed class ContainerPartTests(DovecotImapServer dovecot) : IClassFixtur
         Assert.Empty(result.Unreadable!);
     }
 
+    [Theory]
+    [InlineData("winmail.dat")]
+    [InlineData("smime.p7m")]
+    [InlineData("smime.p7s")]
+    public async Task A_clear_signed_mails_signature_part_is_the_signature_whatever_its_name(string signatureName)
+    {
+        // Its content type (application/pkcs7-signature) decides before its name: a signature named winmail.dat was
+        // handed to the TNEF reader and the mail recorded as unreadable-tnef, its documents lost.
+        var pdf = Encoding.ASCII.GetBytes("%PDF-1.4 signed circular");
+
+        var result = await DeliverAndSyncAsync("ClearSigned-" + signatureName.Replace('.', '-'), MailCases.ClearSigned("hr@kochimetro.org", "Signed circular", "See attached.",
+            signatureName, ("circular.pdf", "application/pdf", pdf)));
+
+        var document = Assert.Single(result.Documents);
+        Assert.Equal("circular.pdf", document.FileName);
+        Assert.Equal(SyncDriver.Sha256(pdf), document.Sha256);
+        Assert.False(document.Metadata.ContainsKey(EmailMetadataKeys.Container));
+        Assert.Empty(result.Unreadable!);
+    }
+
+    [Fact]
+    public async Task A_winmail_dat_or_smime_p7m_sent_as_octet_stream_is_opened_by_its_name()
+    {
+        var pdf = Encoding.ASCII.GetBytes("%PDF-1.4 roster from Exchange");
+        var award = Encoding.ASCII.GetBytes("%PDF-1.4 signed award");
+
+        var result = await DeliverAndSyncAsync("OctetContainers",
+            MailCases.WithAttachments("hr@kochimetro.org", "Roster", "See attached.", ("winmail.dat", "application/octet-stream", MailCases.Tnef(("roster.pdf", pdf)))),
+            MailCases.OpaqueSignedAsOctetStream("tenders@kochimetro.org", "Award", "Signed.", ("award.pdf", "application/pdf", award)));
+
+        Assert.Equal(["roster.pdf", "award.pdf"], result.Documents.Select(d => d.FileName));
+        Assert.Equal(["tnef", "smime"], result.Documents.Select(d => d.Metadata[EmailMetadataKeys.Container]));
+        Assert.Empty(result.Unreadable!);
+    }
+
     [Fact]
     public async Task An_encrypted_smime_message_is_recorded_as_unreadable_with_its_reason_and_the_folder_goes_on()
     {

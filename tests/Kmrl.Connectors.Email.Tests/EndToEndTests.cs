@@ -42,7 +42,8 @@ public sealed class EndToEndTests : IClassFixture<DovecotImapServer>, IClassFixt
         }
 
         await using var environment = await DaprTestEnvironment.StartAsync(_redis, options =>
-            options.Secrets["email-e2e"] = new Dictionary<string, object> { ["password"] = _dovecot.Users[user] });
+            // The shipped mailbox's secret name: email-connector's Configuration (dapr-config/) allows only its own secrets.
+            options.Secrets["email-ops-mailbox"] = new Dictionary<string, object> { ["password"] = _dovecot.Users[user] });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
         await using var app = await sidecar.StartAppAsync<Program>(new Dictionary<string, string>
         {
@@ -50,7 +51,7 @@ public sealed class EndToEndTests : IClassFixture<DovecotImapServer>, IClassFixt
             ["Email:Mailboxes:0:Host"] = _dovecot.Host,
             ["Email:Mailboxes:0:Port"] = _dovecot.Port.ToString(),
             ["Email:Mailboxes:0:UserName"] = user,
-            ["Email:Mailboxes:0:Secret"] = "email-e2e",
+            ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
             ["Email:Mailboxes:0:Folders:0"] = "E2E",
             ["Email:Mailboxes:0:PostProcessing"] = "Leave",
         });

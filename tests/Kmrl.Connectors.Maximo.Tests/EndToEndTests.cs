@@ -57,7 +57,12 @@ public sealed class EndToEndTests(PureFtpServer ftp, OpenSshSftpServer sshd, Red
 
     private async Task<DocumentDiscovered> RunAsync(Action<Dictionary<string, object>> secrets, Dictionary<string, string> server, string folder)
     {
-        await using var environment = await DaprTestEnvironment.StartAsync(redis, options => secrets(options.Secrets));
+        await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
+        {
+            secrets(options.Secrets);
+            // A configured export folder's secret is added to maximo-connector's scope, as docs/operations.md has an operator do.
+            options.AllowSecrets(DaprNames.AppIds.MaximoConnector, "maximo-export");
+        });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.MaximoConnector);
         var settings = server.ToDictionary(s => "Maximo:ExportFolders:0:Server:" + s.Key, s => s.Value);
         settings["Maximo:ExportFolders:0:Name"] = "exports";

@@ -18,7 +18,10 @@ public sealed class RunFilesTests(RedisServer redis)
         Assert.Equal(RepositoryPaths.Root, layout.Root);
         Assert.Equal(Path.Combine(RepositoryPaths.Root, "services", "Kmrl.DocumentApi") + Path.DirectorySeparatorChar, api.AppDirPath);
         Assert.Equal([RepositoryPaths.Components], api.ResourcesPaths);
-        Assert.Equal(Path.Combine(RepositoryPaths.Root, "dapr-config.yaml"), api.ConfigFilePath);
+        // An app's own configFilePath, resolved from its appDirPath: each app has its own Configuration.
+        Assert.Equal(Path.Combine(RepositoryPaths.Root, "dapr-config", "document-api.yaml"), api.ConfigFilePath);
+        Assert.Equal(layout.Apps.Count, layout.Apps.Select(a => a.ConfigFilePath).Distinct().Count());
+        Assert.All(layout.Apps, a => Assert.Equal(Path.Combine(RepositoryPaths.Root, "dapr-config", a.AppId + ".yaml"), a.ConfigFilePath));
         Assert.Equal((5100, 3500, 50001), (api.Settings.AppPort, api.Settings.DaprHttpPort, api.Settings.DaprGrpcPort));
         Assert.Equal(["dotnet", "run", "--no-build"], api.Settings.Command.Take(3));
         Assert.Equal("Development", api.Settings.Env["ASPNETCORE_ENVIRONMENT"]);

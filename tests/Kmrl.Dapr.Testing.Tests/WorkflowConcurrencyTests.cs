@@ -44,7 +44,7 @@ public sealed class WorkflowConcurrencyTests(RedisServer redis)
 
         var sidecar = await environment.StartSidecarAsync("document-api");
 
-        // The repository's dapr-config.yaml (common.configFilePath).
+        // The repository's dapr-config/document-api.yaml (document-api's configFilePath).
         Assert.Equal(new Workflow.WorkflowLimits(64, 32), sidecar.WorkflowLimits);
     }
 
@@ -52,7 +52,7 @@ public sealed class WorkflowConcurrencyTests(RedisServer redis)
     public async Task No_more_activities_run_at_once_than_the_configurations_max_concurrent_activity_invocations()
     {
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
-            options.EditFile("dapr-config.yaml", yaml => yaml.Replace("maxConcurrentActivityInvocations: 32", "maxConcurrentActivityInvocations: 2", StringComparison.Ordinal)));
+            options.EditFile("dapr-config/document-api.yaml", yaml => yaml.Replace("maxConcurrentActivityInvocations: 32", "maxConcurrentActivityInvocations: 2", StringComparison.Ordinal)));
         var sidecar = await environment.StartSidecarAsync("document-api");
         await using var app = WorkflowWorkerApp.Build(sidecar, options =>
         {

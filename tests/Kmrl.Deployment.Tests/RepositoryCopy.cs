@@ -13,9 +13,10 @@ internal sealed class RepositoryCopy : IDisposable
         Root = Directory.CreateTempSubdirectory("kmrl-repo-copy-").FullName;
         CopyDirectory(Path.Combine(source, "components"), Path.Combine(Root, "components"), "*");
         CopyDirectory(Path.Combine(source, "k8s"), Path.Combine(Root, "k8s"), "*");
+        CopyDirectory(Path.Combine(source, "dapr-config"), Path.Combine(Root, "dapr-config"), "*");
         CopyDirectory(Path.Combine(source, "services"), Path.Combine(Root, "services"), "*.csproj");
         CopyDirectory(Path.Combine(source, "services"), Path.Combine(Root, "services"), "appsettings.json");
-        foreach (var file in new[] { "dapr.yaml", "dapr-config.yaml", "README.md", Path.Combine("docs", "operations.md") })
+        foreach (var file in new[] { "dapr.yaml", "README.md", Path.Combine("docs", "operations.md") })
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Root, file))!);
             File.Copy(Path.Combine(source, file), Path.Combine(Root, file));

@@ -133,12 +133,12 @@ public sealed class RunTemplateRulesTests
     {
         using (var copy = new RepositoryCopy())
         {
-            File.Delete(copy.PathOf("dapr-config.yaml"));
-            Assert.Contains(RunTemplateRules.Check(copy.Root), v => v.Contains("configFilePath of common ('dapr-config.yaml') does not exist"));
+            File.Delete(copy.PathOf("dapr-config/document-api.yaml"));
+            Assert.Contains(RunTemplateRules.Check(copy.Root), v => v.Contains("configFilePath of document-api ('dapr-config/document-api.yaml') does not exist"));
         }
         using (var copy = new RepositoryCopy())
         {
-            copy.Replace("dapr-config.yaml", "      completed: 168h", "      completed: 168h\n      running: 1h");
+            copy.Replace("dapr-config/document-api.yaml", "      completed: 168h", "      completed: 168h\n      running: 1h");
             Assert.Contains(RunTemplateRules.Check(copy.Root), v => v.Contains("spec.workflow.stateRetentionPolicy.running: unknown field"));
         }
     }

@@ -66,14 +66,14 @@ public sealed class DaprSecretProviderTests(RedisServer redis) : IClassFixture<R
     [Fact]
     public async Task A_secret_the_store_does_not_have_is_remembered_for_a_few_seconds_then_asked_for_again()
     {
-        var first = await Assert.ThrowsAsync<SecretNotFoundException>(() => _provider.GetSecretValuesAsync("email-ops-mailbox", CancellationToken.None));
-        await Assert.ThrowsAsync<SecretNotFoundException>(() => _provider.GetSecretAsync("email-ops-mailbox", "password", CancellationToken.None));
+        var first = await Assert.ThrowsAsync<SecretNotFoundException>(() => _provider.GetSecretValuesAsync("connector-operator-keys", CancellationToken.None));
+        await Assert.ThrowsAsync<SecretNotFoundException>(() => _provider.GetSecretAsync("connector-operator-keys", "password", CancellationToken.None));
         Assert.Equal(1, _calls.Count("GetSecret"));
         Assert.Null(first.Key);
-        Assert.Contains("secret email-ops-mailbox not found", first.InnerException!.InnerException!.Message, StringComparison.Ordinal);
+        Assert.Contains("secret connector-operator-keys not found", first.InnerException!.InnerException!.Message, StringComparison.Ordinal);
 
         _time.Advance(DaprSecretProvider.NegativeCacheDuration + TimeSpan.FromSeconds(1));
-        await Assert.ThrowsAsync<SecretNotFoundException>(() => _provider.GetSecretValuesAsync("email-ops-mailbox", CancellationToken.None));
+        await Assert.ThrowsAsync<SecretNotFoundException>(() => _provider.GetSecretValuesAsync("connector-operator-keys", CancellationToken.None));
 
         Assert.Equal(2, _calls.Count("GetSecret"));
     }

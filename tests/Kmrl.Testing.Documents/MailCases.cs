@@ -117,6 +117,43 @@ public static class MailCases
         return Bytes(message);
     }
 
+    /// <summary>
+    /// A clear-signed S/MIME message (multipart/signed) as MimeKit signs it: the attachments in the signed multipart
+    /// and a detached application/pkcs7-signature part, here named <paramref name="signatureName"/> (clients name it
+    /// smime.p7s; a misnamed one, winmail.dat or smime.p7m, must still be taken for the signature it is). The name is
+    /// set after signing: the signature covers the first part only, so it stays valid.
+    /// </summary>
+    public static byte[] ClearSigned(string from, string subject, string body, string signatureName, params (string Name, string MimeType, byte[] Content)[] attachments)
+    {
+        var inner = MimeMessage.Load(new MemoryStream(WithAttachments(from, subject, body, attachments))).Body
+            ?? throw new InvalidOperationException("The signed content has no body.");
+        using var context = new TemporarySecureMimeContext();
+        var signed = MultipartSigned.Create(context, SelfSignedSigner(from), inner);
+        var signature = (MimePart)signed[1];
+        signature.FileName = signatureName;
+        var message = Message(from, subject);
+        message.Body = signed;
+        return Bytes(message);
+    }
+
+    /// <summary>
+    /// <see cref="OpaqueSigned"/> as some agents send it (RFC 8551 3.2.1): the CMS body typed
+    /// application/octet-stream, recognisable only by its name smime.p7m.
+    /// </summary>
+    public static byte[] OpaqueSignedAsOctetStream(string from, string subject, string body, params (string Name, string MimeType, byte[] Content)[] attachments)
+    {
+        var message = MimeMessage.Load(new MemoryStream(OpaqueSigned(from, subject, body, attachments)));
+        var opaque = message.Body as MimePart ?? throw new InvalidOperationException("The opaque-signed message has no CMS body.");
+        message.Body = new MimePart("application", "octet-stream")
+        {
+            FileName = "smime.p7m",
+            Content = opaque.Content,
+            ContentDisposition = new ContentDisposition(ContentDisposition.Attachment) { FileName = "smime.p7m" },
+            ContentTransferEncoding = ContentEncoding.Base64,
+        };
+        return Bytes(message);
+    }
+
     /// <summary>An S/MIME message encrypted to a recipient certificate (enveloped-data): unreadable without its key.</summary>
     public static byte[] Encrypted(string from, string subject, string body)
     {

@@ -9,8 +9,12 @@ using Kmrl.Testing.Servers;
 
 namespace Kmrl.Dapr.Local.Host;
 
-/// <summary>What the demo gives the runtime: the secrets file the secret store reads, and per app its settings.</summary>
-internal sealed record DemoPreparation(string SecretsFile, Dictionary<string, Dictionary<string, string>> AppSettings);
+/// <summary>
+/// What the demo gives the runtime: the secrets file the secret store reads, per app its settings, and per app the
+/// secrets its demo sources add to its Configuration's scope (as an operator adds a configured source's secret).
+/// </summary>
+internal sealed record DemoPreparation(string SecretsFile, Dictionary<string, Dictionary<string, string>> AppSettings,
+    Dictionary<string, string[]> AllowedSecrets);
 
 /// <summary>
 /// <c>--demo</c>: local sources for the connectors, started as the test fixtures start them (Dovecot IMAP and pure-ftpd,
@@ -119,7 +123,10 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
             // The fake speaks the Cloud API's media endpoints on loopback http (allowed for loopback only).
             [DaprNames.AppIds.WhatsAppConnector] = new() { ["WhatsApp__GraphBaseUrl"] = _cloud.BaseUrl.ToString() },
         };
-        return new DemoPreparation(SecretsFile, settings);
+        // The export folder is a source the shipped settings do not configure, so maximo-connector's Configuration
+        // (dapr-config/maximo-connector.yaml, as on Kubernetes) does not name its secret: the demo adds it.
+        var allowed = new Dictionary<string, string[]>(StringComparer.Ordinal) { [DaprNames.AppIds.MaximoConnector] = [ExportSecret] };
+        return new DemoPreparation(SecretsFile, settings, allowed);
     }
 
     /// <summary>A new document every <see cref="LocalRunOptions.DemoArrivalInterval"/>, from a random source.</summary>

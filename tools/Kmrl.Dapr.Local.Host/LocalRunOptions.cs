@@ -19,7 +19,7 @@ internal sealed record LocalRunOptions
 
     public const string Usage = """
         kmrl-local: runs every app of dapr.yaml on this machine without Dapr, each beside a sidecar double
-        (tools/Kmrl.Dapr.Local) with the repository's components/, resiliency and dapr-config.yaml, on a local Redis.
+        (tools/Kmrl.Dapr.Local) with the repository's components/, resiliency and each app's dapr-config/ Configuration, on a local Redis.
 
         For trying the system, demos, UI work and end-to-end checks by hand. Production and every deployment use real
         Dapr (`dapr run -f .`, or the k8s/ overlays): the double models daprd, it is not daprd.

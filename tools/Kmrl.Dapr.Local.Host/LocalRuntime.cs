@@ -73,12 +73,14 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
         var daprToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var secretsFile = Path.Combine(options.Root, "secrets.json");
         var appSettings = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        var allowedSecrets = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (options.Demo)
         {
             _demo = new DemoSources(options, log);
             var prepared = await _demo.StartAsync(stopping);
             secretsFile = prepared.SecretsFile;
             appSettings = prepared.AppSettings;
+            allowedSecrets = prepared.AllowedSecrets;
         }
 
         _environment = await DaprTestEnvironment.StartAsync($"127.0.0.1:{redisPort}", o =>
@@ -89,6 +91,11 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
             // As daprd with DAPR_API_TOKEN: every API call of an app must carry it (the apps get it in their environment).
             o.DaprApiToken = daprToken;
             o.Log = RouteSidecarLine;
+            foreach (var (appId, names) in allowedSecrets)
+            {
+                o.AllowSecrets(appId, names);
+                log.Info($"demo: {appId} may also read {string.Join(", ", names)} (its demo source's secret, added to its Configuration's scope)");
+            }
         });
         ApplyOverrides(_environment, secretsFile);
 

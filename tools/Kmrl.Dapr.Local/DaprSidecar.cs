@@ -56,7 +56,8 @@ public sealed class DaprSidecar : IAsyncDisposable
         AppDirPath = app.AppDirPath;
         WorkflowLimits = WorkflowLimits.Read(app.ConfigFilePath);
         _ports = app.Settings;
-        SecretScopes = Runtime.SecretScopes.Read(app.ConfigFilePath);
+        SecretScopes = Runtime.SecretScopes.Read(app.ConfigFilePath)
+            .Allowing(Kmrl.Contracts.DaprNames.Components.SecretStore, environment.Options.AllowedSecrets.GetValueOrDefault(appId) ?? []);
         Components = components;
         if (environment.Options.Log is { } write)
         {

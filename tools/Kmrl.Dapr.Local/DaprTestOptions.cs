@@ -28,6 +28,25 @@ public sealed class DaprTestOptions
     /// </summary>
     public Dictionary<string, object> Secrets { get; } = new(StringComparer.Ordinal) { ["redis-password"] = string.Empty };
 
+    /// <summary>Per app id, secret names added to the allowed list of its Configuration's <c>secretstore</c> scope.</summary>
+    public Dictionary<string, List<string>> AllowedSecrets { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Lets <paramref name="appId"/> read <paramref name="names"/> from the <c>secretstore</c> as well as what its
+    /// Configuration's <c>spec.secrets.scopes</c> allow: the step an operator takes when a source with a new secret is
+    /// configured (a test's own mailbox or Maximo source). Every app of dapr.yaml has a default-deny scope, so a
+    /// secret the app's Configuration does not name is PermissionDenied, as on daprd.
+    /// </summary>
+    public DaprTestOptions AllowSecrets(string appId, params string[] names)
+    {
+        if (!AllowedSecrets.TryGetValue(appId, out var list))
+        {
+            AllowedSecrets[appId] = list = [];
+        }
+        list.AddRange(names);
+        return this;
+    }
+
     /// <summary>Where <see cref="Secrets"/> is written, relative to the copy's root (the repository root); default <c>secrets.json</c>.</summary>
     public string SecretsFilePath { get; set; } = "secrets.json";
 

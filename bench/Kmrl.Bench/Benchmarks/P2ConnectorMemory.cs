@@ -95,7 +95,7 @@ public sealed class P2ConnectorMemory : IBenchmark
         try
         {
             return await MeasureAsync(context, "FTP", sizeMiB, DaprNames.AppIds.MaximoConnector, DaprNames.Bindings.MaximoSchedule,
-                options => options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password },
+                options => options.AllowSecrets(DaprNames.AppIds.MaximoConnector, "maximo-export").Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password },
                 sidecar => ConnectorApps.StartMaximoAsync(sidecar, MaximoSettings("/" + folder, new()
                 {
                     ["Protocol"] = "Ftp", ["Host"] = ftp.Host, ["Port"] = ftp.Port.ToString(CultureInfo.InvariantCulture),
@@ -118,7 +118,7 @@ public sealed class P2ConnectorMemory : IBenchmark
         try
         {
             return await MeasureAsync(context, "SFTP", sizeMiB, DaprNames.AppIds.MaximoConnector, DaprNames.Bindings.MaximoSchedule,
-                options => options.Secrets["maximo-export"] = new Dictionary<string, object> { ["private-key"] = key },
+                options => options.AllowSecrets(DaprNames.AppIds.MaximoConnector, "maximo-export").Secrets["maximo-export"] = new Dictionary<string, object> { ["private-key"] = key },
                 sidecar => ConnectorApps.StartMaximoAsync(sidecar, MaximoSettings(folder, new()
                 {
                     ["Protocol"] = "Sftp", ["Host"] = sshd.Host, ["Port"] = sshd.Port.ToString(CultureInfo.InvariantCulture),
@@ -146,7 +146,7 @@ public sealed class P2ConnectorMemory : IBenchmark
             File.Delete(message);
         }
         return await MeasureAsync(context, "IMAP attachment", sizeMiB, DaprNames.AppIds.EmailConnector, DaprNames.Bindings.EmailSchedule,
-            options => options.Secrets["email-bench"] = new Dictionary<string, object> { ["password"] = dovecot.Users[MailUser] },
+            options => options.Secrets["email-ops-mailbox"] = new Dictionary<string, object> { ["password"] = dovecot.Users[MailUser] },
             sidecar => ConnectorApps.StartEmailAsync(sidecar, new Dictionary<string, string>
             {
                 ["Connector:Filters:MaxSizeBytes"] = MaxSizeBytes,
@@ -156,7 +156,7 @@ public sealed class P2ConnectorMemory : IBenchmark
                 ["Email:Mailboxes:0:Tls"] = "None",
                 ["Email:Mailboxes:0:AllowInsecureConnection"] = "true", // the lab Dovecot has no TLS
                 ["Email:Mailboxes:0:UserName"] = MailUser,
-                ["Email:Mailboxes:0:Secret"] = "email-bench",
+                ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
                 ["Email:Mailboxes:0:Folders:0"] = folder,
                 ["Email:Mailboxes:0:PostProcessing"] = "Leave",
                 ["Email:Mailboxes:0:UseIdle"] = "false",

@@ -68,9 +68,9 @@ public sealed class P4PushLatency : IBenchmark
 
             const string user = "bob";
             await using var environment = await DaprTestEnvironment.StartAsync(context.Redis, options =>
-                options.Secrets["email-bench"] = new Dictionary<string, object> { ["password"] = dovecot.Users[user] });
+                options.Secrets["email-ops-mailbox"] = new Dictionary<string, object> { ["password"] = dovecot.Users[user] });
             var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
-            await using var app = await ConnectorApps.StartEmailAsync(sidecar, ConnectorApps.LabMailbox(dovecot, user, "email-bench"));
+            await using var app = await ConnectorApps.StartEmailAsync(sidecar, ConnectorApps.LabMailbox(dovecot, user, "email-ops-mailbox"));
 
             // Warm-up, not measured: the first run stores the checkpoint and the IDLE watcher is connected after it.
             await dovecot.DeliverAsync(user, Message(0));

@@ -74,7 +74,7 @@ public sealed class P4bPushBehindImport : IBenchmark
             const string user = "bob";
             await using var host = await DocumentApiHost.StartAsync(context, configure: options =>
             {
-                options.Secrets["email-bench"] = new Dictionary<string, object> { ["password"] = dovecot.Users[user] };
+                options.Secrets["email-ops-mailbox"] = new Dictionary<string, object> { ["password"] = dovecot.Users[user] };
                 options.Secrets["whatsapp"] = new Dictionary<string, object>
                 {
                     ["access-token"] = FakeCloudApi.AccessToken,
@@ -84,7 +84,7 @@ public sealed class P4bPushBehindImport : IBenchmark
             });
             var environment = host.Environment;
             var emailSidecar = await environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
-            await using var email = await ConnectorApps.StartEmailAsync(emailSidecar, ConnectorApps.LabMailbox(dovecot, user, "email-bench"));
+            await using var email = await ConnectorApps.StartEmailAsync(emailSidecar, ConnectorApps.LabMailbox(dovecot, user, "email-ops-mailbox"));
             var whatsAppSidecar = await environment.StartSidecarAsync(DaprNames.AppIds.WhatsAppConnector);
             await using var whatsApp = await ConnectorApps.StartWhatsAppAsync(whatsAppSidecar, new Dictionary<string, string> { ["WhatsApp:GraphBaseUrl"] = cloud.BaseUrl.ToString() });
             using var webhook = new HttpClient { BaseAddress = whatsApp.ClientOptions.BaseAddress };

@@ -31,13 +31,6 @@ public sealed record DocumentPart(BodyPartBasic Part, string Section, string Fil
 /// </summary>
 public static class DocumentPartFinder
 {
-    private static readonly HashSet<string> NotDocuments = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "application/pkcs7-signature",
-        "application/x-pkcs7-signature",
-        "application/pgp-signature",
-        "application/pgp-keys",
-    };
 
     public static IReadOnlyList<DocumentPart> Find(BodyPart? body)
     {
@@ -68,11 +61,18 @@ public static class DocumentPartFinder
                 return;
             case BodyPartBasic basic:
                 var at = section ?? SectionOf(basic);
-                if (MimeContainers.IsOpaqueSecureMime(basic.ContentType))
+                // The content type first (a signature named winmail.dat is still a signature), the name only for
+                // application/octet-stream: the same decision document-api makes for an uploaded mail.
+                var container = MimeContainers.Classify(basic.ContentType, basic.FileName);
+                if (container == MimeContainerKind.Signature)
+                {
+                    return;
+                }
+                if (container == MimeContainerKind.SecureMime)
                 {
                     found.Add(new DocumentPart(basic, at, FileNameOf(basic, at), enclosing, PartKind.SecureMime));
                 }
-                else if (MimeContainers.IsTnef(basic.ContentType, basic.FileName))
+                else if (container == MimeContainerKind.Tnef)
                 {
                     found.Add(new DocumentPart(basic, at, FileNameOf(basic, at), enclosing, PartKind.Tnef));
                 }
@@ -88,14 +88,7 @@ public static class DocumentPartFinder
         }
     }
 
-    private static bool IsDocument(BodyPartBasic part)
-    {
-        if (NotDocuments.Contains(part.ContentType.MimeType))
-        {
-            return false;
-        }
-        return part.IsAttachment || !string.IsNullOrWhiteSpace(part.FileName);
-    }
+    private static bool IsDocument(BodyPartBasic part) => part.IsAttachment || !string.IsNullOrWhiteSpace(part.FileName);
 
     /// <summary>A single-part message has the empty specifier; RFC 3501 numbers its body "1".</summary>
     private static string SectionOf(BodyPartBasic part) =>

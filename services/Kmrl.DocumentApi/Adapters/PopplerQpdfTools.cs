@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Adapters;
@@ -124,7 +125,7 @@ public sealed partial class PopplerQpdfTools(IOptions<PdfToolOptions> options, I
         return false;
     }
 
-    [GeneratedRegex(@"^Pages:\s+(\d+)\s*$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^Pages:\s+(\d+)\s*$", RegexOptions.Multiline, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex PagesLine();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PDF tool {Tool} refused the file with exit code {ExitCode}: {Message}")]

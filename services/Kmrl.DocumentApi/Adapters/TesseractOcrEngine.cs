@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing;
+using Kmrl.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Adapters;
@@ -302,13 +303,13 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
         }
     }
 
-    [GeneratedRegex(@"^Rotate:\s*(\d+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^Rotate:\s*(\d+)", RegexOptions.Multiline, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex RotateLine();
 
-    [GeneratedRegex(@"^Orientation confidence:\s*([\d.]+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^Orientation confidence:\s*([\d.]+)", RegexOptions.Multiline, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex OrientationConfidenceLine();
 
-    [GeneratedRegex(@"^Script:\s*(\S+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^Script:\s*(\S+)", RegexOptions.Multiline, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex ScriptLine();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OCR tool {Tool} exited with {ExitCode}: {Errors}")]

@@ -7,7 +7,6 @@ using Kmrl.Mime;
 using MimeKit;
 using MimeKit.Cryptography;
 using MimeKit.Text;
-using MimeKit.Tnef;
 
 namespace Kmrl.DocumentApi.Processing;
 
@@ -330,8 +329,13 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         try
         {
             var index = 0;
-            foreach (var (name, contentType, entity) in MailAttachments(message))
+            foreach (var (name, contentType, entity, unreadable) in MailAttachments(message))
             {
+                if (entity is null)
+                {
+                    unread.Add($"{name} ({unreadable})");
+                    continue;
+                }
                 var file = Path.Combine(folder.FullName, (index++).ToString(System.Globalization.CultureInfo.InvariantCulture) + SafeExtension(name));
                 var outcome = await ExtractAttachmentAsync(entity, file, name, contentType, depth, cancellationToken);
                 File.Delete(file);
@@ -423,24 +427,34 @@ public sealed class TextExtractor(IOcrEngine ocr, PdfTextReader pdf, DocumentPro
         return null;
     }
 
-    /// <summary>Attachments with their names; a TNEF part (winmail.dat) stands for the documents inside it.</summary>
-    private static IEnumerable<(string Name, string ContentType, MimeEntity Entity)> MailAttachments(MimeMessage message)
+    /// <summary>
+    /// Attachments with their names; a TNEF part (winmail.dat) stands for the documents inside it, or, when it cannot
+    /// be read, for itself with its reason (<c>unreadable-tnef: …</c>) instead of failing the whole mail.
+    /// </summary>
+    private static IEnumerable<(string Name, string ContentType, MimeEntity? Entity, string? Unreadable)> MailAttachments(MimeMessage message)
     {
         var index = 0;
         foreach (var attachment in message.Attachments)
         {
             index++;
-            // A clear-signed mail's smime.p7s is the signature, not a document.
-            if (MimeContainers.IsSignature(attachment.ContentType)) continue;
-            if (attachment is TnefPart tnef)
+            // By content type first, as the e-mail connector decides: a clear-signed mail's signature is no document
+            // whatever it is named, and an application/octet-stream winmail.dat is TNEF all the same.
+            var container = MimeContainers.Classify(attachment.ContentType, (attachment as MimePart)?.FileName);
+            if (container == MimeContainerKind.Signature) continue;
+            if (container == MimeContainerKind.Tnef && attachment is MimePart part)
             {
-                foreach (var inner in tnef.ExtractAttachments())
+                var (inner, unreadable) = MimeContainers.TnefAttachments(part);
+                if (unreadable is not null)
                 {
-                    yield return (NameOf(inner, index), inner.ContentType.MimeType, inner);
+                    yield return (NameOf(attachment, index), attachment.ContentType.MimeType, null, unreadable);
+                }
+                foreach (var entity in inner)
+                {
+                    yield return (NameOf(entity, index), entity.ContentType.MimeType, entity, null);
                 }
                 continue;
             }
-            yield return (NameOf(attachment, index), attachment.ContentType.MimeType, attachment);
+            yield return (NameOf(attachment, index), attachment.ContentType.MimeType, attachment, null);
         }
     }
 

@@ -532,7 +532,7 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IAsyncDisposable
     /// <summary>A tsvector holds at most 1 MB; a longer text is indexed up to this length (positions stop at 16383 anyway).</summary>
     private static string Capped(string text) => text.Length <= MaxIndexedLength ? text : text[..MaxIndexedLength];
 
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,40}$")]
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,40}$", RegexOptions.NonBacktracking)]
     private static partial Regex TableName();
 
     /// <summary>Positional parameters ($1, $2, ...) for the query being built: values never go into the SQL text.</summary>

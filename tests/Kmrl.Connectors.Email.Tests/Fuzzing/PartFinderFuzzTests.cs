@@ -133,9 +133,13 @@ public sealed partial class PartFinderFuzzTests
                 Assert.DoesNotContain('\\', document.FileName);
                 Assert.NotEqual(".", document.FileName.Trim());
                 Assert.NotEqual("..", document.FileName.Trim());
-                // A signature is never a document; one named like a container (winmail.dat, smime.p7m) is handed to
-                // the container's reader, which reads it or names it unreadable.
-                if (document.Kind == PartKind.Document) Assert.DoesNotContain("signature", document.Part.ContentType.MimeType, StringComparison.OrdinalIgnoreCase);
+                // A signature is never a document nor a container, whatever its name (winmail.dat, smime.p7m): its
+                // content type decides first, and only application/octet-stream is judged by its name.
+                Assert.DoesNotContain("signature", document.Part.ContentType.MimeType, StringComparison.OrdinalIgnoreCase);
+                var type = document.Part.ContentType;
+                var generic = type.IsMimeType("application", "octet-stream") || string.IsNullOrEmpty(type.MediaSubtype);
+                if (document.Kind == PartKind.Tnef) Assert.True(type.IsMimeType("application", "ms-tnef") || generic, type.MimeType);
+                if (document.Kind == PartKind.SecureMime) Assert.True(type.IsMimeType("application", "pkcs7-mime") || generic, type.MimeType);
             }
             Assert.Equal(found.Count, found.Select(document => document.Section).Distinct().Count());
         }, time: Seconds, threads: 1, print: root => root.ToString());
@@ -157,6 +161,25 @@ public sealed partial class PartFinderFuzzTests
         var found = Assert.Single(DocumentPartFinder.Find(root));
 
         Assert.Equal("part-2.pdf", found.FileName);
+    }
+
+    [Theory]
+    [InlineData("winmail.dat")]
+    [InlineData("smime.p7m")]
+    public void A_signature_part_named_like_a_container_is_no_part_to_fetch(string name)
+    {
+        // multipart/signed as MimeKit writes it, the signature misnamed: it was taken for TNEF by its name and
+        // handed to the TNEF reader (which MimeKit reads leniently, so the error was silent).
+        var signed = new BodyPartMultipart(new ContentType("multipart", "signed"), string.Empty);
+        var mixed = new BodyPartMultipart(new ContentType("multipart", "mixed"), "1");
+        mixed.BodyParts.Add(new BodyPartText(new ContentType("text", "plain"), "1.1"));
+        mixed.BodyParts.Add(new BodyPartBasic(new ContentType("application", "pdf"), "1.2") { ContentDisposition = Disposition("attachment", "circular.pdf") });
+        signed.BodyParts.Add(mixed);
+        signed.BodyParts.Add(new BodyPartBasic(new ContentType("application", "pkcs7-signature"), "2") { ContentDisposition = Disposition("attachment", name) });
+
+        var found = Assert.Single(DocumentPartFinder.Find(signed));
+
+        Assert.Equal(("circular.pdf", PartKind.Document), (found.FileName, found.Kind));
     }
 
     [Fact]

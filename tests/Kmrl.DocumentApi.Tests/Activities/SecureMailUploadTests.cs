@@ -48,4 +48,47 @@ public sealed class SecureMailUploadTests
         Assert.Equal(["Salary statement"], pages);
         Assert.Equal("smime.p7m (encrypted-smime)", result.Properties[TextExtractor.PropertyUnreadAttachments]);
     }
+
+    [Theory]
+    [InlineData("winmail.dat")]
+    [InlineData("smime.p7m")]
+    public async Task A_clear_signed_mails_signature_named_like_a_container_is_left_out_as_the_signature(string signatureName)
+    {
+        var eml = MailCases.ClearSigned("hr@kochimetro.org", "Signed circular", "Circular attached.", signatureName,
+            ("circular.docx", TestCorpus.DocxType, TestCorpus.Docx("Platform screen doors at Edappally")));
+
+        var (result, pages) = await ExtractAsync(eml, "circular.eml");
+
+        Assert.Equal(ExtractionOutcome.Extracted, result.Outcome);
+        Assert.Equal(["Signed circular\n\nCircular attached.", "Platform screen doors at Edappally"], pages);
+        Assert.Equal("circular.docx", result.Properties[TextExtractor.PropertyAttachments]);
+        Assert.False(result.Properties.ContainsKey(TextExtractor.PropertyUnreadAttachments));
+    }
+
+    [Fact]
+    public async Task A_winmail_dat_sent_as_octet_stream_is_opened_as_tnef_as_the_connector_opens_it()
+    {
+        var eml = MailCases.WithAttachments("hr@kochimetro.org", "Leave circular", "See attached.",
+            ("winmail.dat", "application/octet-stream", MailCases.Tnef(("circular.docx", TestCorpus.Docx("Leave rules for depot staff")))));
+
+        var (result, pages) = await ExtractAsync(eml, "leave.eml");
+
+        Assert.Equal("circular.docx", result.Properties[TextExtractor.PropertyAttachments]);
+        Assert.Contains("Leave rules for depot staff", pages);
+    }
+
+    [Fact]
+    public async Task An_unreadable_winmail_dat_is_listed_with_its_reason_and_the_mail_is_still_read()
+    {
+        // A TNEF part whose content is not TNEF: before, MimeKit's TnefException escaped and failed the whole mail.
+        var eml = MailCases.WithAttachments("hr@kochimetro.org", "Broken", "Body text.",
+            ("winmail.dat", "application/ms-tnef", "not a tnef stream at all"u8.ToArray()),
+            ("note.txt", "text/plain", "Depot note"u8.ToArray()));
+
+        var (result, pages) = await ExtractAsync(eml, "broken.eml");
+
+        Assert.Equal(ExtractionOutcome.Extracted, result.Outcome);
+        Assert.Equal("Broken\n\nBody text.", pages[0]);
+        Assert.StartsWith("winmail.dat (unreadable-tnef:", result.Properties[TextExtractor.PropertyUnreadAttachments]);
+    }
 }

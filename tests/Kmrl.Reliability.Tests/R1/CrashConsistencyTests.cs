@@ -53,6 +53,7 @@ public sealed class CrashConsistencyTests(PureFtpServer ftp, RedisServer redis, 
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
         {
             options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password };
+            options.AllowSecrets(DaprNames.AppIds.MaximoConnector, "maximo-export");
             options.Secrets["document-api-api-keys"] = new Dictionary<string, object> { ["r1"] = ApiKey + ";upload,read" };
             options.Log = tail.Add;
             OperatorAccess.Grant(options);

@@ -51,7 +51,7 @@ public sealed class OutageAlertMailTests(DovecotImapServer dovecot, RedisServer 
         await dovecot.DeliverAsync(MailUser, Mail("before-1"), MailFolder);
         await using var environment = await DaprTestEnvironment.StartAsync(redis, options =>
         {
-            options.Secrets["email-r2alerts"] = new Dictionary<string, object> { ["password"] = dovecot.Users[MailUser] };
+            options.Secrets["email-ops-mailbox"] = new Dictionary<string, object> { ["password"] = dovecot.Users[MailUser] };
             options.Secrets[DaprNames.Secrets.NotificationRecipients] = new Dictionary<string, object> { ["operations"] = Operations };
             options.MetadataOverrides[DaprNames.NotificationBindings.Email] = new()
             {
@@ -74,7 +74,7 @@ public sealed class OutageAlertMailTests(DovecotImapServer dovecot, RedisServer 
             ["Email:Mailboxes:0:Tls"] = "None",
             ["Email:Mailboxes:0:AllowInsecureConnection"] = "true",
             ["Email:Mailboxes:0:UserName"] = MailUser,
-            ["Email:Mailboxes:0:Secret"] = "email-r2alerts",
+            ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
             ["Email:Mailboxes:0:Folders:0"] = MailFolder,
             ["Email:Mailboxes:0:PostProcessing"] = "Leave",
         });

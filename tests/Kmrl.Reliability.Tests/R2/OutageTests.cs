@@ -50,7 +50,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
             AppId: DaprNames.AppIds.EmailConnector,
             ScheduleBinding: DaprNames.Bindings.EmailSchedule,
             SourceName: $"r2/{MailFolder}",
-            Secrets: options => options.Secrets["email-r2"] = new Dictionary<string, object> { ["password"] = dovecot.Users[MailUser] },
+            Secrets: options => options.Secrets["email-ops-mailbox"] = new Dictionary<string, object> { ["password"] = dovecot.Users[MailUser] },
             StartConnectorAsync: async sidecar =>
             {
                 var app = await sidecar.StartAppAsync<email::Program>(new Dictionary<string, string>(FastFailure)
@@ -61,7 +61,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
                     ["Email:Mailboxes:0:Tls"] = "None",
                     ["Email:Mailboxes:0:AllowInsecureConnection"] = "true",
                     ["Email:Mailboxes:0:UserName"] = MailUser,
-                    ["Email:Mailboxes:0:Secret"] = "email-r2",
+                    ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
                     ["Email:Mailboxes:0:Folders:0"] = MailFolder,
                     ["Email:Mailboxes:0:PostProcessing"] = "Leave",
                 });
@@ -83,7 +83,7 @@ public sealed class OutageTests(DovecotImapServer dovecot, PureFtpServer ftp, Re
             AppId: DaprNames.AppIds.MaximoConnector,
             ScheduleBinding: DaprNames.Bindings.MaximoSchedule,
             SourceName: "r2-exports",
-            Secrets: options => options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password },
+            Secrets: options => options.AllowSecrets(DaprNames.AppIds.MaximoConnector, "maximo-export").Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = ftp.Password },
             StartConnectorAsync: async sidecar =>
             {
                 var app = await sidecar.StartAppAsync<maximo::Program>(new Dictionary<string, string>(FastFailure)

@@ -35,7 +35,7 @@ public sealed class MailCorpusFixture : IAsyncLifetime
         await Task.WhenAll(_redis.InitializeAsync(), _dovecot.InitializeAsync());
         _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
         {
-            options.Secrets["email-r3"] = new Dictionary<string, object> { ["password"] = _dovecot.Users[User] };
+            options.Secrets["email-ops-mailbox"] = new Dictionary<string, object> { ["password"] = _dovecot.Users[User] };
             OperatorAccess.Grant(options);
         });
         var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
@@ -45,7 +45,7 @@ public sealed class MailCorpusFixture : IAsyncLifetime
             ["Email:Mailboxes:0:Host"] = _dovecot.Host,
             ["Email:Mailboxes:0:Port"] = _dovecot.Port.ToString(CultureInfo.InvariantCulture),
             ["Email:Mailboxes:0:UserName"] = User,
-            ["Email:Mailboxes:0:Secret"] = "email-r3",
+            ["Email:Mailboxes:0:Secret"] = "email-ops-mailbox",
             ["Email:Mailboxes:0:Folders:0"] = Folder,
             ["Email:Mailboxes:0:PostProcessing"] = "Leave",
             ["Email:Mailboxes:0:UseIdle"] = "false",

@@ -60,6 +60,7 @@ public sealed class MaximoCorpusFixture : IAsyncLifetime
         _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
         {
             options.Secrets["maximo"] = new Dictionary<string, object> { ["apikey"] = FakeMaximo.ApiKey };
+            options.AllowSecrets(DaprNames.AppIds.MaximoConnector, "maximo");
             OperatorAccess.Grant(options);
         });
         var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.MaximoConnector);

@@ -44,6 +44,7 @@ public sealed class MaximoExportCorpusFixture : IAsyncLifetime
         _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
         {
             options.Secrets["maximo-export"] = new Dictionary<string, object> { ["password"] = _ftp.Password };
+            options.AllowSecrets(DaprNames.AppIds.MaximoConnector, "maximo-export");
             OperatorAccess.Grant(options);
         });
         var sidecar = await _environment.StartSidecarAsync(DaprNames.AppIds.MaximoConnector);

@@ -28,7 +28,8 @@ public sealed record RunSettings(int AppPort, int DaprHttpPort, int DaprGrpcPort
 /// <item>the run file's own paths (<c>common.resourcesPaths</c>, <c>appDirPath</c>) are resolved from the run file's folder,
 /// an app's own <c>resourcesPaths</c> from its <c>appDirPath</c>, with the precedence app &gt; <c>appDirPath/.dapr/resources</c>
 /// &gt; common (dapr/cli v1.16.0 pkg/runfileconfig/run_file_config_parser.go <c>validateRunConfig</c>,
-/// <c>resolveResourcesFilePath</c>);</item>
+/// <c>resolveResourcesFilePath</c>), and an app's <c>configFilePath</c> likewise from its <c>appDirPath</c>, with the
+/// precedence app &gt; <c>appDirPath/.dapr/config.yaml</c> &gt; common (<c>resolveConfigFilePath</c>);</item>
 /// <item>daprd is started with its working directory set to <c>appDirPath</c> (dapr/cli v1.16.0 cmd/run.go
 /// <c>startDaprdAndAppProcesses</c>: <c>daprCMD.Command.Dir = commandDir</c>), so a component's relative file path is
 /// resolved from there (<see cref="ResolveComponentPath"/>).</item>
@@ -126,8 +127,11 @@ public sealed class RunLayout
             IReadOnlyList<string> resources = ownResources.Count > 0 ? ownResources
                 : Directory.Exists(local) ? [CopyFolder(sourceRoot, local, target)]
                 : commonResources;
+            // Precedence app configFilePath > appDirPath/.dapr/config.yaml > common (resolveConfigFilePath).
+            var localConfig = Path.Combine(sourceAppDir, ".dapr", "config.yaml");
             var config = Str(item, "configFilePath") is { Length: > 0 } ownConfig
                 ? CopyFile(sourceRoot, Path.GetFullPath(ownConfig, sourceAppDir), target)
+                : File.Exists(localConfig) ? CopyFile(sourceRoot, localConfig, target)
                 : commonConfig;
             var env = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (key, value) in Map(common, "env").Concat(Map(item, "env")))

@@ -100,6 +100,15 @@ public sealed partial class IsolatedTextExtraction : ITextExtraction, IDisposabl
             ["DOTNET_GCHeapHardLimit"] = (options.WorkerHeapMiB * MiB).ToString("X", CultureInfo.InvariantCulture),
             // One heap, no background GC thread per core: the worker is one job on one CPU slot.
             ["DOTNET_gcServer"] = "0",
+            // Under RLIMIT_AS the runtime sizes its reservations from the limit (ExtractionIsolationOptions
+            // WorkerAddressSpaceMiB): the GC's range is set here, so it takes what the heap cap can use, not half.
+            ["DOTNET_GCRegionRange"] = options.WorkerGcRegionRangeBytes.ToString("X", CultureInfo.InvariantCulture),
+            // glibc gives each thread that allocates its own 64 MiB arena, up to 8 per core (mallopt(3) M_ARENA_MAX).
+            // Reused workers aborted (exit 134, PAL_SEHException or "Fatal error.") on ordinary PDFs because of them:
+            // 13 arenas held 832 MiB, and with the GC's and the JIT's reservations the worker had 28 MiB of its cap
+            // left, so the next thread, code page or exception it needed could not be mapped. One job at a time
+            // needs two arenas.
+            ["MALLOC_ARENA_MAX"] = "2",
         };
         new ToolLimits(options.ToolAddressSpaceMiB * MiB, options.ToolCpuSeconds, options.PrlimitPath).AddTo(environment);
         // The soft CPU limit is per document (the worker moves it before each one); the hard limit bounds its life.
