@@ -38,7 +38,8 @@ public static class StaffPagesExtensions
             options.RequestCultureProviders = [new QueryStringRequestCultureProvider(), new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
         services.AddSingleton<StateStoreStaffRecords>();
-        services.AddSingleton<IDeadlineAcknowledgements>(sp => sp.GetRequiredService<StateStoreStaffRecords>());
+        services.AddSingleton<IDeadlineAcknowledgements>(sp =>
+            new AnnouncedDeadlineAcknowledgements(sp.GetRequiredService<StateStoreStaffRecords>(), sp.GetRequiredService<IDocumentEvents>()));
         services.AddSingleton<IInboxVisits>(sp => sp.GetRequiredService<StateStoreStaffRecords>());
         services.AddSingleton<DocumentAccess>();
         services.AddSingleton<DepartmentInbox>();
