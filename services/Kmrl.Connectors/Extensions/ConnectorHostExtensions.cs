@@ -5,6 +5,7 @@ using Kmrl.Connectors.Observability;
 using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.Sync;
 using Kmrl.ServiceDefaults;
+using Kmrl.ServiceDefaults.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -68,6 +69,10 @@ public static class ConnectorHostExtensions
         services.TryAddSingleton<SyncRunner>();
         services.TryAddSingleton<SyncScheduler>();
         services.TryAddSingleton<ISyncRequests>(provider => provider.GetRequiredService<SyncScheduler>());
+        // Before the scheduler: the failed runs a previous process counted are back before the first run.
+        services.TryAddSingleton<IStateStore, DaprStateStore>();
+        services.TryAddSingleton<FailureStreaks>();
+        services.AddHostedService(provider => provider.GetRequiredService<FailureStreaks>());
         services.AddHostedService(provider => provider.GetRequiredService<SyncScheduler>());
         services.AddHostedService<PushTriggerWatcher>();
 

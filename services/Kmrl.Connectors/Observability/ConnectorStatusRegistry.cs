@@ -40,8 +40,19 @@ public sealed class ConnectorStatusRegistry
                 _ => next,
             };
         });
+        RunRecorded?.Invoke(state);
         return state.ConsecutiveFailures;
     }
+
+    /// <summary>Raised after every <see cref="RunFinished"/> with the source's state (<see cref="FailureStreaks"/> keeps the streak).</summary>
+    public event Action<SourceState>? RunRecorded;
+
+    /// <summary>
+    /// The failed runs in a row a previous process left (<see cref="FailureStreaks"/>), for a source this process has
+    /// not run yet: its own runs know better.
+    /// </summary>
+    public void RestoreFailures(string source, int consecutiveFailures) =>
+        Update(source, state => state.LastRun is null ? state with { ConsecutiveFailures = consecutiveFailures } : state);
 
     public void RunSkipped(SyncRunResult result) => Update(result.Source, state => state with { LastSkip = result });
 
