@@ -55,6 +55,14 @@ public static class DaprNames
         public const string ConnectorSyncFailed = "connector-sync-failed";
         /// <summary>A source that had published <see cref="ConnectorSyncFailed"/> completed a run again.</summary>
         public const string ConnectorSyncRecovered = "connector-sync-recovered";
+        /// <summary>
+        /// Someone acknowledged a document's deadline: published by document-api (the staff pages and API), which
+        /// owns the record, and by notifications (a reminder's link); document-api records the first, notifications
+        /// stops reminding.
+        /// </summary>
+        public const string DeadlineAcknowledged = "deadline-acknowledged";
+        /// <summary>document-api's pipeline has more documents waiting than its degraded depth (reported while it does).</summary>
+        public const string PipelineBacklogHigh = "pipeline-backlog-high";
 
         /// <summary>Prefix of the per-department routing topics, e.g. <c>documents-for-finance</c>.</summary>
         public const string DepartmentRoutingPrefix = "documents-for-";
@@ -64,7 +72,8 @@ public static class DaprNames
         public static readonly IReadOnlyList<string> All =
         [
             DocumentDiscovered, DocumentDiscoveredBulk, DocumentDiscoveredDeadLetter, DocumentRemovedAtSource, DocumentProcessed,
-            DocumentRejected, DocumentDeadlineApproaching, ConnectorSyncFailed, ConnectorSyncRecovered,
+            DocumentRejected, DocumentDeadlineApproaching, ConnectorSyncFailed, ConnectorSyncRecovered, DeadlineAcknowledged,
+            PipelineBacklogHigh,
         ];
     }
 

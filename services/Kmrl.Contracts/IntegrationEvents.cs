@@ -112,3 +112,34 @@ public sealed record ConnectorSyncRecovered(
 {
     public int SchemaVersion { get; init; } = 1;
 }
+
+/// <summary>
+/// A document's deadline was acknowledged, so its reminders stop. document-api owns the record (who, when) beside the
+/// document; a reminder link's acknowledgement arrives there through this event too, and the first one stands.
+/// </summary>
+/// <param name="Via"><see cref="ViaStaff"/> (the staff pages or the API) or <see cref="ViaReminderLink"/>.</param>
+public sealed record DeadlineAcknowledged(
+    string DocumentId,
+    DateOnly Deadline,
+    string AcknowledgedBy,
+    string Via,
+    DateTimeOffset AcknowledgedAt)
+{
+    public const string ViaStaff = "staff";
+    public const string ViaReminderLink = "reminder-link";
+
+    public int SchemaVersion { get; init; } = 1;
+}
+
+/// <summary>
+/// A document-api pipeline replica has more documents waiting than its degraded depth: reported every interval while
+/// it does, so the incident it opens closes once no replica reports any more (a replica that died stops reporting too).
+/// </summary>
+public sealed record PipelineBacklogHigh(
+    string Replica,
+    int Depth,
+    int Threshold,
+    DateTimeOffset ReportedAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}

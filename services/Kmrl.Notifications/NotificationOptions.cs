@@ -42,6 +42,12 @@ public sealed class NotificationOptions
     /// <summary>A claimed send that never completed (the process died mid-send) may be taken over after this.</summary>
     public TimeSpan SendClaimTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>A backlog incident closes once no replica has reported one for this long (document-api reports every minute).</summary>
+    public TimeSpan BacklogClearAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A dead-letter incident closes once no document has been dead-lettered for this long (the alert rule's hour).</summary>
+    public TimeSpan DeadLettersClearAfter { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>A deadline this far in the past is no longer reminded of and leaves the index.</summary>
     public TimeSpan ForgetDeadlinesAfter { get; set; } = TimeSpan.FromDays(2);
 

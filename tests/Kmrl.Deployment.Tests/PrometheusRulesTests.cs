@@ -22,7 +22,7 @@ public sealed partial class PrometheusRulesTests
         var check = await Shell.RunAsync("promtool", ["check", "rules", rules], "prometheus");
         var test = await Shell.RunAsync("promtool", ["test", "rules", CopyTests(work.Path)], "prometheus");
 
-        Assert.Contains("SUCCESS: 5 rules found", check);
+        Assert.Contains("SUCCESS: 6 rules found", check);
         Assert.Contains("SUCCESS", test);
     }
 
@@ -36,6 +36,20 @@ public sealed partial class PrometheusRulesTests
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Shell.RunAsync("promtool", ["test", "rules", CopyTests(work.Path)], "prometheus"));
 
         Assert.Contains("KmrlConnectorNoSuccessfulRun", failure.Message);
+    }
+
+    [Fact]
+    public async Task An_ocr_failure_rate_rule_that_waits_for_one_page_in_three_fails_its_unit_test()
+    {
+        using var work = new TempDirectory("promtool");
+        var text = File.ReadAllText(Path.Combine(Monitoring, "prometheus-rules.yaml"));
+        var mutated = text.Replace("sum(increase(kmrl_pipeline_ocr_pages_total[30m])) > 0.2", "sum(increase(kmrl_pipeline_ocr_pages_total[30m])) > 0.34", StringComparison.Ordinal);
+        Assert.NotEqual(text, mutated);
+        WriteRuleFile(work.Path, mutated);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Shell.RunAsync("promtool", ["test", "rules", CopyTests(work.Path)], "prometheus"));
+
+        Assert.Contains("KmrlOcrFailureRateHigh", failure.Message);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class NotificationRig : IAsyncDisposable
     public DaprClient Client { get; private set; } = null!;
 
     public static async Task<NotificationRig> StartAsync(RedisServer redis, DateTimeOffset now, ITestOutputHelper output,
-        IReadOnlyDictionary<string, string>? settings = null)
+        IReadOnlyDictionary<string, string>? settings = null, Action<DaprTestOptions>? configure = null)
     {
         var rig = new NotificationRig(new FakeTimeProvider(now));
         await rig.Smtp.InitializeAsync();
@@ -62,6 +62,7 @@ public sealed class NotificationRig : IAsyncDisposable
             options.MetadataOverrides[DaprNames.NotificationBindings.Webhook] = new Dictionary<string, string> { ["url"] = rig.Webhook.Url.ToString() };
             // A refused webhook is redelivered quickly here; production backs off exponentially.
             options.UseRetryPolicy(TimeSpan.FromMilliseconds(50), maxRetries: 10);
+            configure?.Invoke(options);
         });
         rig.Sidecar = await rig.Environment.StartSidecarAsync(DaprNames.AppIds.Notifications);
         rig.App = await rig.Sidecar.StartAppAsync<Program>(settings, web => web.ConfigureTestServices(services =>
@@ -77,10 +78,13 @@ public sealed class NotificationRig : IAsyncDisposable
         Client.PublishEventAsync(DaprNames.Components.PubSub, topic, integrationEvent);
 
     /// <summary>Waits (bounded) until the app has answered <paramref name="count"/> deliveries of <paramref name="topic"/> with success.</summary>
-    public async Task DeliveredAsync(string topic, int count)
+    public Task DeliveredAsync(string topic, int count) => DeliveredAsync(Sidecar, topic, count);
+
+    /// <summary>The same for another app's sidecar in this environment.</summary>
+    public static async Task DeliveredAsync(DaprSidecar sidecar, string topic, int count)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Sidecar.Deliveries.Count(d => d.Topic == topic && d.Outcome == DeliveryOutcome.Success) < count)
+        while (sidecar.Deliveries.Count(d => d.Topic == topic && d.Outcome == DeliveryOutcome.Success) < count)
         {
             if (DateTime.UtcNow > deadline)
             {

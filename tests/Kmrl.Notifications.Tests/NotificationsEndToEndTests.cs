@@ -126,6 +126,10 @@ public sealed partial class NotificationsEndToEndTests(RedisServer redis, ITestO
             using var body = JsonDocument.Parse(await acknowledged.Content.ReadAsStringAsync());
             Assert.Equal("doc-tender-42", body.RootElement.GetProperty("documentId").GetString());
         }
+        // Announced, so document-api records it where the staff pages show who acknowledged (its one record).
+        var announced = Assert.Single(await rig.Environment.WaitForPublishedAsync(DaprNames.Topics.DeadlineAcknowledged, 1))
+            .GetProperty("data").Deserialize<DeadlineAcknowledged>(Kmrl.ServiceDefaults.KmrlJson.Options)!;
+        Assert.Equal(("doc-tender-42", deadline, DeadlineAcknowledged.ViaReminderLink), (announced.DocumentId, announced.Deadline, announced.Via));
 
         // The one-day reminder is due now, and is not sent: someone acknowledged. A late redelivery changes nothing.
         rig.Time.SetUtcNow(Morning.AddDays(3));

@@ -78,6 +78,10 @@ public static class ConnectorHostExtensions
         services.TryAddSingleton<SyncRunner>();
         services.TryAddSingleton<SyncScheduler>();
         services.TryAddSingleton<ISyncRequests>(provider => provider.GetRequiredService<SyncScheduler>());
+        // Before the scheduler: the failed runs a previous process counted are back before the first run.
+        services.TryAddSingleton<IStateStore, DaprStateStore>();
+        services.TryAddSingleton<FailureStreaks>();
+        services.AddHostedService(provider => provider.GetRequiredService<FailureStreaks>());
         services.AddHostedService(provider => provider.GetRequiredService<SyncScheduler>());
         services.AddHostedService<PushTriggerWatcher>();
 

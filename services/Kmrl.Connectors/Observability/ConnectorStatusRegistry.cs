@@ -40,12 +40,23 @@ internal sealed class ConnectorStatusRegistry
                 _ => next,
             };
         });
+        RunRecorded?.Invoke(state);
         return state.ConsecutiveFailures;
     }
 
     /// <summary>A document of the source was handed on (stored and published): the status page's "last document".</summary>
     public void DocumentHandedOn(string source, DateTimeOffset at) =>
         Update(source, state => state with { LastDocumentAt = at });
+
+    /// <summary>Raised after every <see cref="RunFinished"/> with the source's state (<see cref="FailureStreaks"/> keeps the streak).</summary>
+    public event Action<SourceState>? RunRecorded;
+
+    /// <summary>
+    /// The failed runs in a row a previous process left (<see cref="FailureStreaks"/>), for a source this process has
+    /// not run yet: its own runs know better.
+    /// </summary>
+    public void RestoreFailures(string source, int consecutiveFailures) =>
+        Update(source, state => state.LastRun is null ? state with { ConsecutiveFailures = consecutiveFailures } : state);
 
     public void RunSkipped(SyncRunResult result) => Update(result.Source, state => state with { LastSkip = result });
 

@@ -4,6 +4,7 @@ using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 using Microsoft.Extensions.Options;
+using Kmrl.DocumentApi.Pipeline;
 
 namespace Kmrl.DocumentApi.Activities;
 
@@ -17,6 +18,7 @@ public sealed class CatalogDocumentActivity(ICatalog catalog, IDocumentEvents ev
 {
     public override async Task<CatalogResult> RunAsync(WorkflowActivityContext context, CatalogInput input)
     {
+        using var stage = PipelineMetrics.Time(nameof(CatalogDocumentActivity));
         var cancellationToken = CancellationToken.None;
         var now = time.GetUtcNow();
         var intake = input.Intake;

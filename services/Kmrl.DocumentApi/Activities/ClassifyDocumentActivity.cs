@@ -3,6 +3,7 @@ using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Processing;
+using Kmrl.DocumentApi.Pipeline;
 
 namespace Kmrl.DocumentApi.Activities;
 
@@ -13,6 +14,7 @@ public sealed class ClassifyDocumentActivity(IDocumentContentStore store, IClass
 
     public override async Task<ClassificationResult> RunAsync(WorkflowActivityContext context, ClassifyInput input)
     {
+        using var stage = PipelineMetrics.Time(nameof(ClassifyDocumentActivity));
         var text = await TextBlobs.ReadAsync(store, input.Text, CancellationToken.None);
         if (input.Properties.TryGetValue(TextExtractor.PropertySubject, out var subject))
         {

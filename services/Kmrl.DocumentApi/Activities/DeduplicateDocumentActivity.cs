@@ -1,6 +1,7 @@
 using Dapr.Workflow;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.DocumentApi.Pipeline;
 
 namespace Kmrl.DocumentApi.Activities;
 
@@ -12,6 +13,7 @@ public sealed class DeduplicateDocumentActivity(ICatalog catalog, TimeProvider t
 {
     public override async Task<DedupeResult> RunAsync(WorkflowActivityContext context, DocumentIntake input)
     {
+        using var stage = PipelineMetrics.Time(nameof(DeduplicateDocumentActivity));
         var cancellationToken = CancellationToken.None;
         var owner = await catalog.FindBySha256Async(input.Sha256, cancellationToken);
         if (owner is not null && owner != input.DocumentId)

@@ -2,6 +2,7 @@ using Dapr.Workflow;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Processing;
+using Kmrl.DocumentApi.Pipeline;
 
 namespace Kmrl.DocumentApi.Activities;
 
@@ -10,6 +11,7 @@ public sealed class DetectLanguageActivity(IDocumentContentStore store) : Workfl
 {
     public override async Task<LanguageResult> RunAsync(WorkflowActivityContext context, LanguageInput input)
     {
+        using var stage = PipelineMetrics.Time(nameof(DetectLanguageActivity));
         var text = await TextBlobs.ReadAsync(store, input.Text, CancellationToken.None);
         return LanguageDetector.DetectPages(ExtractedText.SplitPages(text));
     }

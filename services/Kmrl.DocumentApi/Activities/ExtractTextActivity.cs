@@ -24,6 +24,7 @@ public sealed class ExtractTextActivity(
 {
     public override async Task<ExtractionResult> RunAsync(WorkflowActivityContext context, ExtractInput input)
     {
+        using var stage = PipelineMetrics.Time(nameof(ExtractTextActivity));
         var extension = Path.GetExtension(input.Intake.FileName);
         ExtractedText extracted;
         ArchiveCopy? archived = null;
@@ -66,6 +67,7 @@ public sealed class ExtractTextActivity(
         var text = MalayalamText.Normalise(string.Join(ExtractedText.PageSeparator, extracted.Pages.Select(TextHygiene.Clean)));
         // Same key on every attempt: a retried activity overwrites rather than adding a second text blob.
         var blob = await TextBlobs.WriteAsync(store, input.Intake.DocumentId, text, CancellationToken.None);
+        PipelineMetrics.OcrPagesDone(extracted.OcrPages.Count, extracted.FailedPages?.Count ?? 0);
         return new ExtractionResult(extracted.Outcome, extracted.Extractor, blob, extracted.Pages.Count, extracted.OcrPages, extracted.Properties,
             FailedPages: extracted.FailedPages, PageSources: extracted.PageSources, FormFields: extracted.FormFields, ActiveContent: extracted.ActiveContent,
             Archive: archived);

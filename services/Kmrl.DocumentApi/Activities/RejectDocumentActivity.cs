@@ -2,6 +2,7 @@ using Dapr.Workflow;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
+using Kmrl.DocumentApi.Pipeline;
 
 namespace Kmrl.DocumentApi.Activities;
 
@@ -10,6 +11,7 @@ public sealed class RejectDocumentActivity(ICatalog catalog, IDocumentEvents eve
 {
     public override async Task<bool> RunAsync(WorkflowActivityContext context, RejectInput input)
     {
+        using var stage = PipelineMetrics.Time(nameof(RejectDocumentActivity));
         var cancellationToken = CancellationToken.None;
         var now = time.GetUtcNow();
         var intake = input.Intake;
@@ -24,6 +26,8 @@ public sealed class RejectDocumentActivity(ICatalog catalog, IDocumentEvents eve
         await events.PublishAsync(DaprNames.Topics.DocumentRejected, new DocumentRejected(
             intake.DocumentId, intake.IdempotencyKey, intake.Source, intake.SourceId, intake.FileName, input.Stage, input.Reason, now),
             cancellationToken);
+        // Counted once it is recorded and announced: an attempt that failed before is retried and counted then.
+        PipelineMetrics.Rejected(input.Stage, input.Reason);
         return true;
     }
 }

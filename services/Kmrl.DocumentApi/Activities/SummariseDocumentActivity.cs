@@ -4,6 +4,7 @@ using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Processing;
 using Microsoft.Extensions.Options;
+using Kmrl.DocumentApi.Pipeline;
 
 namespace Kmrl.DocumentApi.Activities;
 
@@ -13,6 +14,7 @@ public sealed class SummariseDocumentActivity(IDocumentContentStore store, IOpti
 {
     public override async Task<SummaryResult> RunAsync(WorkflowActivityContext context, SummariseInput input)
     {
+        using var stage = PipelineMetrics.Time(nameof(SummariseDocumentActivity));
         // Only the beginning is analysed (MaxAnalysedChars): a summary and key fields need no 100 MiB of text, and the
         // summariser's word counts and sentence lists grow with what they are given.
         var text = await TextBlobs.ReadPrefixAsync(store, input.Text, options.Value.MaxAnalysedChars, CancellationToken.None);

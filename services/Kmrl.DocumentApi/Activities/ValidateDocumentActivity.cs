@@ -2,6 +2,7 @@ using Dapr.Workflow;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Processing;
+using Kmrl.DocumentApi.Pipeline;
 
 namespace Kmrl.DocumentApi.Activities;
 
@@ -10,6 +11,7 @@ public sealed class ValidateDocumentActivity(IDocumentContentStore store, Conten
 {
     public override async Task<ValidationResult> RunAsync(WorkflowActivityContext context, DocumentIntake input)
     {
+        using var stage = PipelineMetrics.Time(nameof(ValidateDocumentActivity));
         await using var copy = await TempContent.CopyAsync(store, input.Blob, string.Empty, CancellationToken.None);
         ValidationResult result;
         await using (var content = copy.OpenRead())

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
+using Dapr;
+using Kmrl.Contracts;
+using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
@@ -19,14 +22,43 @@ public sealed record DocumentDeadlines(string DocumentId, IReadOnlyList<Deadline
 /// </summary>
 public static class InboxApi
 {
+    public const string AcknowledgedRoute = "/dapr/events/" + DaprNames.Topics.DeadlineAcknowledged;
+
     public static WebApplication MapInboxApi(this WebApplication app)
     {
-        if (!app.Services.GetRequiredService<IOptions<DocumentApiRoleOptions>>().Value.ServesApi) return app;
+        var role = app.Services.GetRequiredService<IOptions<DocumentApiRoleOptions>>().Value;
+        if (role.RunsPipeline)
+        {
+            // A reminder link's acknowledgement (notifications) and our own, coming back: the first one stands.
+            app.MapPost(AcknowledgedRoute, DeadlineAcknowledgedAsync)
+                .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.DeadlineAcknowledged)
+                .RequireDaprApiToken()
+                .AllowAnonymous()
+                .ExcludeFromDescription();
+        }
+        if (!role.ServesApi) return app;
         app.MapGet("/inbox/{department}", GetInboxAsync).WithTags("Inbox").RequireAuthorization(StaffPolicies.Search);
         app.MapGet("/documents/{id}/deadlines", GetDeadlinesAsync).WithTags("Inbox").RequireAuthorization(StaffPolicies.Search);
         app.MapPost("/documents/{id}/deadlines/{deadline}/acknowledgement", AcknowledgeAsync).WithTags("Inbox")
-            .RequireAuthorization(StaffPolicies.Acknowledge);
+            .RequireAuthorization(StaffPolicies.Acknowledge)
+            .AddEndpointFilter(CookieAntiforgery.ValidateAsync);
         return app;
+    }
+
+    /// <summary>
+    /// Records an acknowledgement announced on pub/sub unless one stands; never announces it again (this route's own
+    /// announcements come back here). A malformed one is dropped: a retry would not mend it.
+    /// </summary>
+    public static async Task<Ok<SubscriptionReply>> DeadlineAcknowledgedAsync(
+        DeadlineAcknowledged acknowledged, StateStoreStaffRecords records, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(acknowledged.DocumentId) || string.IsNullOrWhiteSpace(acknowledged.AcknowledgedBy))
+        {
+            return TypedResults.Ok(SubscriptionReply.Drop);
+        }
+        await records.AcknowledgeAsync(new DeadlineAcknowledgement(acknowledged.DocumentId, acknowledged.Deadline,
+            acknowledged.AcknowledgedBy, acknowledged.AcknowledgedAt, acknowledged.Via), cancellationToken);
+        return TypedResults.Ok(SubscriptionReply.Success);
     }
 
     public static async Task<Results<Ok<InboxView>, ProblemHttpResult>> GetInboxAsync(

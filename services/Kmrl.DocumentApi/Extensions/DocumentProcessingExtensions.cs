@@ -45,6 +45,7 @@ public static class DocumentProcessingExtensions
         {
             // The backlog is closed where documents become final: in the pipeline process.
             services.AddHealthChecks().AddCheck<PipelineBacklogHealthCheck>("pipeline-backlog");
+            services.AddHostedService<PipelineBacklogReporter>();
         }
         services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
         services.AddDocumentContentStore(builder.Configuration);

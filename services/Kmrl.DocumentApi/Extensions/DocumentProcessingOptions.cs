@@ -182,6 +182,12 @@ public sealed class PipelineOptions
     [Range(1, int.MaxValue)]
     public int BacklogDegradedDepth { get; set; } = 500;
 
+    /// <summary>
+    /// While the backlog is past <see cref="BacklogDegradedDepth"/>, PipelineBacklogHigh is published this often (the
+    /// notifications service mails operations once per incident, and the recovery once reports stop).
+    /// </summary>
+    public TimeSpan BacklogReportInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>CPU-bound steps (text extraction, OCR) at once in this process; 0 means one per core.</summary>
     [Range(0, 1024)]
     public int MaxConcurrentCpuActivities { get; set; }

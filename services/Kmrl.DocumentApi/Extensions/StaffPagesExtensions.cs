@@ -43,7 +43,8 @@ public static class StaffPagesExtensions
         });
         services.AddStaffKeyRing();
         services.AddSingleton<StateStoreStaffRecords>();
-        services.AddSingleton<IDeadlineAcknowledgements>(sp => sp.GetRequiredService<StateStoreStaffRecords>());
+        services.AddSingleton<IDeadlineAcknowledgements>(sp =>
+            new AnnouncedDeadlineAcknowledgements(sp.GetRequiredService<StateStoreStaffRecords>(), sp.GetRequiredService<IDocumentEvents>()));
         services.AddSingleton<IInboxVisits>(sp => sp.GetRequiredService<StateStoreStaffRecords>());
         services.AddSingleton<DocumentAccess>();
         services.AddSingleton<DepartmentInbox>();

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Kmrl.Notifications.Apis;
 
-public sealed record TickResponse(int RemindersSent, int DigestsSent);
+public sealed record TickResponse(int RemindersSent, int DigestsSent, int RecoveriesSent);
 
 public sealed record AcknowledgeResponse(string DeadlineId, string DocumentId, DateOnly Deadline, DateTimeOffset AcknowledgedAt);
 
@@ -33,6 +33,13 @@ public static class NotificationsApi
             .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.ConnectorSyncRecovered).RequireDaprApiToken();
         app.MapPost(EventsPrefix + DaprNames.Topics.DocumentDeadlineApproaching, DeadlineApproachingAsync)
             .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.DocumentDeadlineApproaching).RequireDaprApiToken();
+        app.MapPost(EventsPrefix + DaprNames.Topics.DeadlineAcknowledged, DeadlineAcknowledgedAsync)
+            .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.DeadlineAcknowledged).RequireDaprApiToken();
+        app.MapPost(EventsPrefix + DaprNames.Topics.PipelineBacklogHigh, BacklogHighAsync)
+            .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.PipelineBacklogHigh).RequireDaprApiToken();
+        // Its own consumer group (daprd's per app id), so document-api still gets every dead letter to list and replay.
+        app.MapPost(EventsPrefix + DaprNames.Topics.DocumentDiscoveredDeadLetter, DeadLetteredAsync)
+            .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.DocumentDiscoveredDeadLetter).RequireDaprApiToken();
         foreach (var department in app.Services.GetRequiredService<IOptions<NotificationOptions>>().Value.Departments)
         {
             var topic = DaprNames.Topics.ForDepartment(department);
@@ -65,6 +72,24 @@ public static class NotificationsApi
         return TypedResults.Ok();
     }
 
+    public static async Task<Ok> DeadlineAcknowledgedAsync(DeadlineAcknowledged acknowledged, DeadlineReminders reminders, CancellationToken cancellationToken)
+    {
+        await reminders.AcknowledgedAsync(acknowledged, cancellationToken);
+        return TypedResults.Ok();
+    }
+
+    public static async Task<Ok> BacklogHighAsync(PipelineBacklogHigh report, PipelineIncidents incidents, CancellationToken cancellationToken)
+    {
+        await incidents.BacklogHighAsync(report, cancellationToken);
+        return TypedResults.Ok();
+    }
+
+    public static async Task<Ok> DeadLetteredAsync(DocumentDiscovered discovered, PipelineIncidents incidents, CancellationToken cancellationToken)
+    {
+        await incidents.DeadLetteredAsync(discovered, cancellationToken);
+        return TypedResults.Ok();
+    }
+
     public static async Task<Ok> DocumentRoutedAsync(DocumentRouted routed, DepartmentDigests digests, CancellationToken cancellationToken)
     {
         await digests.RoutedAsync(routed, cancellationToken);
@@ -72,11 +97,13 @@ public static class NotificationsApi
     }
 
     /// <summary>200, not 202: a resiliency policy on the binding counts anything else as a failure (as the connectors' schedule).</summary>
-    public static async Task<Ok<TickResponse>> ScheduleFiredAsync(DeadlineReminders reminders, DepartmentDigests digests, CancellationToken cancellationToken)
+    public static async Task<Ok<TickResponse>> ScheduleFiredAsync(
+        DeadlineReminders reminders, DepartmentDigests digests, PipelineIncidents incidents, CancellationToken cancellationToken)
     {
         var remindersSent = await reminders.TickAsync(cancellationToken);
         var digestsSent = await digests.TickAsync(cancellationToken);
-        return TypedResults.Ok(new TickResponse(remindersSent, digestsSent));
+        var recoveriesSent = await incidents.TickAsync(cancellationToken);
+        return TypedResults.Ok(new TickResponse(remindersSent, digestsSent, recoveriesSent));
     }
 
     /// <summary>
@@ -104,7 +131,7 @@ public static class NotificationsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No token",
                 detail: "The acknowledgement link of a reminder carries a token; use the link from the message.");
         }
-        var outcome = await reminders.AcknowledgeAsync(id, token, "link", cancellationToken);
+        var outcome = await reminders.AcknowledgeByLinkAsync(id, token, cancellationToken);
         if (outcome is AcknowledgeOutcome.NotFound or AcknowledgeOutcome.WrongToken)
         {
             // The same answer for both, so a guessed id does not learn whether it exists.

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Kmrl.Contracts;
 using Kmrl.Notifications.Delivery;
+using Kmrl.Notifications.Ports;
 using Kmrl.ServiceDefaults.State;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,11 @@ public sealed record DeadlineState(
     IReadOnlyList<string> Departments,
     string Token,
     DateTimeOffset? AcknowledgedAt,
-    string? AcknowledgedBy);
+    string? AcknowledgedBy)
+{
+    /// <summary>How it was acknowledged (DeadlineAcknowledged.Via*): announced with it from the link.</summary>
+    public string? AcknowledgedVia { get; init; }
+}
 
 /// <summary>The deadlines the schedule looks at; each leaves once acknowledged or long past.</summary>
 public sealed record DeadlineIndex(IReadOnlyList<string> Ids);
@@ -35,9 +40,16 @@ public enum AcknowledgeOutcome
 /// before, at the digest hour), until someone acknowledges it. The reminder due is checked when the event arrives and
 /// on every tick of the schedule; when several lead times are due at once (a document that arrived late) only the
 /// nearest is sent, as the earlier ones would say the same with a wrong day count.
+/// The record of who acknowledged is document-api's (beside the document, where the staff pages show it): a staff
+/// acknowledgement arrives here as <see cref="DeadlineAcknowledged"/>, and a reminder link's is announced with the
+/// same event, so both end up in that one record. Here only "stop reminding" is kept.
 /// </summary>
-public sealed class DeadlineReminders(IStateStore store, NotificationDispatcher dispatcher, IOptions<NotificationOptions> options, TimeProvider time)
+public sealed class DeadlineReminders(
+    IStateStore store, NotificationDispatcher dispatcher, IDeadlineEvents events, IOptions<NotificationOptions> options, TimeProvider time)
 {
+    /// <summary>Who a reminder link's acknowledgement is recorded as: the link is the credential, not a person.</summary>
+    public const string ReminderLinkHolder = "reminder link";
+
     private const int MaxAttempts = 16;
     public const string IndexKey = "deadlines";
 
@@ -93,6 +105,41 @@ public sealed class DeadlineReminders(IStateStore store, NotificationDispatcher 
         return sent;
     }
 
+    /// <summary>
+    /// A reminder link's acknowledgement: stops the reminders here, then announces the acknowledgement that stands,
+    /// also when it stood before (a publish that failed is repaired by pressing the button again).
+    /// </summary>
+    public async Task<AcknowledgeOutcome> AcknowledgeByLinkAsync(string id, string token, CancellationToken cancellationToken)
+    {
+        var outcome = await AcknowledgeAsync(id, token, ReminderLinkHolder, cancellationToken);
+        if (outcome is AcknowledgeOutcome.Acknowledged or AcknowledgeOutcome.AlreadyAcknowledged
+            && await GetAsync(id, cancellationToken) is { AcknowledgedAt: { } at } deadline)
+        {
+            await events.PublishAcknowledgedAsync(new DeadlineAcknowledged(deadline.DocumentId, deadline.Deadline,
+                deadline.AcknowledgedBy ?? ReminderLinkHolder, deadline.AcknowledgedVia ?? DeadlineAcknowledged.ViaReminderLink, at), cancellationToken);
+        }
+        return outcome;
+    }
+
+    /// <summary>
+    /// An acknowledgement announced on pub/sub (the staff pages', or a link's coming back): no more reminders. One
+    /// that arrives before the deadline itself leaves a deadline that is acknowledged from the start.
+    /// </summary>
+    public async Task AcknowledgedAsync(DeadlineAcknowledged acknowledged, CancellationToken cancellationToken)
+    {
+        var id = IdOf(acknowledged.DocumentId, acknowledged.Deadline);
+        await store.UpdateAsync<DeadlineState>(Key(id), current => current switch
+        {
+            null => new DeadlineState(id, acknowledged.DocumentId, "", acknowledged.Deadline, [], NewToken(),
+                acknowledged.AcknowledgedAt, acknowledged.AcknowledgedBy) { AcknowledgedVia = acknowledged.Via },
+            { AcknowledgedAt: null } => current with
+            {
+                AcknowledgedAt = acknowledged.AcknowledgedAt, AcknowledgedBy = acknowledged.AcknowledgedBy, AcknowledgedVia = acknowledged.Via,
+            },
+            _ => null,
+        }, MaxAttempts, cancellationToken);
+    }
+
     public async Task<AcknowledgeOutcome> AcknowledgeAsync(string id, string token, string by, CancellationToken cancellationToken)
     {
         var outcome = AcknowledgeOutcome.NotFound;
@@ -114,7 +161,7 @@ public sealed class DeadlineReminders(IStateStore store, NotificationDispatcher 
                 return null;
             }
             outcome = AcknowledgeOutcome.Acknowledged;
-            return current with { AcknowledgedAt = time.GetUtcNow(), AcknowledgedBy = by };
+            return current with { AcknowledgedAt = time.GetUtcNow(), AcknowledgedBy = by, AcknowledgedVia = DeadlineAcknowledged.ViaReminderLink };
         }, MaxAttempts, cancellationToken);
         return outcome;
     }

@@ -31,6 +31,28 @@ public static class MessageTexts
             [new MessageItem($"{connector} / {source}", null, "recovered")]);
     }
 
+    public static OutgoingMessage PipelineDegraded(string messageId, string condition, int number, string detail, DateTimeOffset since)
+    {
+        var (subject, text) = condition == Incidents.PipelineIncidents.Backlog
+            ? ($"[KMRL] The document pipeline is behind (incident {number})",
+                $"Since {Stamp(since)} more documents wait for processing than the pipeline's degraded depth: {detail}. "
+                + "Uploads and arrivals are still accepted; check OCR durations and the document-pipeline replicas. You get one more message when it clears.")
+            : ($"[KMRL] Documents are being dead-lettered (incident {number})",
+                $"Since {Stamp(since)} the pipeline has given up on documents after their delivery retries; the latest: {detail}. "
+                + "They are listed under dead letters in the operations page, where each can be replayed once the cause is fixed. You get one more message when no more arrive.");
+        return Message(messageId, "incident-opened", OperationsAudience, subject, text, [new MessageItem($"document-api / {condition}", null, detail)]);
+    }
+
+    public static OutgoingMessage PipelineRecovered(string messageId, string condition, int number, int reports, DateTimeOffset since, DateTimeOffset at)
+    {
+        var (subject, text) = condition == Incidents.PipelineIncidents.Backlog
+            ? ($"[KMRL] The document pipeline has caught up (incident {number} resolved)",
+                $"No replica has reported a backlog past its depth since before {Stamp(at)} ({reports} reports since {Stamp(since)}).")
+            : ($"[KMRL] No more documents are being dead-lettered (incident {number} resolved)",
+                $"No document has been dead-lettered for a while as of {Stamp(at)} ({reports} since {Stamp(since)}). Replay the ones listed once their cause is fixed.");
+        return Message(messageId, "incident-recovered", OperationsAudience, subject, text, [new MessageItem($"document-api / {condition}", null, "recovered")]);
+    }
+
     public static OutgoingMessage DeadlineReminder(string messageId, string department, string fileName, DateOnly deadline, int daysLeft, string documentLink, string acknowledgeLink)
     {
         var date = deadline.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);

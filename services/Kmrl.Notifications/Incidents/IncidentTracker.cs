@@ -13,7 +13,11 @@ public sealed record IncidentState(
     DateTimeOffset OpenedAt,
     DateTimeOffset? ClosedAt,
     int FailedRuns,
-    string LastError);
+    string LastError)
+{
+    /// <summary>The last report of a condition that has no end event (<see cref="PipelineIncidents"/>): it closes once quiet.</summary>
+    public DateTimeOffset? LastSeenAt { get; init; }
+}
 
 /// <summary>
 /// Turns ConnectorSyncFailed (published every few failed runs) and ConnectorSyncRecovered into one alert per incident
