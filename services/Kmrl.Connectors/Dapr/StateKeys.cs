@@ -43,6 +43,6 @@ internal static partial class StateKeys
 
     public static string Hash(string value) => StateKeyHash.Of(value);
 
-    [GeneratedRegex("^[0-9a-f]{32}-[0-9a-f]{32}$")]
+    [GeneratedRegex("^[0-9a-f]{32}-[0-9a-f]{32}$", RegexOptions.None, matchTimeoutMilliseconds: 100)]
     private static partial Regex DeadLetterIdPattern();
 }

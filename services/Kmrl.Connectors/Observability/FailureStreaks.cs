@@ -20,7 +20,7 @@ public sealed record FailureStreak(int ConsecutiveFailures, DateTimeOffset AsOf)
 /// the sidecar starts. Writes follow the runs in order through one queue and never wait a run; a write that fails is
 /// logged, and the next finished run writes the streak again.
 /// </summary>
-public sealed partial class FailureStreaks(
+internal sealed partial class FailureStreaks(
     IStateStore store, ConnectorStatusRegistry status, IEnumerable<IDocumentSource> sources, IOptions<ConnectorHostOptions> options,
     ILogger<FailureStreaks> logger) : IHostedService
 {
