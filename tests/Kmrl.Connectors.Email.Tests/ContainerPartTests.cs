@@ -71,7 +71,7 @@ public sealed class ContainerPartTests(DovecotImapServer dovecot) : IClassFixtur
 
         var document = Assert.Single(result.Documents);
         Assert.Equal("circular.pdf", document.FileName);
-        Assert.Equal(SyncDriver.Sha256(pdf), document.Sha256);
+        Assert.Equal(SourceContract.Sha256(pdf), document.Sha256);
         Assert.False(document.Metadata.ContainsKey(EmailMetadataKeys.Container));
         Assert.Empty(result.Unreadable!);
     }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Kmrl.Contracts;
+using Kmrl.ServiceDefaults;
 
 namespace Kmrl.Connectors.Dapr;
 
@@ -43,6 +44,6 @@ internal static partial class StateKeys
 
     public static string Hash(string value) => StateKeyHash.Of(value);
 
-    [GeneratedRegex("^[0-9a-f]{32}-[0-9a-f]{32}$", RegexOptions.None, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex("^[0-9a-f]{32}-[0-9a-f]{32}$", RegexOptions.None, RegexBudget.MatchTimeoutMilliseconds)]
     private static partial Regex DeadLetterIdPattern();
 }
