@@ -82,7 +82,7 @@ internal sealed class TestPorts(TimeProvider timeProvider, bool keepBlobContent 
     public RecordingPublisher Publisher { get; } = new();
     public InMemorySkippedItemStore Skipped { get; } = new();
     public CountingBlobStorage Blobs { get; } = new(keepBlobContent);
-    public InMemoryInboxStore Inbox { get; } = new();
+    public Kmrl.Connectors.Testing.InMemoryInboxStore Inbox { get; } = new();
 }
 
 internal static class Eventually

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Kmrl.Connectors.Ports;
 using Kmrl.ServiceDefaults;
 
-namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
+namespace Kmrl.Connectors.Testing;
 
 /// <summary>The host's inbox port in memory, with the adapter's semantics: first write wins for ever, completed items stay known.</summary>
 public sealed class InMemoryInboxStore : IInboxStore
@@ -10,15 +10,28 @@ public sealed class InMemoryInboxStore : IInboxStore
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (InboxEntry Entry, bool Completed)> _items = new(StringComparer.Ordinal);
 
-    /// <summary>Every message the webhook stored, with whether the host has completed it.</summary>
-    public IReadOnlyList<(MediaMessage Message, bool Completed)> All
+    /// <summary>Every item stored, as <typeparamref name="T"/>, with whether the host has completed it.</summary>
+    public IReadOnlyList<(T Item, bool Completed)> Items<T>()
     {
-        get
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                return [.. _items.Values.Select(v => (v.Entry.Item.Deserialize<MediaMessage>(KmrlJson.Options)!, v.Completed))];
-            }
+            return [.. _items.Values.Select(v => (v.Entry.Item.Deserialize<T>(KmrlJson.Options)!, v.Completed))];
+        }
+    }
+
+    public bool IsPending(string source, string itemId)
+    {
+        lock (_gate)
+        {
+            return _items.TryGetValue(Key(source, itemId), out var item) && !item.Completed;
+        }
+    }
+
+    public bool Contains(string source, string itemId)
+    {
+        lock (_gate)
+        {
+            return _items.ContainsKey(Key(source, itemId));
         }
     }
 
@@ -26,7 +39,7 @@ public sealed class InMemoryInboxStore : IInboxStore
     {
         lock (_gate)
         {
-            return Task.FromResult(_items.TryAdd(source + "\n" + entry.Id, (entry, false)));
+            return Task.FromResult(_items.TryAdd(Key(source, entry.Id), (entry, false)));
         }
     }
 
@@ -46,12 +59,14 @@ public sealed class InMemoryInboxStore : IInboxStore
     public Task<bool> ReopenAsync(string connector, string source, string itemId, CancellationToken cancellationToken) =>
         Task.FromResult(Set(source, itemId, completed: false));
 
+    private static string Key(string source, string itemId) => source + "\n" + itemId;
+
     /// <summary>False when there is no such item.</summary>
     private bool Set(string source, string itemId, bool completed)
     {
         lock (_gate)
         {
-            var key = source + "\n" + itemId;
+            var key = Key(source, itemId);
             if (!_items.TryGetValue(key, out var item))
             {
                 return false;
