@@ -97,7 +97,7 @@ public sealed class SidecarEndToEndTests(RedisServer redis) : IClassFixture<Redi
         Assert.Equal(circular, routed.DocumentId);
         Assert.Equal("safety", routed.Department);
         Assert.False(string.IsNullOrWhiteSpace(rejected["rejection"]!["reason"]!.GetValue<string>()));
-        Assert.Single(await environment.PublishedAsync(DaprNames.Topics.DocumentRejected));
+        Assert.Single(await environment.WaitForPublishedAsync(DaprNames.Topics.DocumentRejected, 1));
     }
 
     [Fact]
