@@ -71,7 +71,8 @@ public sealed class UploadLoadTests(ITestOutputHelper output)
                 }
             })));
             result = new LoadResult(clock.Elapsed, statuses.Values.Sum(), statuses.Where(s => s.Key >= 500).Sum(s => s.Value),
-                statuses.GetValueOrDefault(202), rss.MedianOfQuarter(2), rss.MedianOfQuarter(4), rss.Samples);
+                statuses.GetValueOrDefault(202), rss.MedianOfQuarter(2), rss.MedianOfQuarter(4), rss.Samples,
+                rss.PartsOfQuarter(2), rss.PartsOfQuarter(4));
         }
         using (var health = await http.GetAsync("/health"))
         {
@@ -122,6 +123,11 @@ public sealed class UploadLoadTests(ITestOutputHelper output)
         ReliabilityReport.Record("R5", "RSS median, 2nd quarter -> last quarter",
             string.Create(CultureInfo.InvariantCulture, $"{result.RssSecondQuarter / MiB:0.0} -> {result.RssLastQuarter / MiB:0.0} MiB"),
             string.Create(CultureInfo.InvariantCulture, $"growth minus half the double's share <= {RssTolerance(result) / MiB:0} MiB"));
+        var (q2, q4) = (result.SecondQuarter, result.LastQuarter);
+        var parts = string.Create(CultureInfo.InvariantCulture,
+            $"anonymous {q2.Anonymous / MiB:0.0} -> {q4.Anonymous / MiB:0.0} MiB, file-backed {q2.FileBacked / MiB:0.0} -> {q4.FileBacked / MiB:0.0} MiB, GC committed {q2.GcCommitted / MiB:0.0} -> {q4.GcCommitted / MiB:0.0} MiB, threads {q2.Threads} -> {q4.Threads}");
+        output.WriteLine($"RSS parts, medians Q2 -> Q4: {parts}");
+        ReliabilityReport.Record("R5", "RSS parts, 2nd quarter -> last quarter (medians)", parts, "recorded: says which part a growth is");
         ReliabilityReport.Record("R5", "live heap before -> after the load; held at the end by document-api / the sidecar double / neither",
             string.Create(CultureInfo.InvariantCulture, $"{heapAtStart / MiB:0.0} -> {heap.AllRunning / MiB:0.0} MiB; {heap.HeldByApp / MiB:0.0} / {heap.HeldByDouble / MiB:0.0} / {heap.WithoutAppAndDouble / MiB:0.0} MiB"),
             string.Create(CultureInfo.InvariantCulture, $"document-api <= {MaxHeldByApp / MiB:0} MiB"));
@@ -140,5 +146,5 @@ public sealed class UploadLoadTests(ITestOutputHelper output)
     }
 
     private sealed record LoadResult(TimeSpan Elapsed, int Uploads, int ServerErrors, int Accepted, long RssSecondQuarter, long RssLastQuarter,
-        IReadOnlyList<(TimeSpan At, long Bytes)> Samples);
+        IReadOnlyList<(TimeSpan At, long Bytes)> Samples, RssParts SecondQuarter, RssParts LastQuarter);
 }
