@@ -1,6 +1,6 @@
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

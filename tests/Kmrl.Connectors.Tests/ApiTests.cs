@@ -52,7 +52,7 @@ public sealed class ApiTests
             builder.Configuration["APP_API_TOKEN"] = OperatorSecrets.AppApiToken;
         }
         builder.AddServiceDefaults();
-        builder.Services.AddSingleton<ServiceDefaults.Secrets.ISecretProvider>(new OperatorSecrets());
+        builder.Services.AddSingleton<BuildingBlocks.Secrets.ISecretProvider>(new OperatorSecrets());
         builder.AddConnectorHost(TestHost.Connector, TestHost.Schedule);
         builder.Services.AddSingleton<ISyncLock>(ports.Lock);
         builder.Services.AddSingleton<ICheckpointStore>(ports.Checkpoints);

@@ -1,10 +1,11 @@
 using Dapr.Workflow;
+using Kmrl.BuildingBlocks;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
 using Kmrl.DocumentApi.Processing;
 using Kmrl.DocumentApi.Security;
 using Kmrl.DocumentApi.Workflows;
@@ -35,7 +36,7 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<ISearchablePdfWriter, OcrMyPdfWriter>();
         services.AddSingleton<ScanArchive>();
         services.AddSingleton<IClassificationRules, YamlClassificationRules>();
-        services.AddSingleton<IStateStore, DaprStateStore>();
+        services.AddDaprBuildingBlocks();
         services.AddSingleton<StateStoreCatalog>();
         services.AddSingleton<ICatalog, BacklogTrackingCatalog>();
         services.AddSingleton<PipelineBacklog>();

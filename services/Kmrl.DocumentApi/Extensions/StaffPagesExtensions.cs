@@ -1,10 +1,10 @@
 using System.Globalization;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Security;
 using Kmrl.DocumentApi.Ui;
 using Kmrl.ServiceDefaults.Security;
-using Kmrl.ServiceDefaults.State;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Localization;

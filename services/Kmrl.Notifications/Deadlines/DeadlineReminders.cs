@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.Notifications.Delivery;
 using Kmrl.Notifications.Ports;
-using Kmrl.ServiceDefaults.State;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Notifications.Deadlines;

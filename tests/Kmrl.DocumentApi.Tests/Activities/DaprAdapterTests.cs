@@ -1,14 +1,14 @@
 using System.Text.Json;
+using Kmrl.BuildingBlocks.Secrets;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
+using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
-using Kmrl.DocumentApi.Extensions;
 using Kmrl.ServiceDefaults.Security;
-using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Testing.Servers;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

@@ -1,7 +1,7 @@
+using Kmrl.BuildingBlocks.Secrets;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;

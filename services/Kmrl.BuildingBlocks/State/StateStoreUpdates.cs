@@ -1,4 +1,4 @@
-namespace Kmrl.ServiceDefaults.State;
+namespace Kmrl.BuildingBlocks.State;
 
 /// <summary>The one optimistic update over <see cref="IStateStore"/>, shared by the catalog and the notifications ledger.</summary>
 public static class StateStoreUpdates
