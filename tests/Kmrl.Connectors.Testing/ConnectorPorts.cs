@@ -1,3 +1,4 @@
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;

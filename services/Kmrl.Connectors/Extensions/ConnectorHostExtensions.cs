@@ -1,4 +1,5 @@
 using Kmrl.BuildingBlocks;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.BuildingBlocks.State;
 using Kmrl.Connectors;
 using Kmrl.Connectors.Dapr;
@@ -58,7 +59,6 @@ public static class ConnectorHostExtensions
 
         services.TryAddSingleton<ISyncLock, DaprSyncLock>();
         services.TryAddSingleton<ICheckpointStore, DaprCheckpointStore>();
-        services.TryAddSingleton<IEventPublisher, DaprEventPublisher>();
         services.TryAddSingleton<DaprSkippedItemStore>();
         services.TryAddSingleton<ISkippedItemStore>(provider => provider.GetRequiredService<DaprSkippedItemStore>());
         services.TryAddSingleton<IDeadLetterLog>(provider => provider.GetRequiredService<DaprSkippedItemStore>());

@@ -1,5 +1,6 @@
 using Dapr.Workflow;
 using Kmrl.BuildingBlocks;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.BuildingBlocks.State;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Activities;
@@ -48,7 +49,6 @@ public static class DocumentProcessingExtensions
             services.AddHealthChecks().AddCheck<PipelineBacklogHealthCheck>("pipeline-backlog");
             services.AddHostedService<PipelineBacklogReporter>();
         }
-        services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
         services.AddDocumentContentStore(builder.Configuration);
 
         // Dapr.Workflow's source generator registers every workflow and activity of this assembly by type name (the

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.BuildingBlocks.State;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Ports;
@@ -44,7 +45,7 @@ public static class StaffPagesExtensions
         services.AddStaffKeyRing();
         services.AddSingleton<StateStoreStaffRecords>();
         services.AddSingleton<IDeadlineAcknowledgements>(sp =>
-            new AnnouncedDeadlineAcknowledgements(sp.GetRequiredService<StateStoreStaffRecords>(), sp.GetRequiredService<IDocumentEvents>()));
+            new AnnouncedDeadlineAcknowledgements(sp.GetRequiredService<StateStoreStaffRecords>(), sp.GetRequiredService<IEventPublisher>()));
         services.AddSingleton<IInboxVisits>(sp => sp.GetRequiredService<StateStoreStaffRecords>());
         services.AddSingleton<DocumentAccess>();
         services.AddSingleton<DepartmentInbox>();

@@ -34,7 +34,6 @@ public static class NotificationsExtensions
                 provider.GetRequiredService<ILogger<SmtpBindingChannel>>()));
         services.AddSingleton<INotificationChannel>(provider =>
             new WebhookBindingChannel(provider.GetRequiredService<DaprClient>(), DaprNames.NotificationBindings.Webhook));
-        services.AddSingleton<IDeadlineEvents, DaprDeadlineEvents>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<IncidentTracker>();
         services.AddSingleton<PipelineIncidents>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.Connectors.Dapr;
 using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;

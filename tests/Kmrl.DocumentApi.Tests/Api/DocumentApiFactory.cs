@@ -1,3 +1,4 @@
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.BuildingBlocks.State;
 using Kmrl.ClaimCheck;
@@ -69,8 +70,8 @@ public sealed class DocumentApiFactory : WebApplicationFactory<Program>
             services.AddSingleton<IStateStore>(State);
             services.RemoveAll<IBlobStorage>();
             services.AddSingleton<IBlobStorage>(Blobs);
-            services.RemoveAll<IDocumentEvents>();
-            services.AddSingleton<IDocumentEvents>(Events);
+            services.RemoveAll<IEventPublisher>();
+            services.AddSingleton<IEventPublisher>(Events);
             services.RemoveAll<ISecretProvider>();
             services.AddSingleton<ISecretProvider, StaticSecrets>();
             services.RemoveAll<IDocumentWorkflows>();
