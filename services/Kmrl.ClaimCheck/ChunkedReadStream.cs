@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Kmrl.BuildingBlocks.Streams;
 using Kmrl.Contracts;
 
 namespace Kmrl.ClaimCheck;
@@ -7,16 +8,13 @@ namespace Kmrl.ClaimCheck;
 /// Reads a chunked blob one chunk at a time and checks the SHA-256 at the end, so corruption in the store
 /// surfaces as an error instead of as wrong text downstream.
 /// </summary>
-internal sealed class ChunkedReadStream(IBlobStorage storage, BlobReference blob) : Stream
+internal sealed class ChunkedReadStream(IBlobStorage storage, BlobReference blob) : ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private ReadOnlyMemory<byte> _current = ReadOnlyMemory<byte>.Empty;
     private int _nextChunk;
     private long _position;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => blob.Size;
 
     public override long Position
@@ -53,21 +51,8 @@ internal sealed class ChunkedReadStream(IBlobStorage storage, BlobReference blob
         return count;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
+    public override int Read(Span<byte> buffer) =>
         throw new NotSupportedException("Chunks are fetched from the sidecar: read this stream asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("A chunked blob is read forward only.");
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

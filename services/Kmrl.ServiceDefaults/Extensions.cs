@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Kmrl.BuildingBlocks;
 using Kmrl.ServiceDefaults;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +14,7 @@ using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>What every Kmrl service shares: telemetry, health, the Dapr client, ProblemDetails, JSON.</summary>
+/// <summary>What every Kmrl service shares for hosting: telemetry, health, the Dapr client, ProblemDetails, JSON.</summary>
 public static class Extensions
 {
     public const string HealthEndpointPath = "/health";
@@ -34,8 +34,8 @@ public static class Extensions
         builder.Services.AddDaprClient(client => client.UseJsonSerializationOptions(KmrlJson.Options));
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options => KmrlJson.Apply(options.SerializerOptions));
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<ISecretProvider, DaprSecretProvider>();
+        // The ports behind that client (the API-key and sign-in handlers below read the secret port).
+        builder.Services.AddDaprBuildingBlocks();
 
         return builder;
     }

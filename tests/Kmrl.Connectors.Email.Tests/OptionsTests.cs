@@ -14,7 +14,7 @@ public sealed class OptionsTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<Kmrl.ServiceDefaults.Secrets.ISecretProvider>(new InMemorySecrets());
+        services.AddSingleton<Kmrl.BuildingBlocks.Secrets.ISecretProvider>(new InMemorySecrets());
         services.AddEmailSources(configuration);
         return services.BuildServiceProvider();
     }

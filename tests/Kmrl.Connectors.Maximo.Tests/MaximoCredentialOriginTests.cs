@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors.Maximo.Rest;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

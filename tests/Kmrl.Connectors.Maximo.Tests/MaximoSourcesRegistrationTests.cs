@@ -1,9 +1,9 @@
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Maximo.Export;
 using Kmrl.Connectors.Maximo.RemoteFolders;
 using Kmrl.Connectors.Maximo.Rest;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

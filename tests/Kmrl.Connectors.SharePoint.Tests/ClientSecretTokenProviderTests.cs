@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Azure.Identity;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors.SharePoint;
 using Kmrl.Connectors.SharePoint.Graph;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.SharePoint.Tests;

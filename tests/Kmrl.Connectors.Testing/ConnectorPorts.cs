@@ -1,6 +1,7 @@
+using Kmrl.BuildingBlocks.PubSub;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Apis;
 using Kmrl.Connectors.Ports;
@@ -52,7 +53,7 @@ public sealed class ApiTests
             builder.Configuration["APP_API_TOKEN"] = OperatorSecrets.AppApiToken;
         }
         builder.AddServiceDefaults();
-        builder.Services.AddSingleton<ServiceDefaults.Secrets.ISecretProvider>(new OperatorSecrets());
+        builder.Services.AddSingleton<BuildingBlocks.Secrets.ISecretProvider>(new OperatorSecrets());
         builder.AddConnectorHost(TestHost.Connector, TestHost.Schedule);
         builder.Services.AddSingleton<ISyncLock>(ports.Lock);
         builder.Services.AddSingleton<ICheckpointStore>(ports.Checkpoints);

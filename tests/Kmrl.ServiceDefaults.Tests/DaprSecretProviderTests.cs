@@ -1,7 +1,7 @@
 using Dapr.Client;
 using Grpc.Net.Client;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Dapr.Testing;
-using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Testing.Servers;
 using Microsoft.Extensions.Time.Testing;
 

@@ -3,7 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Web;
-using Kmrl.ServiceDefaults.Secrets;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,6 +1,7 @@
+using Kmrl.BuildingBlocks;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors.Email.Imap;
 using Kmrl.Connectors.Email.Options;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +27,7 @@ public static class EmailSourcesExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EmailConnectorOptions>, EmailConnectorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IImapClientFactory, DefaultImapClientFactory>();
-        services.TryAddSingleton<ISecretProvider, DaprSecretProvider>();
+        services.AddDaprBuildingBlocks();
         services.TryAddSingleton<ImapConnector>();
 
         // The set of sources is fixed at start-up: read the folder list now, build each source from validated options.

@@ -1,5 +1,5 @@
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors.Email.Options;
-using Kmrl.ServiceDefaults.Secrets;
 using MailKit.Net.Imap;
 using MailKit.Security;
 

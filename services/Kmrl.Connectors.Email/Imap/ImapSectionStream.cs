@@ -1,4 +1,5 @@
 using System.Buffers;
+using Kmrl.BuildingBlocks.Streams;
 using MailKit;
 
 namespace Kmrl.Connectors.Email.Imap;
@@ -7,7 +8,7 @@ namespace Kmrl.Connectors.Email.Imap;
 /// The encoded bytes of one body section, read with partial fetches (<c>BODY.PEEK[section]&lt;offset.count&gt;</c>)
 /// of at most one chunk each: a 200 MiB attachment never sits in memory, and the message is never downloaded whole.
 /// </summary>
-internal sealed class ImapSectionStream(ImapFolderSession session, UniqueId uid, string section, int chunkSize) : Stream
+internal sealed class ImapSectionStream(ImapFolderSession session, UniqueId uid, string section, int chunkSize) : ReadOnlyStream
 {
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
     private int _bufferOffset;
@@ -15,14 +16,6 @@ internal sealed class ImapSectionStream(ImapFolderSession session, UniqueId uid,
     private long _fetched;
     private bool _endReached;
     private bool _disposed;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -57,13 +50,10 @@ internal sealed class ImapSectionStream(ImapFolderSession session, UniqueId uid,
         return Take(destination.Span);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count)
+    public override int Read(Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (count == 0)
+        if (destination.Length == 0)
         {
             return 0;
         }
@@ -84,7 +74,7 @@ internal sealed class ImapSectionStream(ImapFolderSession session, UniqueId uid,
                 return 0;
             }
         }
-        return Take(buffer.AsSpan(offset, count));
+        return Take(destination);
     }
 
     private async Task<int> FillAsync(Stream chunk, CancellationToken cancellationToken)
@@ -126,16 +116,6 @@ internal sealed class ImapSectionStream(ImapFolderSession session, UniqueId uid,
         _bufferOffset += count;
         return count;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,4 @@
-using Kmrl.ServiceDefaults.Secrets;
+using Kmrl.BuildingBlocks.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.Email.Options;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Kmrl.BuildingBlocks.Streams;
 using Kmrl.Connectors.Maximo.RemoteFolders;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace Kmrl.Connectors.Maximo.Export;
 /// fetched again from the start and nothing is buffered beyond one read. Sessions come from the source's pool and
 /// go back to it after a complete read.
 /// </summary>
-internal sealed partial class ResumingDownloadStream : Stream
+internal sealed partial class ResumingDownloadStream : ReadOnlyStream
 {
     private readonly RemoteSessionPool _pool;
     private readonly string _path;
@@ -61,17 +62,8 @@ internal sealed partial class ResumingDownloadStream : Stream
     /// <summary>How many times the download was resumed after a drop.</summary>
     public int Resumes => _resumes;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _expectedLength;
     public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    // Network reads are asynchronous only: a blocking read would hold a thread for the whole transfer.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Use ReadAsync.");
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -163,14 +155,6 @@ internal sealed partial class ResumingDownloadStream : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override void Flush() { }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Download of {Path} dropped at byte {Position}; resuming (attempt {Attempt}): {Reason}")]
     private static partial void LogResume(ILogger logger, string path, long position, int attempt, string reason);

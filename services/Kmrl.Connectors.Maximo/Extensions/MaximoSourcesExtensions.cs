@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors;
 using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Maximo.Export;
 using Kmrl.Connectors.Maximo.RemoteFolders;
 using Kmrl.Connectors.Maximo.Rest;
-using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;

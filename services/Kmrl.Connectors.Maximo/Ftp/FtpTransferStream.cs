@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Net.Sockets;
+using Kmrl.BuildingBlocks.Streams;
 
 namespace Kmrl.Connectors.Maximo.Ftp;
 
@@ -8,23 +9,11 @@ namespace Kmrl.Connectors.Maximo.Ftp;
 /// close_notify before it sends 226), closes the socket and reads the final reply, so a failed transfer surfaces
 /// as an exception before the reader believes it has everything.
 /// </summary>
-internal sealed class FtpTransferStream(FtpClient client, TcpClient data, Stream stream, TimeSpan timeout) : Stream
+internal sealed class FtpTransferStream(FtpClient client, TcpClient data, Stream stream, TimeSpan timeout) : ReadOnlyStream
 {
     private readonly CancellationTokenSource _readTimeout = new();
     private bool _completed;
     private bool _disposed;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    // Network reads are asynchronous only: a blocking read would hold a thread for the whole transfer.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Use ReadAsync.");
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -102,12 +91,4 @@ internal sealed class FtpTransferStream(FtpClient client, TcpClient data, Stream
         }
         base.Dispose(disposing);
     }
-
-    public override void Flush() { }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

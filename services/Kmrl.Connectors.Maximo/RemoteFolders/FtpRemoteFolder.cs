@@ -1,7 +1,7 @@
 using System.Net;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors.Maximo.Ftp;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace Kmrl.Connectors.Maximo.RemoteFolders;

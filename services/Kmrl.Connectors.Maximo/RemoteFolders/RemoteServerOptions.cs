@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Kmrl.ServiceDefaults.Secrets;
+using Kmrl.BuildingBlocks.Secrets;
 
 namespace Kmrl.Connectors.Maximo.RemoteFolders;
 

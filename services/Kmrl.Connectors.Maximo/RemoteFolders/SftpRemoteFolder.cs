@@ -1,6 +1,6 @@
 using System.Text;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 using Renci.SshNet;
 
 namespace Kmrl.Connectors.Maximo.RemoteFolders;

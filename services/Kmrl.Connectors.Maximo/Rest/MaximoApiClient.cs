@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Kmrl.BuildingBlocks.Secrets;
+using Kmrl.BuildingBlocks.Streams;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace Kmrl.Connectors.Maximo.Rest;
@@ -47,7 +48,7 @@ public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider sec
         try
         {
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            return (new ResponseStream(stream, response), response.Content.Headers.ContentType?.MediaType);
+            return (new ResponseContentStream(stream, response), response.Content.Headers.ContentType?.MediaType);
         }
         catch
         {
@@ -139,30 +140,4 @@ public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider sec
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Maximo GET {Path} failed (attempt {Attempt}), retrying: {Reason}")]
     private static partial void LogRetry(ILogger logger, string path, int attempt, string reason);
-
-    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-    }
 }

@@ -1,8 +1,8 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 using Microsoft.Kiota.Abstractions.Authentication;
 

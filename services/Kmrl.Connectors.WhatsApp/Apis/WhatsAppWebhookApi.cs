@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Kmrl.Contracts;
 using Kmrl.ServiceDefaults;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Kmrl.BuildingBlocks.Secrets;
+using Kmrl.BuildingBlocks.Streams;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.WhatsApp.Media;
@@ -76,7 +77,7 @@ public sealed class WhatsAppMediaClient(HttpClient http, ISecretProvider secrets
                     throw new HttpRequestException($"The media download redirected more than {MaxRedirects} times.", null, response.StatusCode);
                 }
                 var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-                return new ResponseStream(stream, response);
+                return new ResponseContentStream(stream, response);
             }
             catch
             {
@@ -116,33 +117,4 @@ public sealed class WhatsAppMediaClient(HttpClient http, ISecretProvider secrets
     }
 
     private sealed record GraphError(int? Code, string? Message);
-
-    /// <summary>Keeps the response alive while its content is read, and disposes both together.</summary>
-    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            inner.ReadAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-    }
 }

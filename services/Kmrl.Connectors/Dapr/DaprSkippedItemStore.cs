@@ -1,7 +1,7 @@
 using Dapr.Client;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.State;
 
 namespace Kmrl.Connectors.Dapr;
 

@@ -1,5 +1,5 @@
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Connectors.Ports;
-using Kmrl.ServiceDefaults.State;
 
 namespace Kmrl.Connectors.Dapr;
 

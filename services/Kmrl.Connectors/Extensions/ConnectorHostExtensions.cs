@@ -1,3 +1,6 @@
+using Kmrl.BuildingBlocks;
+using Kmrl.BuildingBlocks.PubSub;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Connectors;
 using Kmrl.Connectors.Dapr;
 using Kmrl.Connectors.Hosting;
@@ -5,7 +8,6 @@ using Kmrl.Connectors.Observability;
 using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.Sync;
 using Kmrl.ServiceDefaults;
-using Kmrl.ServiceDefaults.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -53,12 +55,10 @@ public static class ConnectorHostExtensions
         services.AddDaprClient(client => client.UseJsonSerializationOptions(KmrlJson.Options));
         services.AddDocumentContentStore(configuration);
         services.AddMetrics();
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddDaprBuildingBlocks();
 
-        services.TryAddSingleton<IStateStore, DaprStateStore>();
         services.TryAddSingleton<ISyncLock, DaprSyncLock>();
         services.TryAddSingleton<ICheckpointStore, DaprCheckpointStore>();
-        services.TryAddSingleton<IEventPublisher, DaprEventPublisher>();
         services.TryAddSingleton<DaprSkippedItemStore>();
         services.TryAddSingleton<ISkippedItemStore>(provider => provider.GetRequiredService<DaprSkippedItemStore>());
         services.TryAddSingleton<IDeadLetterLog>(provider => provider.GetRequiredService<DaprSkippedItemStore>());
@@ -79,7 +79,6 @@ public static class ConnectorHostExtensions
         services.TryAddSingleton<SyncScheduler>();
         services.TryAddSingleton<ISyncRequests>(provider => provider.GetRequiredService<SyncScheduler>());
         // Before the scheduler: the failed runs a previous process counted are back before the first run.
-        services.TryAddSingleton<IStateStore, DaprStateStore>();
         services.TryAddSingleton<FailureStreaks>();
         services.AddHostedService(provider => provider.GetRequiredService<FailureStreaks>());
         services.AddHostedService(provider => provider.GetRequiredService<SyncScheduler>());

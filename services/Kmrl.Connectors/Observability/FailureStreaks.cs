@@ -1,7 +1,7 @@
 using System.Threading.Channels;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Connectors.Hosting;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.State;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

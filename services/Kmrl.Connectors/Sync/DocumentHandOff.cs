@@ -1,8 +1,8 @@
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Dapr;
 using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Observability;
-using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

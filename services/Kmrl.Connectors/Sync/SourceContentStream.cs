@@ -1,17 +1,14 @@
+using Kmrl.BuildingBlocks.Streams;
+
 namespace Kmrl.Connectors.Sync;
 
 /// <summary>
 /// Wraps a source's content stream on its way into the claim check: counts bytes, stops at the size limit when the
 /// source did not know the size up front, and marks read errors as the source's (not the blob store's).
 /// </summary>
-internal sealed class SourceContentStream(Stream inner, long maxBytes, CancellationToken runToken) : Stream
+internal sealed class SourceContentStream(Stream inner, long maxBytes, CancellationToken runToken) : ReadOnlyStream
 {
     public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -37,22 +34,6 @@ internal sealed class SourceContentStream(Stream inner, long maxBytes, Cancellat
         }
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("Source content is read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {

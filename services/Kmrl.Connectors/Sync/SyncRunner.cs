@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.Connectors.Dapr;
 using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Observability;

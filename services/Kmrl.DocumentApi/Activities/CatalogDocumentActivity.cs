@@ -1,10 +1,11 @@
 using Dapr.Workflow;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
+using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
 using Microsoft.Extensions.Options;
-using Kmrl.DocumentApi.Pipeline;
 
 namespace Kmrl.DocumentApi.Activities;
 
@@ -13,7 +14,7 @@ namespace Kmrl.DocumentApi.Activities;
 /// DocumentRouted per department topic, and DocumentDeadlineApproaching for a deadline inside the horizon.
 /// Saving is an upsert and events are at-least-once, so a retried activity is harmless.
 /// </summary>
-public sealed class CatalogDocumentActivity(ICatalog catalog, IDocumentEvents events, TimeProvider time, IOptions<DocumentProcessingOptions> options)
+public sealed class CatalogDocumentActivity(ICatalog catalog, IEventPublisher events, TimeProvider time, IOptions<DocumentProcessingOptions> options)
     : WorkflowActivity<CatalogInput, CatalogResult>
 {
     public override async Task<CatalogResult> RunAsync(WorkflowActivityContext context, CatalogInput input)

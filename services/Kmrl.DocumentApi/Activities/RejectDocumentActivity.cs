@@ -1,13 +1,14 @@
 using Dapr.Workflow;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Model;
-using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Pipeline;
+using Kmrl.DocumentApi.Ports;
 
 namespace Kmrl.DocumentApi.Activities;
 
 /// <summary>Records the document as rejected with the stage and reason, and publishes DocumentRejected.</summary>
-public sealed class RejectDocumentActivity(ICatalog catalog, IDocumentEvents events, TimeProvider time) : WorkflowActivity<RejectInput, bool>
+public sealed class RejectDocumentActivity(ICatalog catalog, IEventPublisher events, TimeProvider time) : WorkflowActivity<RejectInput, bool>
 {
     public override async Task<bool> RunAsync(WorkflowActivityContext context, RejectInput input)
     {

@@ -1,3 +1,4 @@
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Ports;
 
@@ -9,7 +10,7 @@ namespace Kmrl.DocumentApi.Adapters;
 /// it was recorded before: a publish that failed after the record was written is repaired by the next click, and
 /// notifications applies an acknowledgement once however often it arrives.
 /// </summary>
-public sealed class AnnouncedDeadlineAcknowledgements(StateStoreStaffRecords records, IDocumentEvents events) : IDeadlineAcknowledgements
+public sealed class AnnouncedDeadlineAcknowledgements(StateStoreStaffRecords records, IEventPublisher events) : IDeadlineAcknowledgements
 {
     public async Task<DeadlineAcknowledgement> AcknowledgeAsync(DeadlineAcknowledgement acknowledgement, CancellationToken cancellationToken)
     {

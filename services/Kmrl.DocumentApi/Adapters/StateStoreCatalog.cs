@@ -1,8 +1,8 @@
 using System.Globalization;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
 
 namespace Kmrl.DocumentApi.Adapters;
 

@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using Kmrl.ServiceDefaults.State;
+using Kmrl.BuildingBlocks.State;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 
 namespace Kmrl.DocumentApi.Adapters;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
 
 namespace Kmrl.DocumentApi.Adapters;
 

@@ -1,3 +1,5 @@
+using Kmrl.BuildingBlocks.Streams;
+
 namespace Kmrl.DocumentApi.Apis;
 
 public sealed class UploadTooLargeException(long limit) : Exception($"The file is larger than {limit} bytes.")
@@ -6,23 +8,16 @@ public sealed class UploadTooLargeException(long limit) : Exception($"The file i
 }
 
 /// <summary>Passes an upload through and stops it as soon as it passes the size cap, without buffering it.</summary>
-public sealed class LimitedReadStream(Stream inner, long limit) : Stream
+public sealed class LimitedReadStream(Stream inner, long limit) : ReadOnlyStream
 {
     private long _read;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _read; set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         Count(await inner.ReadAsync(buffer, cancellationToken));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     private int Count(int read)
     {
@@ -30,9 +25,4 @@ public sealed class LimitedReadStream(Stream inner, long limit) : Stream
         if (_read > limit) throw new UploadTooLargeException(limit);
         return read;
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,3 +1,4 @@
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Pipeline;
@@ -50,7 +51,7 @@ public static class StaffPagesApi
     /// RequestVerificationToken header, so the multipart body is left for the upload to stream).
     /// </summary>
     public static async Task<IResult> UploadAsync(
-        HttpContext http, IAntiforgery antiforgery, IDocumentContentStore store, ICatalog catalog, IDocumentEvents events,
+        HttpContext http, IAntiforgery antiforgery, IDocumentContentStore store, ICatalog catalog, IEventPublisher events,
         PipelineBacklog backlog, IOptions<UploadOptions> uploadOptions, TimeProvider time,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {

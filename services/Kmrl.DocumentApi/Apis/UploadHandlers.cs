@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.ClaimCheck;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Extensions;
@@ -37,7 +38,7 @@ public static partial class UploadHandlers
         HttpContext http,
         IDocumentContentStore store,
         ICatalog catalog,
-        IDocumentEvents events,
+        IEventPublisher events,
         PipelineBacklog backlog,
         IOptions<UploadOptions> uploadOptions,
         TimeProvider time,

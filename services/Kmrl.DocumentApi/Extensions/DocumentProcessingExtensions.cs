@@ -1,10 +1,12 @@
 using Dapr.Workflow;
+using Kmrl.BuildingBlocks;
+using Kmrl.BuildingBlocks.PubSub;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Pipeline;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
 using Kmrl.DocumentApi.Processing;
 using Kmrl.DocumentApi.Security;
 using Kmrl.DocumentApi.Workflows;
@@ -35,7 +37,7 @@ public static class DocumentProcessingExtensions
         services.AddSingleton<ISearchablePdfWriter, OcrMyPdfWriter>();
         services.AddSingleton<ScanArchive>();
         services.AddSingleton<IClassificationRules, YamlClassificationRules>();
-        services.AddSingleton<IStateStore, DaprStateStore>();
+        services.AddDaprBuildingBlocks();
         services.AddSingleton<StateStoreCatalog>();
         services.AddSingleton<ICatalog, BacklogTrackingCatalog>();
         services.AddSingleton<PipelineBacklog>();
@@ -47,7 +49,6 @@ public static class DocumentProcessingExtensions
             services.AddHealthChecks().AddCheck<PipelineBacklogHealthCheck>("pipeline-backlog");
             services.AddHostedService<PipelineBacklogReporter>();
         }
-        services.AddSingleton<IDocumentEvents, DaprDocumentEvents>();
         services.AddDocumentContentStore(builder.Configuration);
 
         // Dapr.Workflow's source generator registers every workflow and activity of this assembly by type name (the

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.DocumentApi.Extensions;
 

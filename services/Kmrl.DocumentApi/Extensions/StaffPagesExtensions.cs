@@ -1,10 +1,11 @@
 using System.Globalization;
+using Kmrl.BuildingBlocks.PubSub;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Ports;
 using Kmrl.DocumentApi.Security;
 using Kmrl.DocumentApi.Ui;
 using Kmrl.ServiceDefaults.Security;
-using Kmrl.ServiceDefaults.State;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Localization;
@@ -44,7 +45,7 @@ public static class StaffPagesExtensions
         services.AddStaffKeyRing();
         services.AddSingleton<StateStoreStaffRecords>();
         services.AddSingleton<IDeadlineAcknowledgements>(sp =>
-            new AnnouncedDeadlineAcknowledgements(sp.GetRequiredService<StateStoreStaffRecords>(), sp.GetRequiredService<IDocumentEvents>()));
+            new AnnouncedDeadlineAcknowledgements(sp.GetRequiredService<StateStoreStaffRecords>(), sp.GetRequiredService<IEventPublisher>()));
         services.AddSingleton<IInboxVisits>(sp => sp.GetRequiredService<StateStoreStaffRecords>());
         services.AddSingleton<DocumentAccess>();
         services.AddSingleton<DepartmentInbox>();

@@ -1,6 +1,6 @@
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.Contracts;
 using Kmrl.DocumentApi.Extensions;
-using Kmrl.DocumentApi.Ports;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Pipeline;
@@ -12,7 +12,7 @@ namespace Kmrl.DocumentApi.Pipeline;
 /// while, so several replicas, a restart or a replica that died cannot leave it open or make it flap.
 /// </summary>
 public sealed partial class PipelineBacklogReporter(
-    PipelineBacklog backlog, IDocumentEvents events, IOptions<PipelineOptions> options, TimeProvider time,
+    PipelineBacklog backlog, IEventPublisher events, IOptions<PipelineOptions> options, TimeProvider time,
     ILogger<PipelineBacklogReporter> logger) : BackgroundService
 {
     private PeriodicTimer? _timer;

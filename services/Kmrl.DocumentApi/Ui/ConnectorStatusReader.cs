@@ -1,8 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Contracts;
 using Kmrl.ServiceDefaults;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.DocumentApi.Ui;

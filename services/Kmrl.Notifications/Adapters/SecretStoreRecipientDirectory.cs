@@ -1,5 +1,5 @@
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Notifications.Ports;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Notifications.Adapters;

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Kmrl.BuildingBlocks.PubSub;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.Notifications.Delivery;
-using Kmrl.Notifications.Ports;
-using Kmrl.ServiceDefaults.State;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Notifications.Deadlines;
@@ -45,7 +45,7 @@ public enum AcknowledgeOutcome
 /// same event, so both end up in that one record. Here only "stop reminding" is kept.
 /// </summary>
 public sealed class DeadlineReminders(
-    IStateStore store, NotificationDispatcher dispatcher, IDeadlineEvents events, IOptions<NotificationOptions> options, TimeProvider time)
+    IStateStore store, NotificationDispatcher dispatcher, IEventPublisher events, IOptions<NotificationOptions> options, TimeProvider time)
 {
     /// <summary>Who a reminder link's acknowledgement is recorded as: the link is the credential, not a person.</summary>
     public const string ReminderLinkHolder = "reminder link";
@@ -115,7 +115,7 @@ public sealed class DeadlineReminders(
         if (outcome is AcknowledgeOutcome.Acknowledged or AcknowledgeOutcome.AlreadyAcknowledged
             && await GetAsync(id, cancellationToken) is { AcknowledgedAt: { } at } deadline)
         {
-            await events.PublishAcknowledgedAsync(new DeadlineAcknowledged(deadline.DocumentId, deadline.Deadline,
+            await events.PublishAsync(DaprNames.Topics.DeadlineAcknowledged, new DeadlineAcknowledged(deadline.DocumentId, deadline.Deadline,
                 deadline.AcknowledgedBy ?? ReminderLinkHolder, deadline.AcknowledgedVia ?? DeadlineAcknowledged.ViaReminderLink, at), cancellationToken);
         }
         return outcome;

@@ -1,8 +1,8 @@
 using System.Globalization;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.Notifications.Delivery;
 using Kmrl.Notifications.Ports;
-using Kmrl.ServiceDefaults.State;
 using Microsoft.Extensions.Options;
 
 namespace Kmrl.Notifications.Digests;

@@ -1,4 +1,6 @@
 using Dapr.Client;
+using Kmrl.BuildingBlocks;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.Notifications.Adapters;
 using Kmrl.Notifications.Deadlines;
@@ -7,7 +9,6 @@ using Kmrl.Notifications.Digests;
 using Kmrl.Notifications.Incidents;
 using Kmrl.Notifications.Ports;
 using Kmrl.ServiceDefaults.Security;
-using Kmrl.ServiceDefaults.State;
 
 namespace Kmrl.Notifications.Extensions;
 
@@ -26,14 +27,13 @@ public static class NotificationsExtensions
             .BindConfiguration(NotificationOptions.SectionName + ":Security")
             .PostConfigure<IConfiguration>((options, configuration) => options.AppApiToken ??= configuration["APP_API_TOKEN"]);
 
-        services.AddSingleton<IStateStore, DaprStateStore>();
+        services.AddDaprBuildingBlocks();
         services.AddSingleton<IRecipientDirectory, SecretStoreRecipientDirectory>();
         services.AddSingleton<INotificationChannel>(provider =>
             new SmtpBindingChannel(provider.GetRequiredService<DaprClient>(), DaprNames.NotificationBindings.Email,
                 provider.GetRequiredService<ILogger<SmtpBindingChannel>>()));
         services.AddSingleton<INotificationChannel>(provider =>
             new WebhookBindingChannel(provider.GetRequiredService<DaprClient>(), DaprNames.NotificationBindings.Webhook));
-        services.AddSingleton<IDeadlineEvents, DaprDeadlineEvents>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<IncidentTracker>();
         services.AddSingleton<PipelineIncidents>();

@@ -1,6 +1,6 @@
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.Notifications.Delivery;
-using Kmrl.ServiceDefaults.State;
 
 namespace Kmrl.Notifications.Incidents;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Kmrl.ServiceDefaults.Secrets;
+using Kmrl.BuildingBlocks.Secrets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

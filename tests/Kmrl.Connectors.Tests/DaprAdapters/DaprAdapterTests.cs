@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.Connectors.Dapr;
 using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;
@@ -88,7 +89,7 @@ public sealed class DaprAdapterTests : IAsyncLifetime
     [Fact]
     public async Task Rejections_and_dead_letters_are_stored_one_key_per_item()
     {
-        var store = new DaprSkippedItemStore(_client, new Kmrl.ServiceDefaults.State.DaprStateStore(_client));
+        var store = new DaprSkippedItemStore(_client, new Kmrl.BuildingBlocks.State.DaprStateStore(_client));
 
         await store.RecordRejectedAsync(new RejectedItem("email", "INBOX", "7", "a.exe", "Extension '.exe' is not allowed.", DateTimeOffset.UnixEpoch), CancellationToken.None);
         await store.RecordDeadLetterAsync(new DeadLetteredItem("email", "INBOX", "8", "b.pdf", "IOException: broken", 3, DateTimeOffset.UnixEpoch), CancellationToken.None);

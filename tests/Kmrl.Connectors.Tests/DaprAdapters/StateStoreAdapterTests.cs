@@ -1,9 +1,9 @@
 using System.Text.Json;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Connectors.Dapr;
 using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
-using Kmrl.ServiceDefaults.State;
 using Kmrl.Testing.Servers;
 
 namespace Kmrl.Connectors.Tests.DaprAdapters;

@@ -1,10 +1,10 @@
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Connectors.Observability;
 using Kmrl.Connectors.Sync;
 using Kmrl.Connectors.Tests.Fakes;
 using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
 using Kmrl.ServiceDefaults;
-using Kmrl.ServiceDefaults.State;
 using Kmrl.Testing.Servers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

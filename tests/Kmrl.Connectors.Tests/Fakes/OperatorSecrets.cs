@@ -1,5 +1,5 @@
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Contracts;
-using Kmrl.ServiceDefaults.Secrets;
 
 namespace Kmrl.Connectors.Tests.Fakes;
 

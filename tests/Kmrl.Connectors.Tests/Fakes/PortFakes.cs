@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
 

@@ -1,3 +1,4 @@
+using Kmrl.BuildingBlocks.PubSub;
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.Sync;

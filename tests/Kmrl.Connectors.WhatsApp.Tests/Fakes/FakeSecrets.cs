@@ -1,4 +1,4 @@
-using Kmrl.ServiceDefaults.Secrets;
+using Kmrl.BuildingBlocks.Secrets;
 
 namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
 

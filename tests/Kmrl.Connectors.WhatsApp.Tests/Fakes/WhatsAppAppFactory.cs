@@ -1,7 +1,8 @@
+using Kmrl.BuildingBlocks.PubSub;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.ClaimCheck;
 using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.Testing;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;

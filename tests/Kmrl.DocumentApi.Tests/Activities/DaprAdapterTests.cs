@@ -1,14 +1,15 @@
 using System.Text.Json;
+using Kmrl.BuildingBlocks.PubSub;
+using Kmrl.BuildingBlocks.Secrets;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.Dapr.Testing;
 using Kmrl.DocumentApi.Activities;
 using Kmrl.DocumentApi.Adapters;
+using Kmrl.DocumentApi.Extensions;
 using Kmrl.DocumentApi.Model;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
-using Kmrl.DocumentApi.Extensions;
 using Kmrl.ServiceDefaults.Security;
-using Kmrl.ServiceDefaults.Secrets;
 using Kmrl.Testing.Servers;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -140,7 +141,7 @@ public sealed class DaprAdapterTests(RedisServer redis) : IClassFixture<RedisSer
     {
         var routed = new DocumentRouted("doc-1", "finance", "invoice", "inv.pdf", "summary", ["rule invoice"], DateTimeOffset.UnixEpoch);
 
-        await new DaprDocumentEvents(_dapr).PublishAsync(DaprNames.Topics.ForDepartment("finance"), routed, CancellationToken.None);
+        await new DaprEventPublisher(_dapr).PublishAsync(DaprNames.Topics.ForDepartment("finance"), routed, CancellationToken.None);
 
         var published = Assert.Single(await _environment.PublishedAsync("documents-for-finance"));
         Assert.Equal(DaprNames.Components.PubSub, published.GetProperty("pubsubname").GetString());

@@ -1,7 +1,8 @@
+using Kmrl.BuildingBlocks.PubSub;
+using Kmrl.BuildingBlocks.Secrets;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.ClaimCheck;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -69,8 +70,8 @@ public sealed class DocumentApiFactory : WebApplicationFactory<Program>
             services.AddSingleton<IStateStore>(State);
             services.RemoveAll<IBlobStorage>();
             services.AddSingleton<IBlobStorage>(Blobs);
-            services.RemoveAll<IDocumentEvents>();
-            services.AddSingleton<IDocumentEvents>(Events);
+            services.RemoveAll<IEventPublisher>();
+            services.AddSingleton<IEventPublisher>(Events);
             services.RemoveAll<ISecretProvider>();
             services.AddSingleton<ISecretProvider, StaticSecrets>();
             services.RemoveAll<IDocumentWorkflows>();

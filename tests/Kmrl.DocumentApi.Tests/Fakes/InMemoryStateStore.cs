@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.DocumentApi.Ports;
-using Kmrl.ServiceDefaults.State;
 using Kmrl.ServiceDefaults;
 
 namespace Kmrl.DocumentApi.Tests.Fakes;

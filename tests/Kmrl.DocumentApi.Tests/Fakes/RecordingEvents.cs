@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using Kmrl.DocumentApi.Ports;
+using Kmrl.BuildingBlocks.PubSub;
 
 namespace Kmrl.DocumentApi.Tests.Fakes;
 
-public sealed class RecordingEvents : IDocumentEvents
+public sealed class RecordingEvents : IEventPublisher
 {
     public ConcurrentQueue<(string Topic, object Event)> Published { get; } = new();
 

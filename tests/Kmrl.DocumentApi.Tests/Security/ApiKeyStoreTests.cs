@@ -1,8 +1,8 @@
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.DocumentApi.Security;
 using Kmrl.ServiceDefaults.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
+using Kmrl.BuildingBlocks.State;
 using Kmrl.DocumentApi.Adapters;
 using Kmrl.DocumentApi.Extensions;
-using Kmrl.ServiceDefaults.State;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,10 +1,10 @@
 using Dapr.Client;
 using Kmrl.Contracts;
-using Kmrl.DocumentApi.Ports;
 
-namespace Kmrl.DocumentApi.Adapters;
+namespace Kmrl.BuildingBlocks.PubSub;
 
-public sealed class DaprDocumentEvents(DaprClient dapr) : IDocumentEvents
+/// <summary>Publishes on <see cref="DaprNames.Components.PubSub"/> (as a CloudEvent, JSON from the client's shared options).</summary>
+public sealed class DaprEventPublisher(DaprClient dapr) : IEventPublisher
 {
     public Task PublishAsync<TEvent>(string topic, TEvent integrationEvent, CancellationToken cancellationToken) where TEvent : class =>
         dapr.PublishEventAsync(DaprNames.Components.PubSub, topic, integrationEvent, cancellationToken);

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Kmrl.ServiceDefaults.Secrets;
+namespace Kmrl.BuildingBlocks.Secrets;
 
 /// <summary>
 /// What Kubernetes accepts as a Secret's name (k8s.io/apimachinery validation IsDNS1123Subdomain). A configured name
@@ -12,7 +12,7 @@ public static partial class SecretNames
     public static bool IsValidName(string? name) =>
         name is { Length: > 0 and <= 253 } && NamePattern().IsMatch(name);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant, RegexBudget.MatchTimeoutMilliseconds)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex NamePattern();
 }
 

@@ -1,4 +1,4 @@
-namespace Kmrl.ServiceDefaults.Secrets;
+namespace Kmrl.BuildingBlocks.Secrets;
 
 /// <summary>
 /// Reads credentials (passwords, tokens, API keys) from the deployment's secret store. A secret is a name with keys,

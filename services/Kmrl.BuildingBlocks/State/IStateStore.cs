@@ -1,4 +1,4 @@
-namespace Kmrl.ServiceDefaults.State;
+namespace Kmrl.BuildingBlocks.State;
 
 /// <summary>A value read with the ETag it had, for optimistic concurrency.</summary>
 public sealed record StoredValue<T>(T Value, string? ETag);

@@ -3,7 +3,7 @@ using Dapr.Client;
 using Grpc.Core;
 using Kmrl.Contracts;
 
-namespace Kmrl.ServiceDefaults.Secrets;
+namespace Kmrl.BuildingBlocks.Secrets;
 
 /// <summary>
 /// Secrets from the Dapr secret store component, one GetSecret per secret name (never BulkGet: on Kubernetes that lists

@@ -2,7 +2,7 @@ using Dapr;
 using Dapr.Client;
 using Kmrl.Contracts;
 
-namespace Kmrl.ServiceDefaults.State;
+namespace Kmrl.BuildingBlocks.State;
 
 /// <summary>
 /// The state store through the Dapr sidecar, one key per call. Every write uses first-write concurrency: with an ETag
