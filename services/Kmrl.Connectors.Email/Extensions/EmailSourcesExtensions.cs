@@ -4,7 +4,7 @@ using Kmrl.ServiceDefaults.Secrets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Kmrl.Connectors.Email.Extensions;
+namespace Kmrl.Connectors.Email;
 
 public static class EmailSourcesExtensions
 {

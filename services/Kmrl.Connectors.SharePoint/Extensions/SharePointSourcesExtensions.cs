@@ -3,19 +3,25 @@ using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 
-namespace Kmrl.Connectors.SharePoint.Extensions;
+namespace Kmrl.Connectors.SharePoint;
 
-public static class SharePointExtensions
+public static class SharePointSourcesExtensions
 {
     /// <summary>
     /// One <see cref="IDocumentSource"/> per configured library, over one <see cref="GraphServiceClient"/> built by
     /// <see cref="GraphClientConstruction"/> with app-only tokens from the secret store. Call after
     /// <c>AddConnectorHost</c>, which runs them.
     /// </summary>
-    public static TBuilder AddSharePointConnector<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    public static TBuilder AddSharePointSources<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var services = builder.Services;
-        var section = builder.Configuration.GetSection(SharePointOptions.SectionName);
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSharePointSources(builder.Configuration);
+        return builder;
+    }
+
+    public static IServiceCollection AddSharePointSources(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SharePointOptions.SectionName);
         services.AddOptions<SharePointOptions>()
             .Bind(section)
             .ValidateDataAnnotations()
@@ -43,6 +49,6 @@ public static class SharePointExtensions
                     provider.GetRequiredService<ILogger<SharePointDriveSource>>());
             });
         }
-        return builder;
+        return services;
     }
 }

@@ -3,19 +3,25 @@ using Kmrl.Connectors.WhatsApp.Media;
 using Kmrl.Connectors.WhatsApp.Webhooks;
 using Microsoft.Extensions.Options;
 
-namespace Kmrl.Connectors.WhatsApp.Extensions;
+namespace Kmrl.Connectors.WhatsApp;
 
-public static class WhatsAppExtensions
+public static class WhatsAppSourcesExtensions
 {
     /// <summary>
     /// The WhatsApp source and webhook intake. Call after <c>AddConnectorHost</c>: the host provides the inbox the
     /// webhook writes to (<see cref="ISourceInbox"/>) and drains it through the source.
     /// </summary>
-    public static TBuilder AddWhatsAppConnector<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    public static TBuilder AddWhatsAppSources<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var services = builder.Services;
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddWhatsAppSources(builder.Configuration);
+        return builder;
+    }
+
+    public static IServiceCollection AddWhatsAppSources(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddOptions<WhatsAppOptions>()
-            .Bind(builder.Configuration.GetSection(WhatsAppOptions.SectionName))
+            .Bind(configuration.GetSection(WhatsAppOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -30,6 +36,6 @@ public static class WhatsAppExtensions
             .UseSocketsHttpHandler((handler, _) => handler.AllowAutoRedirect = false);
 
         services.AddInboxSource<WhatsAppMediaSource, MediaMessage>();
-        return builder;
+        return services;
     }
 }
