@@ -13,9 +13,16 @@ declare -A images=(
   [local-folder-connector]=Kmrl.Connectors.LocalFolder
   [notifications]=Kmrl.Notifications
 )
+# An app with a Dockerfile of its own (document-api: the OCR and office tools) is built from it; every other app from
+# the shared services/Dockerfile with its project as PROJECT. tests/Kmrl.Deployment.Tests (ImageRulesTests) checks
+# that every app id has an entry here and an image in k8s/base/kustomization.yaml.
 for app in "${!images[@]}"; do
   project=${images[$app]}
-  docker build -f "services/$project/Dockerfile" -t "$prefix/$app:$tag" .
+  if [ -f "services/$project/Dockerfile" ]; then
+    docker build -f "services/$project/Dockerfile" -t "$prefix/$app:$tag" .
+  else
+    docker build -f services/Dockerfile --build-arg "PROJECT=$project" -t "$prefix/$app:$tag" .
+  fi
 done
 echo "Built ${#images[@]} images tagged $tag. Set the same tag in k8s/base/kustomization.yaml (images:) or with"
 echo "  (cd k8s/overlays/production && kustomize edit set image kmrl/document-api=$prefix/document-api:$tag ...)"

@@ -56,10 +56,15 @@ public static class BenchReport
         return text.ToString();
     }
 
+    /// <summary>The report's ids are the issue's; the test folders are named for what they test.</summary>
+    private const string Legend = "R1 `CrashConsistency/`, R2 `Outages/`, R3 `BadInput/`, R4 `Security/`, R5 `Load/` (folders of tests/Kmrl.Reliability.Tests).";
+
     private static void RenderReliability(StringBuilder text, ReliabilityOutcome reliability)
     {
         text.AppendLine();
         text.AppendLine("## Reliability suite (R1-R5)");
+        text.AppendLine();
+        text.AppendLine(Legend);
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"`{reliability.Command}`: {reliability.Passed} passed, {reliability.Failed} failed, {reliability.Skipped} skipped in {reliability.Duration.TotalSeconds:F0} s. The same tests run bounded in CI (`./build.sh test`); pass or fail is decided by their assertions, the figures below are what they measured.");

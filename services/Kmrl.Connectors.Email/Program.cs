@@ -1,5 +1,5 @@
 using Kmrl.Connectors.Apis;
-using Kmrl.Connectors.Email.Extensions;
+using Kmrl.Connectors.Email;
 using Kmrl.Contracts;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Kmrl.ServiceDefaults;
 
 namespace Kmrl.Connectors.LocalFolder;
 
@@ -22,36 +20,12 @@ public sealed record HotFolderCheckpoint(
     [property: JsonPropertyName("pending")] IReadOnlyDictionary<string, FileVersion> Pending,
     [property: JsonPropertyName("handed")] IReadOnlyDictionary<string, FileVersion> Handed)
 {
-    public static HotFolderCheckpoint Empty { get; } = new(new Dictionary<string, FileVersion>(), new Dictionary<string, FileVersion>());
-
     /// <summary>
-    /// The stored value, or <see cref="Empty"/> when there is none or it cannot be read: the folder is then watched
-    /// from scratch (files settle again; a file handed but not yet moved is handed again, and the pipeline's
-    /// idempotency key drops the repeat), which is the host's one policy for an unreadable checkpoint.
+    /// The first run's start, and that of a run whose checkpoint cannot be read (<see cref="Checkpoints.Read{T}"/>):
+    /// the folder is then watched from scratch (files settle again; a file handed but not yet moved is handed again,
+    /// and the pipeline's idempotency key drops the repeat).
     /// </summary>
-    public static HotFolderCheckpoint Read(string? value, out bool unreadable)
-    {
-        unreadable = false;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return Empty;
-        }
-        try
-        {
-            var parsed = JsonSerializer.Deserialize<HotFolderCheckpoint>(value, KmrlJson.Options);
-            if (parsed?.Pending is not null && parsed.Handed is not null)
-            {
-                return parsed;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        unreadable = true;
-        return Empty;
-    }
-
-    public string Serialize() => JsonSerializer.Serialize(this, KmrlJson.Options);
+    public static HotFolderCheckpoint Empty { get; } = new(new Dictionary<string, FileVersion>(), new Dictionary<string, FileVersion>());
 
     public bool SameAs(HotFolderCheckpoint other) =>
         Same(Pending, other.Pending) && Same(Handed, other.Handed);

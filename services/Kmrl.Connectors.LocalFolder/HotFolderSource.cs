@@ -19,11 +19,7 @@ public sealed partial class HotFolderSource(HotFolderOptions options, ILogger<Ho
 
     public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var state = HotFolderCheckpoint.Read(checkpoint, out var unreadable);
-        if (unreadable)
-        {
-            LogUnreadableCheckpoint(logger, Name);
-        }
+        var state = Checkpoints.Read<HotFolderCheckpoint>(checkpoint, logger) ?? HotFolderCheckpoint.Empty;
         var now = _time.GetUtcNow();
         var files = List();
         // Seen but not settled yet; handed on and committed but not moved yet; settled now, to hand on in this run.
@@ -75,7 +71,7 @@ public sealed partial class HotFolderSource(HotFolderOptions options, ILogger<Ho
                 },
                 OpenContentAsync: _ => Task.FromResult(Open(file)));
             handed[file.Name] = version;
-            yield return new SourceCheckpoint(new HotFolderCheckpoint(Copy(waiting), Copy(handed)).Serialize(), _ =>
+            yield return Checkpoints.Of(new HotFolderCheckpoint(Copy(waiting), Copy(handed)), _ =>
             {
                 // Runs once the checkpoint naming it handed is stored, before the host reads the next change.
                 if (TryMove(file))
@@ -89,7 +85,7 @@ public sealed partial class HotFolderSource(HotFolderOptions options, ILogger<Ho
         if (settled.Count == 0 && !end.SameAs(state))
         {
             // Nothing handed on, but what waits changed: store it, so the next poll measures from it.
-            yield return new SourceCheckpoint(end.Serialize());
+            yield return Checkpoints.Of(end);
         }
         await Task.CompletedTask;
     }
@@ -168,8 +164,6 @@ public sealed partial class HotFolderSource(HotFolderOptions options, ILogger<Ho
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hot folder {Source}: could not move {File} to {Processed}; it is moved at the next poll")]
     private static partial void LogMoveFailed(ILogger logger, Exception exception, string source, string file, string processed);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Hot folder {Source}: the stored checkpoint cannot be read; watching the folder from the start")]
-    private static partial void LogUnreadableCheckpoint(ILogger logger, string source);
 }
 
 /// <summary>A listed file that cannot be opened (deleted since, or not readable): permanent, so the host dead-letters it at once.</summary>

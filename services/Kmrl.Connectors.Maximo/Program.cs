@@ -1,4 +1,5 @@
 using Kmrl.Connectors.Apis;
+using Kmrl.Connectors.Maximo;
 using Kmrl.Contracts;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,12 +1,12 @@
 using Kmrl.Connectors.Apis;
-using Kmrl.Connectors.SharePoint.Extensions;
+using Kmrl.Connectors.SharePoint;
 using Kmrl.Contracts;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddConnectorHost(DocumentSources.SharePoint, DaprNames.Bindings.SharePointSchedule);
-builder.AddSharePointConnector();
+builder.AddSharePointSources();
 
 var app = builder.Build();
 

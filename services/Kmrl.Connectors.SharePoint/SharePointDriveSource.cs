@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions;
@@ -53,7 +52,7 @@ public sealed class SharePointDriveSource(
     public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var drive = _drive ??= await CallAsync(() => ResolveAsync(cancellationToken));
-        var resume = Checkpoint.Parse(checkpoint);
+        var resume = Checkpoints.Read<Checkpoint>(checkpoint, logger);
         if (resume is not null && resume.DriveId != drive.DriveId)
         {
             logger.LogWarning("Checkpoint of {Source} names drive {Old}, the library is now drive {New}: starting over", Name, resume.DriveId, drive.DriveId);
@@ -66,7 +65,7 @@ public sealed class SharePointDriveSource(
                 .GetAsDeltaWithTokenGetResponseAsync(cancellationToken: cancellationToken));
             var link = latest?.OdataDeltaLink ?? throw new InvalidOperationException("delta(token='latest') returned no deltaLink.");
             logger.LogInformation("{Source} starts from the latest state; existing files are not imported", Name);
-            yield return new SourceCheckpoint(new Checkpoint(drive.DriveId, link, Complete: true).ToJson());
+            yield return Checkpoints.Of(new Checkpoint(drive.DriveId, link, Complete: true));
             yield break;
         }
 
@@ -102,11 +101,11 @@ public sealed class SharePointDriveSource(
             if (page.NextLink is not null)
             {
                 next = page.NextLink;
-                yield return new SourceCheckpoint(new Checkpoint(drive.DriveId, next, Complete: false).ToJson());
+                yield return Checkpoints.Of(new Checkpoint(drive.DriveId, next, Complete: false));
                 continue;
             }
             var deltaLink = page.DeltaLink ?? throw new InvalidOperationException($"{Name}: the last delta page had neither nextLink nor deltaLink.");
-            yield return new SourceCheckpoint(new Checkpoint(drive.DriveId, deltaLink, Complete: true).ToJson());
+            yield return Checkpoints.Of(new Checkpoint(drive.DriveId, deltaLink, Complete: true));
             yield break;
         }
     }
@@ -373,11 +372,6 @@ public sealed class SharePointDriveSource(
 
     private sealed record ItemDetails(DriveItem Item, string Path);
 
-    internal sealed record Checkpoint(string DriveId, string Link, bool Complete)
-    {
-        public string ToJson() => JsonSerializer.Serialize(this);
-
-        public static Checkpoint? Parse(string? value) =>
-            string.IsNullOrWhiteSpace(value) ? null : JsonSerializer.Deserialize<Checkpoint>(value);
-    }
+    /// <summary>Where the drive's delta stands (read and written with <see cref="Checkpoints"/>; older PascalCase values still read).</summary>
+    internal sealed record Checkpoint(string DriveId, string Link, bool Complete);
 }

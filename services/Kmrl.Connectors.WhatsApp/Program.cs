@@ -1,13 +1,13 @@
 using Kmrl.Connectors.Apis;
 using Kmrl.Connectors.WhatsApp.Apis;
-using Kmrl.Connectors.WhatsApp.Extensions;
+using Kmrl.Connectors.WhatsApp;
 using Kmrl.Contracts;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddConnectorHost(DocumentSources.WhatsApp, DaprNames.Bindings.WhatsAppSchedule);
-builder.AddWhatsAppConnector();
+builder.AddWhatsAppSources();
 
 var app = builder.Build();
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Kmrl.ServiceDefaults;
 using Microsoft.Extensions.Logging;
 
@@ -11,14 +12,24 @@ namespace Kmrl.Connectors;
 /// </summary>
 public static partial class Checkpoints
 {
+    // The shared JSON shape, strict on reading: a record missing one of its constructor's values, or holding null
+    // where the record says it cannot be, is unreadable (start over) rather than a half-read state that fails later.
+    // Every value is written, nulls too, so a nullable field without a default reads back.
+    private static readonly JsonSerializerOptions Json = new(KmrlJson.Options)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
     /// <summary>A checkpoint marker holding <paramref name="value"/>; <paramref name="afterCommit"/> runs once it is stored.</summary>
     public static SourceCheckpoint Of<T>(T value, Func<CancellationToken, Task>? afterCommit = null) where T : class =>
-        new(JsonSerializer.Serialize(value, KmrlJson.Options), afterCommit);
+        new(JsonSerializer.Serialize(value, Json), afterCommit);
 
     /// <summary>
     /// The record in <paramref name="checkpoint"/>, or null when there is none or it cannot be read (logged on
     /// <paramref name="logger"/>): start over. Property names are matched case-insensitively, so records written with
-    /// other casing still read.
+    /// other casing still read; a record missing a value its constructor needs does not.
     /// </summary>
     public static T? Read<T>(string? checkpoint, ILogger logger) where T : class
     {
@@ -29,7 +40,7 @@ public static partial class Checkpoints
         }
         try
         {
-            if (JsonSerializer.Deserialize<T>(checkpoint, KmrlJson.Options) is { } value)
+            if (JsonSerializer.Deserialize<T>(checkpoint, Json) is { } value)
             {
                 return value;
             }

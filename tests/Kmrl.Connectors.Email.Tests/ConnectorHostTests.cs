@@ -1,5 +1,4 @@
 using Kmrl.ClaimCheck;
-using Kmrl.Connectors.Email.Extensions;
 using Kmrl.Connectors.Email.Tests.Support;
 using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;

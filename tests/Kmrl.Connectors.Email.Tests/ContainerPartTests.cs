@@ -101,7 +101,7 @@ public sealed class ContainerPartTests(DovecotImapServer dovecot) : IClassFixtur
         var unreadable = Assert.Single(result.Unreadable!);
         Assert.StartsWith("encrypted-smime:", unreadable.Reason);
         Assert.Equal("after.pdf", Assert.Single(result.Documents).FileName);
-        Assert.Equal(2u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
+        Assert.Equal(2u, result.CheckpointAs<ImapCheckpoint>()!.LastUid);
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
 
         Assert.Empty(result.Documents);
         Assert.Equal(1, result.CheckpointsStored);
-        Assert.Equal(1u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
+        Assert.Equal(1u, result.CheckpointAs<ImapCheckpoint>()!.LastUid);
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
         Assert.Equal(SourceContract.Sha256(Encoding.ASCII.GetBytes("%PDF-1.4\n%%EOF\n")), result.Documents[0].Sha256);
         // multipart without boundary: one opaque body, nothing to split out — no document, but the checkpoint moves on.
         Assert.Equal(3, result.CheckpointsStored);
-        Assert.Equal(3u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
+        Assert.Equal(3u, result.CheckpointAs<ImapCheckpoint>()!.LastUid);
     }
 
     [Fact]

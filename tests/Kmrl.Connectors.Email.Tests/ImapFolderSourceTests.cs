@@ -28,7 +28,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         Assert.Equal("second.pdf", two.FileName);
         Assert.Equal(SourceContract.Sha256(second), two.Sha256);
         Assert.Empty(run3.Documents);
-        var stored = ImapCheckpoint.TryParse(run2.Checkpoint);
+        var stored = run2.CheckpointAs<ImapCheckpoint>();
         Assert.NotNull(stored);
         Assert.Equal(2u, stored.LastUid);
         Assert.Equal(run2.Checkpoint, run3.Checkpoint);
@@ -73,8 +73,8 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         var again = await SourceContract.RunAsync(source, after.Checkpoint, EmailHost.Options());
 
         Assert.Equal(3, before.Documents.Count);
-        Assert.Equal(4242u, ImapCheckpoint.TryParse(after.Checkpoint)!.UidValidity);
-        Assert.NotEqual(4242u, ImapCheckpoint.TryParse(before.Checkpoint)!.UidValidity);
+        Assert.Equal(4242u, after.CheckpointAs<ImapCheckpoint>()!.UidValidity);
+        Assert.NotEqual(4242u, before.CheckpointAs<ImapCheckpoint>()!.UidValidity);
         // Downstream idempotency keys are (source, SourceId, sha256): the rescan produces exactly the same keys.
         var keysBefore = before.Documents.Select(d => IdempotencyKey.For(source.Name, d.SourceId, d.Sha256)).Order().ToList();
         var keysAfter = after.Documents.Select(d => IdempotencyKey.For(source.Name, d.SourceId, d.Sha256)).Order().ToList();
@@ -136,7 +136,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
         }), null, EmailHost.Options());
 
         Assert.Equal("ok.pdf", Assert.Single(result.Documents).FileName);
-        Assert.Equal(2u, ImapCheckpoint.TryParse(result.Checkpoint)!.LastUid);
+        Assert.Equal(2u, result.CheckpointAs<ImapCheckpoint>()!.LastUid);
         Assert.Equal(2, result.CheckpointsStored);
     }
 

@@ -1,4 +1,3 @@
-using Kmrl.Connectors.Email.Extensions;
 using Kmrl.Connectors.Email.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -26,14 +26,14 @@ public sealed class PoisonMessageTests(DovecotImapServer dovecot) : IClassFixtur
         await foreach (var change in source.ReadChangesAsync(null, CancellationToken.None).WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token))
         {
             if (change is SourceUnreadable item) unreadable.Add(item);
-            if (change is SourceCheckpoint checkpoint) checkpoints.Add(ImapCheckpoint.TryParse(checkpoint.Value)!.LastUid);
+            if (change is SourceCheckpoint checkpoint) checkpoints.Add(SourceContract.ReadCheckpoint<ImapCheckpoint>(checkpoint.Value)!.LastUid);
         }
         var run = await SourceContract.RunAsync(context.Source(folder), null, EmailHost.Options()).WaitAsync(TimeSpan.FromSeconds(60));
 
         var document = Assert.Single(run.Documents);
         Assert.Equal("good.pdf", document.FileName);
         Assert.Equal(SourceContract.Sha256(good), document.Sha256);
-        Assert.Equal(2u, ImapCheckpoint.TryParse(run.Checkpoint)!.LastUid);
+        Assert.Equal(2u, run.CheckpointAs<ImapCheckpoint>()!.LastUid);
         var poison = Assert.Single(unreadable);
         Assert.StartsWith("unreadable-message:", poison.Reason, StringComparison.Ordinal);
         Assert.Equal(context.Options.PoisonMessageAttempts, poison.Attempts);

@@ -118,16 +118,16 @@ public sealed class HotFolderSourceTests : IDisposable
         var path = Drop("invoice.pdf", [7, 7, 7]);
         var info = new FileInfo(path);
         // What a crash between the commit and the move leaves: the stored checkpoint names the file handed.
-        var committed = new HotFolderCheckpoint(
+        var committed = Checkpoints.Of(new HotFolderCheckpoint(
             new Dictionary<string, FileVersion>(),
-            new Dictionary<string, FileVersion> { ["invoice.pdf"] = new(info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero), T0) }).Serialize();
+            new Dictionary<string, FileVersion> { ["invoice.pdf"] = new(info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero), T0) })).Value;
 
         var run = await SourceContract.RunAsync(Source(), committed);
         var after = await SourceContract.RunAsync(Source(), run.Checkpoint);
 
         Assert.Empty(run.Offered.OfType<SourceDocument>());
         Assert.True(File.Exists(Path.Combine(Processed, "invoice.pdf")));
-        Assert.Empty(HotFolderCheckpoint.Read(run.Checkpoint, out _).Handed);
+        Assert.Empty(run.CheckpointAs<HotFolderCheckpoint>()!.Handed);
         Assert.Empty(after.Offered.OfType<SourceDocument>());
     }
 

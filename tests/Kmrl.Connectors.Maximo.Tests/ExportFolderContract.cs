@@ -81,7 +81,7 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         Assert.False(File.Exists(Path.Combine(server.LocalRoot, folder, "WO-7.pdf")));
         Assert.Empty(third.Documents);
         // Archived files are gone from the folder, so the checkpoint forgets them.
-        Assert.Empty(ExportFolderCheckpoint.Parse(third.Checkpoint).Handed);
+        Assert.Empty(third.CheckpointAs<ExportFolderCheckpoint>()!.Handed);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         Assert.True(File.Exists(Path.Combine(server.LocalRoot, folder, "archive", "WO-9.pdf")));
         Assert.False(File.Exists(Path.Combine(server.LocalRoot, folder, "WO-9.pdf")));
         Assert.Empty(fourth.Documents);
-        Assert.Empty(ExportFolderCheckpoint.Parse(fourth.Checkpoint).Handed);
+        Assert.Empty(fourth.CheckpointAs<ExportFolderCheckpoint>()!.Handed);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
             }
             else if (change is SourceCheckpoint marker)
             {
-                checkpoints.Add((yielded.Count, ExportFolderCheckpoint.Parse(marker.Value), marker.Value));
+                checkpoints.Add((yielded.Count, SourceContract.ReadCheckpoint<ExportFolderCheckpoint>(marker.Value)!, marker.Value));
             }
         }
         // A crash after the first batch was stored: the run from that checkpoint reads the rest, and only the rest.
@@ -271,8 +271,8 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         var first = await SourceContract.RunAsync(source, null, MaximoHost.Options());
         var firstTime = clock.Elapsed;
         // Everything already handed on: the checkpoint remembers all of them by path + size + mtime.
-        var handed = ExportFolderCheckpoint.Parse(first.Checkpoint).Pending;
-        var remembered = new ExportFolderCheckpoint(new Dictionary<string, FileStamp>(), handed).Serialize();
+        var handed = first.CheckpointAs<ExportFolderCheckpoint>()!.Pending;
+        var remembered = Checkpoints.Of(new ExportFolderCheckpoint(new Dictionary<string, FileStamp>(), handed)).Value;
         clock.Restart();
         var second = await SourceContract.RunAsync(source, remembered, MaximoHost.Options());
         var secondTime = clock.Elapsed;
@@ -280,7 +280,7 @@ public abstract class ExportFolderContract(IExportServer server, ITestOutputHelp
         Assert.Empty(first.Documents);
         Assert.Equal(count, handed.Count);
         Assert.Empty(second.Documents);
-        Assert.Equal(count, ExportFolderCheckpoint.Parse(second.Checkpoint).Handed.Count);
+        Assert.Equal(count, second.CheckpointAs<ExportFolderCheckpoint>()!.Handed.Count);
         Assert.Empty(connector.Opens);
         output.WriteLine($"{GetType().Name}: {count} files, first poll {firstTime.TotalMilliseconds:F0} ms, remembered poll {secondTime.TotalMilliseconds:F0} ms, " +
             $"checkpoint {first.Checkpoint!.Length / 1024} KiB");

@@ -39,8 +39,8 @@ public sealed class FtpExportFolderTests(PureFtpServer ftp, ITestOutputHelper ou
         await SeedManyAsync(10, folder, from: 9_990);
         var connector = new FaultInjectingConnector(ExportServer.Connector(ExportServer.Server()));
         var source = ExportSources.Create(connector, Options(folder));
-        var checkpoint = new ExportFolderCheckpoint(new Dictionary<string, FileStamp>(),
-            new Dictionary<string, FileStamp> { [RemotePath(folder, "WO-09999.pdf")] = new(1, DateTimeOffset.UnixEpoch) }).Serialize();
+        var checkpoint = Checkpoints.Of(new ExportFolderCheckpoint(new Dictionary<string, FileStamp>(),
+            new Dictionary<string, FileStamp> { [RemotePath(folder, "WO-09999.pdf")] = new(1, DateTimeOffset.UnixEpoch) })).Value;
 
         // A short listing would look like deleted files; the poll fails instead of forgetting or fetching anything
         // (one listing attempt: the host's retries of this IOException would only list 10,000 entries again).

@@ -58,9 +58,9 @@ public sealed class DeltaSyncTests : IAsyncLifetime
         Assert.All(run.Documents, d => Assert.Equal(_graph.ContentOf(d.Document.SourceId), d.Content));
         Assert.Empty(run.Tombstones);
         Assert.Equal(3, run.CheckpointsStored);
-        var checkpoint = JsonDocument.Parse(run.Checkpoint!).RootElement;
-        Assert.True(checkpoint.GetProperty("Complete").GetBoolean());
-        Assert.Contains("delta()?token=", checkpoint.GetProperty("Link").GetString());
+        var checkpoint = run.CheckpointAs<SharePointDriveSource.Checkpoint>()!;
+        Assert.True(checkpoint.Complete);
+        Assert.Contains("delta()?token=", checkpoint.Link);
 
         var viaduct = run.Documents.Single(d => d.Document.SourceId == _files["viaduct"]).Document;
         Assert.Equal("Viaduct P12.pdf", viaduct.FileName);

@@ -1,5 +1,4 @@
 using Kmrl.ClaimCheck;
-using Kmrl.Connectors.SharePoint.Extensions;
 using Kmrl.Connectors.SharePoint.Tests.Fakes;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Configuration;
@@ -40,7 +39,7 @@ public sealed class HostedSyncTests : IAsyncLifetime
             ["SharePoint:Libraries:0:Name"] = "engineering",
         });
         builder.AddConnectorHost(DocumentSources.SharePoint, DaprNames.Bindings.SharePointSchedule);
-        builder.AddSharePointConnector();
+        builder.AddSharePointSources();
         builder.Services.RemoveAll<IAccessTokenProvider>();
         builder.Services.AddSingleton<IAccessTokenProvider, FakeTokenProvider>();
         new ConnectorPorts { Publisher = publisher }.ReplaceIn(builder.Services);

@@ -6,6 +6,7 @@ using Kmrl.Connectors.Sync;
 using Kmrl.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -23,33 +24,57 @@ public sealed class ContractHost : IAsyncDisposable, IDisposable
     private readonly ContractOptions _options;
     private readonly ExceptionLog _errors = new();
 
-    /// <param name="register">The connector's registrations, e.g. <c>b => b.Services.AddEmailSources(b.Configuration)</c>.</param>
+    /// <param name="register">The connector's registrations, e.g. <c>b => b.AddEmailSources()</c>.</param>
     public ContractHost(ContractOptions? options = null, Action<HostApplicationBuilder>? register = null)
     {
         _options = options ?? new ContractOptions();
-        Ports = _options.Ports ?? new ConnectorPorts { Blobs = new InMemoryBlobStorage { KeepContent = _options.KeepContent } };
+        Ports = _options.Ports ?? new ConnectorPorts(_options.Time, _options.KeepContent);
         // No appsettings.json or environment: a referenced connector's appsettings in the test output must not leak in.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Testing" });
-        builder.Configuration.AddInMemoryCollection(_options.Settings);
+        builder.Configuration.AddInMemoryCollection(FastDefaults).AddInMemoryCollection(_options.Settings);
         builder.Logging.AddProvider(_errors);
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
         builder.AddConnectorHost(_options.Connector, _options.ScheduleBinding);
-        builder.Services.PostConfigure<ConnectorHostOptions>(host =>
+        if (_options.Host is { } configureHost)
         {
-            host.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
-            host.RetryMaxDelay = TimeSpan.FromMilliseconds(200);
-            host.PushTriggerMaxDelay = TimeSpan.FromMilliseconds(200);
-            host.RateLimit.TokenLimit = 100_000;
-            host.RateLimit.TokensPerPeriod = 100_000;
-            _options.Host?.Invoke(host);
-        });
+            builder.Services.PostConfigure(configureHost);
+        }
         register?.Invoke(builder);
         Ports.ReplaceIn(builder.Services);
+        if (_options.Time is { } time)
+        {
+            builder.Services.RemoveAll<TimeProvider>().AddSingleton(time);
+        }
         _host = builder.Build();
     }
+
+    /// <summary>A host running <paramref name="sources"/> (built by the test) beside what <paramref name="options"/> set up.</summary>
+    public static ContractHost Running(ContractOptions? options, params IDocumentSource[] sources) =>
+        new(options, builder =>
+        {
+            foreach (var source in sources)
+            {
+                builder.Services.AddSingleton<IDocumentSource>(source);
+            }
+        });
+
+    // Retries and paging cost no wall time: a 10 ms first retry delay and a rate limit no test reaches. Settings
+    // (ContractOptions.Settings) override them, ContractOptions.Host after that.
+    private static readonly Dictionary<string, string?> FastDefaults = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Connector:RetryBaseDelay"] = "00:00:00.010",
+        ["Connector:RetryMaxDelay"] = "00:00:00.200",
+        ["Connector:PushTriggerMaxDelay"] = "00:00:00.200",
+        ["Connector:RateLimit:TokenLimit"] = "100000",
+        ["Connector:RateLimit:TokensPerPeriod"] = "100000",
+    };
 
     public ConnectorPorts Ports { get; }
 
     public IServiceProvider Services => _host.Services;
+
+    /// <summary>A service of the host (the runner, the status registry, …).</summary>
+    public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 
     public string Connector => _options.Connector;
 

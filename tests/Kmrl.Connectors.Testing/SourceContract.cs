@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Kmrl.Connectors.Hosting;
 using Kmrl.Connectors.Ports;
 using Kmrl.Contracts;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kmrl.Connectors.Testing;
 
@@ -22,6 +23,9 @@ public static class SourceContract
         await using var host = new ContractHost(options);
         return await host.RunFromAsync(source, checkpoint, cancellationToken);
     }
+
+    /// <summary>A checkpoint value read as the source reads it (<see cref="Checkpoints.Read{T}"/>); null when none or unreadable.</summary>
+    public static T? ReadCheckpoint<T>(string? value) where T : class => Checkpoints.Read<T>(value, NullLogger.Instance);
 
     /// <summary>SHA-256 in the form the claim check writes into <c>DocumentDiscovered.Sha256</c> (lower-case hex).</summary>
     public static string Sha256(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
@@ -56,9 +60,13 @@ public sealed class ContractOptions
 
     /// <summary>
     /// Changes to the host's options after configuration, e.g. the filters a connector's appsettings add. The kit
-    /// itself sets a 10 ms first retry delay and a rate limit no test reaches, so retries and paging cost no wall time.
+    /// itself sets a 10 ms first retry delay and a rate limit no test reaches (as settings, which
+    /// <see cref="Settings"/> override), so retries and paging cost no wall time.
     /// </summary>
     public Action<ConnectorHostOptions>? Host { get; init; }
+
+    /// <summary>The host's clock (a fake one for timing tests); the ports' lock leases expire by it too.</summary>
+    public TimeProvider? Time { get; init; }
 
     /// <summary>False: blobs are dropped once written (streaming and memory tests); the events still carry size and hash.</summary>
     public bool KeepContent { get; init; } = true;
@@ -89,6 +97,9 @@ public sealed record ContractRun(
     IReadOnlyList<SourceChange> Offered)
 {
     public bool Completed => Outcome == "Completed";
+
+    /// <summary>The stored <see cref="Checkpoint"/> as the source's record (<see cref="SourceContract.ReadCheckpoint{T}"/>).</summary>
+    public T? CheckpointAs<T>() where T : class => SourceContract.ReadCheckpoint<T>(Checkpoint);
 }
 
 /// <summary>

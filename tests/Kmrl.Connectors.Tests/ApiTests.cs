@@ -24,10 +24,10 @@ public sealed class ApiTests
     /// The app in Production (no environment set), with operator keys and an app token; the client sends both, as
     /// an operator and daprd would. <see cref="RouteSecurityTests"/> shows what happens without them.
     /// </summary>
-    internal static Task<(WebApplication App, HttpClient Client)> StartAsync(TestPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources) =>
+    internal static Task<(WebApplication App, HttpClient Client)> StartAsync(ConnectorPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources) =>
         StartInAsync(Environments.Production, ports, settings, sources);
 
-    internal static Task<(WebApplication App, HttpClient Client)> StartInAsync(string environment, TestPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources) =>
+    internal static Task<(WebApplication App, HttpClient Client)> StartInAsync(string environment, ConnectorPorts ports, Dictionary<string, string?>? settings, params IDocumentSource[] sources) =>
         StartWithAsync(environment, ports, settings, services =>
         {
             foreach (var source in sources)
@@ -38,7 +38,7 @@ public sealed class ApiTests
 
     /// <summary>As <see cref="StartInAsync"/>, with the sources <paramref name="register"/> adds.</summary>
     internal static async Task<(WebApplication App, HttpClient Client)> StartWithAsync(
-        string environment, TestPorts ports, Dictionary<string, string?>? settings, Action<IServiceCollection> register)
+        string environment, ConnectorPorts ports, Dictionary<string, string?>? settings, Action<IServiceCollection> register)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -50,34 +50,28 @@ public sealed class ApiTests
         builder.Configuration["Connector:RetryMaxDelay"] ??= "00:00:00.010";
         if (settings is null || !settings.ContainsKey("APP_API_TOKEN"))
         {
-            builder.Configuration["APP_API_TOKEN"] = OperatorSecrets.AppApiToken;
+            builder.Configuration["APP_API_TOKEN"] = OperatorKeys.AppApiToken;
         }
         builder.AddServiceDefaults();
-        builder.Services.AddSingleton<BuildingBlocks.Secrets.ISecretProvider>(new OperatorSecrets());
         builder.AddConnectorHost(TestHost.Connector, TestHost.Schedule);
-        builder.Services.AddSingleton<ISyncLock>(ports.Lock);
-        builder.Services.AddSingleton<ICheckpointStore>(ports.Checkpoints);
-        builder.Services.AddSingleton<IEventPublisher>(ports.Publisher);
-        builder.Services.AddSingleton<ISkippedItemStore>(ports.Skipped);
-        builder.Services.AddSingleton<IDeadLetterLog>(ports.Skipped);
-        builder.Services.AddSingleton<IInboxStore>(ports.Inbox);
-        builder.Services.AddSingleton<IBlobStorage>(ports.Blobs);
         register(builder.Services);
+        OperatorKeys.AddTo(ports.Secrets);
+        ports.ReplaceIn(builder.Services);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapConnectorHostApi();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = new HttpClient { BaseAddress = new Uri(address) };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorSecrets.OperatorKey);
-        client.DefaultRequestHeaders.Add("dapr-api-token", OperatorSecrets.AppApiToken);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorKeys.OperatorKey);
+        client.DefaultRequestHeaders.Add("dapr-api-token", OperatorKeys.AppApiToken);
         return (app, client);
     }
 
     [Fact]
     public async Task A_post_to_the_cron_binding_route_answers_200_and_syncs_every_source()
     {
-        var ports = new TestPorts(TimeProvider.System);
+        var ports = new ConnectorPorts(TimeProvider.System);
         var inbox = TestSource.WithTextItems("inbox", 2);
         var archive = TestSource.WithTextItems("archive", 3);
         var (app, client) = await StartAsync(ports, null, inbox, archive);
@@ -89,14 +83,14 @@ public sealed class ApiTests
         var requested = await fired.Content.ReadFromJsonAsync<SyncRequestedResponse>();
         Assert.Equal(["archive", "inbox"], requested!.Sources.Order());
 
-        await Eventually.TrueAsync(() => ports.Publisher.Events<DocumentDiscovered>().Count == 5, "both sources synced");
+        await Eventually.TrueAsync(() => ports.Publisher.Of<DocumentDiscovered>().Count == 5, "both sources synced");
         await Eventually.TrueAsync(() => ports.Checkpoints.ValueOf(TestHost.Connector, "archive") == "3", "archive checkpoint stored");
     }
 
     [Fact]
     public async Task The_cron_binding_route_has_no_options_handler_and_a_probing_daprd_still_counts_it_as_listening()
     {
-        var ports = new TestPorts(TimeProvider.System);
+        var ports = new ConnectorPorts(TimeProvider.System);
         var (app, client) = await StartAsync(ports, null, TestSource.WithTextItems("inbox", 1));
         await using var _ = app;
         using var __ = client;
@@ -110,7 +104,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Status_shows_last_run_checkpoint_counts_and_skipped_items()
     {
-        var ports = new TestPorts(TimeProvider.System);
+        var ports = new ConnectorPorts(TimeProvider.System);
         var source = new TestSource("inbox", [TestItem.Text("a", "x"), TestItem.Text("b", "y", "b.exe")]);
         var (app, client) = await StartAsync(ports, null, source);
         await using var _ = app;
@@ -144,7 +138,7 @@ public sealed class ApiTests
     [Fact]
     public async Task A_sync_request_for_an_unknown_source_is_a_404_problem()
     {
-        var ports = new TestPorts(TimeProvider.System);
+        var ports = new ConnectorPorts(TimeProvider.System);
         var (app, client) = await StartAsync(ports, null, TestSource.WithTextItems("inbox", 1));
         await using var _ = app;
         using var __ = client;
@@ -160,7 +154,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Invalid_settings_stop_the_app_at_start_with_messages_naming_each_setting()
     {
-        var ports = new TestPorts(TimeProvider.System);
+        var ports = new ConnectorPorts(TimeProvider.System);
         var settings = new Dictionary<string, string?>
         {
             ["Connector:LockLeaseDuration"] = "00:01:00",

@@ -19,14 +19,14 @@ public sealed class ClaimCheckPathTests(ITestOutputHelper output)
     public async Task A_1_GiB_document_streams_through_the_claim_check_in_1_MiB_chunks_with_flat_memory()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock, keepBlobContent: false);
+        var ports = new ConnectorPorts(clock, keepContent: false);
         var source = new TestSource("big", [new TestItem("huge", "huge.pdf", () => new GeneratedStream(OneGiB), "application/pdf")]);
         var settings = new Dictionary<string, string?>
         {
             ["ClaimCheck:ChunkSizeBytes"] = OneMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Connector:Filters:MaxSizeBytes"] = (2 * OneGiB).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        await using var host = new TestHost(ports, clock, settings, source);
+        await using var host = TestHost.Create(ports, clock, settings, source);
         var runner = host.Runner;
         GC.Collect();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -41,7 +41,7 @@ public sealed class ClaimCheckPathTests(ITestOutputHelper output)
         Assert.Equal(OneMiB, ports.Blobs.LargestPut);
         // Only the manifest stays held; chunks are counted and hashed, as a real store would be sent them.
         Assert.InRange(ports.Blobs.BytesHeld, 1, 4096);
-        var discovered = Assert.Single(ports.Publisher.Events<DocumentDiscovered>());
+        var discovered = Assert.Single(ports.Publisher.Of<DocumentDiscovered>());
         Assert.Equal(OneGiB, discovered.Size);
         Assert.Equal(1024, discovered.Blob.ChunkCount);
         Assert.Equal(ports.Blobs.ChunkSha256, discovered.Sha256);

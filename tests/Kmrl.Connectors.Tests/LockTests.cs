@@ -11,10 +11,10 @@ public sealed class LockTests
     public async Task A_source_locked_by_another_replica_is_skipped()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var source = TestSource.WithTextItems("inbox", 3);
         ports.Lock.HoldAsAnotherReplica(StateKeys.SyncLock(TestHost.Connector, "inbox"), TimeSpan.FromMinutes(5));
-        await using var host = new TestHost(ports, clock, null, source);
+        await using var host = TestHost.Create(ports, clock, null, source);
 
         var result = await host.Runner.RunAsync(source, CancellationToken.None);
 
@@ -27,7 +27,7 @@ public sealed class LockTests
     public async Task A_second_run_while_the_first_holds_the_lock_is_skipped_and_the_lock_is_released_after()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var source = TestSource.WithTextItems("inbox", 3);
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,8 +40,8 @@ public sealed class LockTests
             }
         };
         // Two replicas: separate hosts (separate in-process gates) over one lock store.
-        await using var replicaA = new TestHost(ports, clock, null, source);
-        await using var replicaB = new TestHost(ports, clock, null, source);
+        await using var replicaA = TestHost.Create(ports, clock, null, source);
+        await using var replicaB = TestHost.Create(ports, clock, null, source);
 
         var first = replicaA.Runner.RunAsync(source, CancellationToken.None);
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -54,7 +54,7 @@ public sealed class LockTests
         Assert.Equal(SyncOutcome.SkippedRunningHere, sameProcess.Outcome);
         Assert.Equal(SyncOutcome.Completed, firstResult.Outcome);
         Assert.Equal(1, source.ReadCalls);
-        Assert.Equal(3, ports.Publisher.Events<DocumentDiscovered>().Count);
+        Assert.Equal(3, ports.Publisher.Of<DocumentDiscovered>().Count);
         Assert.False(ports.Lock.IsHeld(StateKeys.SyncLock(TestHost.Connector, "inbox")));
     }
 
@@ -62,7 +62,7 @@ public sealed class LockTests
     public async Task A_slow_run_stops_before_its_lease_ends_and_the_next_run_continues_from_its_checkpoint()
     {
         var clock = new TestClock();
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var source = TestSource.WithTextItems("inbox", 4);
         var slowItemReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var firstRun = true;
@@ -81,7 +81,7 @@ public sealed class LockTests
             ["Connector:LockLeaseDuration"] = "00:10:00",
             ["Connector:LeaseSafetyMargin"] = "00:01:00",
         };
-        await using var host = new TestHost(ports, clock, settings, source);
+        await using var host = TestHost.Create(ports, clock, settings, source);
 
         var run = host.Runner.RunAsync(source, CancellationToken.None);
         await slowItemReached.Task.WaitAsync(TimeSpan.FromSeconds(10));

@@ -15,7 +15,7 @@ public sealed class ObservabilityTests
     [Fact]
     public async Task Health_turns_degraded_after_consecutive_failed_runs_and_sync_failed_is_published_then()
     {
-        var ports = new TestPorts(Clock);
+        var ports = new ConnectorPorts(Clock);
         var source = TestSource.WithTextItems("inbox", 1);
         var failing = true;
         source.OnRead = _ =>
@@ -25,24 +25,24 @@ public sealed class ObservabilityTests
                 throw new UnauthorizedAccessException("password expired");
             }
         };
-        await using var host = new TestHost(ports, Clock, new Dictionary<string, string?> { ["Connector:DegradedAfterConsecutiveFailures"] = "3" }, source);
+        await using var host = TestHost.Create(ports, Clock, new Dictionary<string, string?> { ["Connector:DegradedAfterConsecutiveFailures"] = "3" }, source);
         var health = host.Get<ConnectorSyncHealthCheck>();
         async Task<HealthStatus> Status() => (await health.CheckHealthAsync(new HealthCheckContext())).Status;
 
         await host.Runner.RunAsync(source, CancellationToken.None);
         await host.Runner.RunAsync(source, CancellationToken.None);
         Assert.Equal(HealthStatus.Healthy, await Status());
-        Assert.Empty(ports.Publisher.Events<ConnectorSyncFailed>());
+        Assert.Empty(ports.Publisher.Of<ConnectorSyncFailed>());
 
         await host.Runner.RunAsync(source, CancellationToken.None);
         Assert.Equal(HealthStatus.Degraded, await Status());
-        var alert = Assert.Single(ports.Publisher.Events<ConnectorSyncFailed>());
+        var alert = Assert.Single(ports.Publisher.Of<ConnectorSyncFailed>());
         Assert.Equal((TestHost.Connector, "inbox", 3), (alert.Connector, alert.Source, alert.ConsecutiveFailures));
         Assert.Contains("password expired", alert.Error);
         Assert.Equal(DaprNames.Topics.ConnectorSyncFailed, ports.Publisher.Published.Single().Topic);
 
         await host.Runner.RunAsync(source, CancellationToken.None);
-        Assert.Single(ports.Publisher.Events<ConnectorSyncFailed>());
+        Assert.Single(ports.Publisher.Of<ConnectorSyncFailed>());
 
         failing = false;
         await host.Runner.RunAsync(source, CancellationToken.None);
@@ -56,7 +56,7 @@ public sealed class ObservabilityTests
     [Fact]
     public async Task A_source_that_published_sync_failed_publishes_sync_recovered_once_when_a_run_completes_again()
     {
-        var ports = new TestPorts(Clock);
+        var ports = new ConnectorPorts(Clock);
         var source = TestSource.WithTextItems("inbox", 1);
         var failing = false;
         source.OnRead = _ =>
@@ -66,14 +66,14 @@ public sealed class ObservabilityTests
                 throw new UnauthorizedAccessException("password expired");
             }
         };
-        await using var host = new TestHost(ports, Clock, new Dictionary<string, string?> { ["Connector:DegradedAfterConsecutiveFailures"] = "2" }, source);
+        await using var host = TestHost.Create(ports, Clock, new Dictionary<string, string?> { ["Connector:DegradedAfterConsecutiveFailures"] = "2" }, source);
 
         // One failed run is below the threshold: nothing was announced, so nothing recovers.
         failing = true;
         await host.Runner.RunAsync(source, CancellationToken.None);
         failing = false;
         await host.Runner.RunAsync(source, CancellationToken.None);
-        Assert.Empty(ports.Publisher.Events<ConnectorSyncRecovered>());
+        Assert.Empty(ports.Publisher.Of<ConnectorSyncRecovered>());
 
         failing = true;
         for (var run = 0; run < 5; run++)
@@ -84,7 +84,7 @@ public sealed class ObservabilityTests
         await host.Runner.RunAsync(source, CancellationToken.None);
         await host.Runner.RunAsync(source, CancellationToken.None);
 
-        var recovered = Assert.Single(ports.Publisher.Events<ConnectorSyncRecovered>());
+        var recovered = Assert.Single(ports.Publisher.Of<ConnectorSyncRecovered>());
         Assert.Equal((TestHost.Connector, "inbox", 5), (recovered.Connector, recovered.Source, recovered.FailedRuns));
         Assert.Single(ports.Publisher.Published, p => p.Topic == DaprNames.Topics.ConnectorSyncRecovered);
     }
@@ -92,7 +92,7 @@ public sealed class ObservabilityTests
     [Fact]
     public async Task Runs_emit_metrics_and_a_trace_from_source_read_through_blob_write_to_publish()
     {
-        var ports = new TestPorts(Clock);
+        var ports = new ConnectorPorts(Clock);
         var source = TestSource.WithTextItems("metered-source", 3);
         var measurements = new List<(string Instrument, double Value, string? Source)>();
         using var listener = new MeterListener();
@@ -135,7 +135,7 @@ public sealed class ObservabilityTests
             },
         };
         ActivitySource.AddActivityListener(activityListener);
-        await using var host = new TestHost(ports, Clock, null, source);
+        await using var host = TestHost.Create(ports, Clock, null, source);
 
         await host.Runner.RunAsync(source, CancellationToken.None);
         listener.RecordObservableInstruments();
@@ -146,7 +146,7 @@ public sealed class ObservabilityTests
             mine = [.. measurements.Where(m => m.Source == "metered-source")];
         }
         Assert.Equal(3, mine.Where(m => m.Instrument == "kmrl.connector.documents.discovered").Sum(m => m.Value));
-        Assert.Equal(ports.Publisher.Events<DocumentDiscovered>().Sum(e => e.Size), mine.Where(m => m.Instrument == "kmrl.connector.bytes").Sum(m => m.Value));
+        Assert.Equal(ports.Publisher.Of<DocumentDiscovered>().Sum(e => e.Size), mine.Where(m => m.Instrument == "kmrl.connector.bytes").Sum(m => m.Value));
         Assert.Single(mine, m => m.Instrument == "kmrl.connector.runs");
         Assert.Single(mine, m => m.Instrument == "kmrl.connector.run.duration");
         Assert.Contains(mine, m => m.Instrument == "kmrl.connector.last_success");

@@ -19,18 +19,18 @@ public sealed class PoisonItemTests
     public async Task A_document_the_source_refuses_for_good_is_dead_lettered_at_its_first_attempt_and_the_next_one_arrives()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var refused = TestItem.Text("b", "no read permission") with { OnOpen = _ => throw new RefusedForGoodException("550 Permission denied") };
         var source = new TestSource("exports", [TestItem.Text("a", "fine"), refused, TestItem.Text("c", "fine too")]);
-        await using var host = new TestHost(ports, clock, new Dictionary<string, string?> { ["Connector:MaxDocumentAttempts"] = "4" }, source);
+        await using var host = TestHost.Create(ports, clock, new Dictionary<string, string?> { ["Connector:MaxDocumentAttempts"] = "4" }, source);
 
         var result = await host.Runner.RunAsync(source, CancellationToken.None);
 
         Assert.Equal(1, source.Opens["b"]);
-        var deadLetter = Assert.Single(ports.Skipped.DeadLetters);
+        var deadLetter = Assert.Single(ports.SkippedItems.DeadLetters);
         Assert.Equal(("b", 1), (deadLetter.SourceId, deadLetter.Attempts));
         Assert.Contains("550 Permission denied", deadLetter.Reason);
-        Assert.Equal(["exports/a", "exports/c"], ports.Publisher.Events<DocumentDiscovered>().Select(e => e.SourceId));
+        Assert.Equal(["exports/a", "exports/c"], ports.Publisher.Of<DocumentDiscovered>().Select(e => e.SourceId));
         Assert.Equal("3", ports.Checkpoints.ValueOf(TestHost.Connector, "exports"));
         Assert.Equal(1, result.Counts.DeadLettered);
     }

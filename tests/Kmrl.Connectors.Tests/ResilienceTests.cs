@@ -18,7 +18,7 @@ public sealed class ResilienceTests
     public async Task Transient_listing_errors_are_retried_with_exponential_backoff_and_jitter()
     {
         var clock = NewClock();
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var source = TestSource.WithTextItems("inbox", 2);
         source.OnRead = call =>
         {
@@ -27,7 +27,7 @@ public sealed class ResilienceTests
                 throw new HttpRequestException("connection reset");
             }
         };
-        await using var host = new TestHost(ports, clock, TimingSettings(), source);
+        await using var host = TestHost.Create(ports, clock, TimingSettings(), source);
 
         var run = host.Runner.RunAsync(source, CancellationToken.None);
         await Eventually.TrueAsync(() => source.ReadCalls == 1, "the first read");
@@ -47,7 +47,7 @@ public sealed class ResilienceTests
 
         Assert.Equal(3, source.ReadCalls);
         Assert.Equal(SyncOutcome.Completed, result.Outcome);
-        Assert.Equal(2, ports.Publisher.Events<DocumentDiscovered>().Count);
+        Assert.Equal(2, ports.Publisher.Of<DocumentDiscovered>().Count);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class ResilienceTests
     public async Task Retry_after_from_a_throttled_source_is_honoured_instead_of_backoff()
     {
         var clock = NewClock();
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var item = TestItem.Text("a", "x") with
         {
             OnOpen = attempt =>
@@ -86,7 +86,7 @@ public sealed class ResilienceTests
             },
         };
         var source = new TestSource("inbox", [item]);
-        await using var host = new TestHost(ports, clock, TimingSettings(), source);
+        await using var host = TestHost.Create(ports, clock, TimingSettings(), source);
 
         var run = host.Runner.RunAsync(source, CancellationToken.None);
         await Eventually.TrueAsync(() => source.Opens.GetValueOrDefault("a") == 1, "the first open");
@@ -98,14 +98,14 @@ public sealed class ResilienceTests
 
         Assert.Equal(2, source.Opens["a"]);
         Assert.Equal(SyncOutcome.Completed, result.Outcome);
-        Assert.Single(ports.Publisher.Events<DocumentDiscovered>());
+        Assert.Single(ports.Publisher.Of<DocumentDiscovered>());
     }
 
     [Fact]
     public async Task The_token_bucket_limits_source_calls_per_period()
     {
         var clock = NewClock();
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var source = TestSource.WithTextItems("inbox", 5);
         var settings = new Dictionary<string, string?>
         {
@@ -113,7 +113,7 @@ public sealed class ResilienceTests
             ["Connector:RateLimit:TokensPerPeriod"] = "1",
             ["Connector:RateLimit:ReplenishmentPeriod"] = "00:00:01",
         };
-        await using var host = new TestHost(ports, clock, settings, source);
+        await using var host = TestHost.Create(ports, clock, settings, source);
         int Opened() => source.Opens.Values.Sum();
 
         var run = host.Runner.RunAsync(source, CancellationToken.None);
@@ -132,27 +132,27 @@ public sealed class ResilienceTests
         var result = await run.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(SyncOutcome.Completed, result.Outcome);
-        Assert.Equal(5, ports.Publisher.Events<DocumentDiscovered>().Count);
+        Assert.Equal(5, ports.Publisher.Of<DocumentDiscovered>().Count);
     }
 
     [Fact]
     public async Task A_document_that_keeps_failing_is_dead_lettered_and_the_run_continues()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var broken = TestItem.Text("b", "never readable") with { OnOpen = _ => throw new IOException("attachment stream broken") };
         var source = new TestSource("inbox", [TestItem.Text("a", "fine"), broken, TestItem.Text("c", "fine too")]);
-        await using var host = new TestHost(ports, clock, new Dictionary<string, string?> { ["Connector:MaxDocumentAttempts"] = "4" }, source);
+        await using var host = TestHost.Create(ports, clock, new Dictionary<string, string?> { ["Connector:MaxDocumentAttempts"] = "4" }, source);
 
         var result = await host.Runner.RunAsync(source, CancellationToken.None);
 
         Assert.Equal(SyncOutcome.Completed, result.Outcome);
         Assert.Equal(1, result.Counts.DeadLettered);
         Assert.Equal(4, source.Opens["b"]);
-        var deadLetter = Assert.Single(ports.Skipped.DeadLetters);
+        var deadLetter = Assert.Single(ports.SkippedItems.DeadLetters);
         Assert.Equal(("b", 4), (deadLetter.SourceId, deadLetter.Attempts));
         Assert.Contains("attachment stream broken", deadLetter.Reason);
-        Assert.Equal(["inbox/a", "inbox/c"], ports.Publisher.Events<DocumentDiscovered>().Select(e => e.SourceId));
+        Assert.Equal(["inbox/a", "inbox/c"], ports.Publisher.Of<DocumentDiscovered>().Select(e => e.SourceId));
         Assert.Equal("3", ports.Checkpoints.ValueOf(TestHost.Connector, "inbox"));
 
         // Dead-lettered means moved past: the next run does not try it again.
@@ -165,18 +165,18 @@ public sealed class ResilienceTests
     public async Task A_stream_that_breaks_midway_is_retried_from_a_fresh_open_and_the_partial_blob_is_deleted()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var content = new byte[20_000];
         Random.Shared.NextBytes(content);
         var opens = 0;
         var flaky = new TestItem("big", "big.pdf", () => ++opens == 1 ? new BreakingStream(content, 10_000) : new MemoryStream(content), "application/pdf");
         var source = new TestSource("inbox", [flaky]);
-        await using var host = new TestHost(ports, clock, null, source);
+        await using var host = TestHost.Create(ports, clock, null, source);
 
         var result = await host.Runner.RunAsync(source, CancellationToken.None);
 
         Assert.Equal(SyncOutcome.Completed, result.Outcome);
-        var discovered = Assert.Single(ports.Publisher.Events<DocumentDiscovered>());
+        var discovered = Assert.Single(ports.Publisher.Of<DocumentDiscovered>());
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), discovered.Sha256);
         Assert.Equal(20_000, discovered.Size);
         Assert.True(ports.Blobs.Deletes > 0, "the chunks of the broken attempt were deleted");
@@ -187,10 +187,10 @@ public sealed class ResilienceTests
     public async Task A_non_transient_listing_error_fails_the_run_and_leaves_the_checkpoint()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var source = TestSource.WithTextItems("inbox", 2);
         source.OnRead = _ => throw new UnauthorizedAccessException("credentials revoked");
-        await using var host = new TestHost(ports, clock, null, source);
+        await using var host = TestHost.Create(ports, clock, null, source);
 
         var result = await host.Runner.RunAsync(source, CancellationToken.None);
 

@@ -36,7 +36,7 @@ public sealed class RouteSecurityTests
     [Fact]
     public async Task Status_and_sync_requests_need_an_operator_key_and_a_key_without_the_operator_role_is_forbidden()
     {
-        var (app, client) = await ApiTests.StartAsync(new TestPorts(TimeProvider.System), null, TestSource.WithTextItems("inbox", 1));
+        var (app, client) = await ApiTests.StartAsync(new ConnectorPorts(TimeProvider.System), null, TestSource.WithTextItems("inbox", 1));
         await using var _ = app;
         using var __ = client;
         using var anonymous = Anonymous(client);
@@ -44,28 +44,28 @@ public sealed class RouteSecurityTests
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Post, "/connector/sources/inbox/sync"));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, bearer: "not-a-key-9f8e7d6c5b4a3f2e"));
-        Assert.Equal(HttpStatusCode.Forbidden, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, bearer: OperatorSecrets.ReaderKey));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, bearer: OperatorKeys.ReaderKey));
         // The dapr-api-token is daprd's credential, not an operator's.
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, daprToken: OperatorSecrets.AppApiToken));
-        Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, bearer: OperatorSecrets.OperatorKey));
-        Assert.Equal(HttpStatusCode.Accepted, await StatusOfAsync(anonymous, HttpMethod.Post, "/connector/sources/inbox/sync", bearer: OperatorSecrets.OperatorKey));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, daprToken: OperatorKeys.AppApiToken));
+        Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, bearer: OperatorKeys.OperatorKey));
+        Assert.Equal(HttpStatusCode.Accepted, await StatusOfAsync(anonymous, HttpMethod.Post, "/connector/sources/inbox/sync", bearer: OperatorKeys.OperatorKey));
     }
 
     [Fact]
     public async Task A_placeholder_key_of_the_example_secrets_file_is_refused_even_in_the_secret_store()
     {
-        var (app, client) = await ApiTests.StartAsync(new TestPorts(TimeProvider.System), null, TestSource.WithTextItems("inbox", 1));
+        var (app, client) = await ApiTests.StartAsync(new ConnectorPorts(TimeProvider.System), null, TestSource.WithTextItems("inbox", 1));
         await using var _ = app;
         using var __ = client;
         using var anonymous = Anonymous(client);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, bearer: OperatorSecrets.PlaceholderKey));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Get, ConnectorHostApi.StatusPath, bearer: OperatorKeys.PlaceholderKey));
     }
 
     [Fact]
     public async Task The_cron_route_needs_the_dapr_api_token()
     {
-        var (app, client) = await ApiTests.StartAsync(new TestPorts(TimeProvider.System), null, TestSource.WithTextItems("inbox", 1));
+        var (app, client) = await ApiTests.StartAsync(new ConnectorPorts(TimeProvider.System), null, TestSource.WithTextItems("inbox", 1));
         await using var _ = app;
         using var __ = client;
         using var anonymous = Anonymous(client);
@@ -73,15 +73,15 @@ public sealed class RouteSecurityTests
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Post, "/" + TestHost.Schedule));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Post, "/" + TestHost.Schedule, daprToken: "app-token-3Nf8Qw2Lx7Zr5Kd0"));
         // An operator key is not the sidecar's token either.
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Post, "/" + TestHost.Schedule, bearer: OperatorSecrets.OperatorKey));
-        Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(anonymous, HttpMethod.Post, "/" + TestHost.Schedule, daprToken: OperatorSecrets.AppApiToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Post, "/" + TestHost.Schedule, bearer: OperatorKeys.OperatorKey));
+        Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(anonymous, HttpMethod.Post, "/" + TestHost.Schedule, daprToken: OperatorKeys.AppApiToken));
     }
 
     [Fact]
     public async Task Without_an_app_token_the_cron_route_is_refused_outside_development_and_open_in_development()
     {
         var noToken = new Dictionary<string, string?> { ["APP_API_TOKEN"] = null };
-        var (production, client) = await ApiTests.StartAsync(new TestPorts(TimeProvider.System), noToken, TestSource.WithTextItems("inbox", 1));
+        var (production, client) = await ApiTests.StartAsync(new ConnectorPorts(TimeProvider.System), noToken, TestSource.WithTextItems("inbox", 1));
         await using (production)
         using (client)
         using (var anonymous = Anonymous(client))
@@ -89,7 +89,7 @@ public sealed class RouteSecurityTests
             Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, HttpMethod.Post, "/" + TestHost.Schedule));
         }
 
-        var (development, devClient) = await ApiTests.StartInAsync(Environments.Development, new TestPorts(TimeProvider.System), noToken, TestSource.WithTextItems("inbox", 1));
+        var (development, devClient) = await ApiTests.StartInAsync(Environments.Development, new ConnectorPorts(TimeProvider.System), noToken, TestSource.WithTextItems("inbox", 1));
         await using (development)
         using (devClient)
         using (var anonymous = Anonymous(devClient))
@@ -101,7 +101,7 @@ public sealed class RouteSecurityTests
     [Fact]
     public async Task Health_tells_a_probe_the_status_only_and_an_operator_the_checks_too()
     {
-        var (app, client) = await ApiTests.StartAsync(new TestPorts(TimeProvider.System), null, TestSource.WithTextItems("inbox", 1));
+        var (app, client) = await ApiTests.StartAsync(new ConnectorPorts(TimeProvider.System), null, TestSource.WithTextItems("inbox", 1));
         await using var _ = app;
         using var __ = client;
         using var anonymous = Anonymous(client);
@@ -121,7 +121,7 @@ public sealed class RouteSecurityTests
     [InlineData("/connector/sources/ops-mailbox%2FINBOX/sync")]
     public async Task A_sync_request_reaches_a_source_whose_name_contains_a_slash(string path)
     {
-        var ports = new TestPorts(TimeProvider.System);
+        var ports = new ConnectorPorts(TimeProvider.System);
         var (app, client) = await ApiTests.StartAsync(ports, null, TestSource.WithTextItems("ops-mailbox/INBOX", 1));
         await using var _ = app;
         using var __ = client;

@@ -12,11 +12,11 @@ public sealed class SchedulerTests
     public async Task Requests_during_a_run_coalesce_into_exactly_one_more_run()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var source = TestSource.WithTextItems("inbox", 1);
         var gate = new SemaphoreSlim(0);
         source.BeforeItem = (_, token) => gate.WaitAsync(token);
-        await using var host = new TestHost(ports, clock, null, source);
+        await using var host = TestHost.Create(ports, clock, null, source);
         var scheduler = host.Get<SyncScheduler>();
         await scheduler.StartAsync(CancellationToken.None);
 
@@ -40,7 +40,7 @@ public sealed class SchedulerTests
     public async Task Two_sources_with_the_same_name_are_refused_at_start_up()
     {
         var clock = TimeProvider.System;
-        await using var host = new TestHost(new TestPorts(clock), clock, null, TestSource.WithTextItems("inbox", 1), TestSource.WithTextItems("inbox", 1));
+        await using var host = TestHost.Create(new ConnectorPorts(clock), clock, null, TestSource.WithTextItems("inbox", 1), TestSource.WithTextItems("inbox", 1));
 
         var error = Assert.Throws<InvalidOperationException>(() => host.Get<SyncScheduler>());
         Assert.Contains("'inbox'", error.Message);
@@ -51,7 +51,7 @@ public sealed class SchedulerTests
     {
         var clock = TimeProvider.System;
         var settings = new Dictionary<string, string?> { ["Connector:Sources:inbx:Filters:MaxSizeBytes"] = "10" };
-        await using var host = new TestHost(new TestPorts(clock), clock, settings, TestSource.WithTextItems("inbox", 1));
+        await using var host = TestHost.Create(new ConnectorPorts(clock), clock, settings, TestSource.WithTextItems("inbox", 1));
 
         var error = Assert.Throws<InvalidOperationException>(() => host.Get<SyncScheduler>());
         Assert.Equal("Connector:Sources names 'inbx', which no registered source is called. Registered sources: 'inbox'.", error.Message);
@@ -61,14 +61,14 @@ public sealed class SchedulerTests
     public async Task A_failing_source_does_not_hold_up_the_other_sources_of_the_app()
     {
         var clock = TimeProvider.System;
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var broken = TestSource.WithTextItems("broken", 2);
         broken.OnRead = _ => throw new UnauthorizedAccessException("no access");
         var stuck = TestSource.WithTextItems("stuck", 2);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stuck.BeforeItem = (_, token) => release.Task.WaitAsync(token);
         var healthy = TestSource.WithTextItems("healthy", 3);
-        await using var host = new TestHost(ports, clock, null, broken, stuck, healthy);
+        await using var host = TestHost.Create(ports, clock, null, broken, stuck, healthy);
         var scheduler = host.Get<SyncScheduler>();
         await scheduler.StartAsync(CancellationToken.None);
 
@@ -86,14 +86,14 @@ public sealed class SchedulerTests
     public async Task A_push_trigger_requests_syncs_and_is_restarted_with_backoff_when_it_fails()
     {
         var clock = new TestClock();
-        var ports = new TestPorts(clock);
+        var ports = new ConnectorPorts(clock);
         var source = new PushSource("mailbox");
         var settings = new Dictionary<string, string?>
         {
             ["Connector:RetryBaseDelay"] = "00:00:10",
             ["Connector:RetryMaxDelay"] = "00:05:00",
         };
-        await using var host = new TestHost(ports, clock, settings, source);
+        await using var host = TestHost.Create(ports, clock, settings, source);
         var hosted = host.Get<IEnumerable<IHostedService>>().ToList();
         foreach (var service in hosted)
         {
@@ -101,7 +101,7 @@ public sealed class SchedulerTests
         }
 
         await Eventually.TrueAsync(() => source.Watches == 1, "the trigger watches");
-        await Eventually.TrueAsync(() => ports.Publisher.Events<DocumentDiscovered>().Count == 1, "its request ran a sync");
+        await Eventually.TrueAsync(() => ports.Publisher.Of<DocumentDiscovered>().Count == 1, "its request ran a sync");
         // The trigger failed right after its request: first restart after 5-10 s, the next after 10-20 s.
         var first = await clock.WaitingAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), "the first restart backoff");
         clock.Advance(first - TimeSpan.FromMilliseconds(1));

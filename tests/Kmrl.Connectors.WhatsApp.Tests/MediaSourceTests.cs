@@ -52,7 +52,7 @@ public sealed class MediaSourceTests : IAsyncLifetime
         Assert.Equal(WhatsAppPayloads.PhoneNumberId, discovered.SourceMetadata["phone_number_id"]);
         Assert.Equal("application/pdf", discovered.SourceMetadata["mime_type"]);
         Assert.True(DateTimeOffset.TryParse(discovered.SourceMetadata["timestamp"], out _));
-        Assert.All(_cloud.DownloadAuthorizations, a => Assert.Equal("Bearer " + FakeSecrets.AccessToken, a));
+        Assert.All(_cloud.DownloadAuthorizations, a => Assert.Equal("Bearer " + WhatsAppSecrets.AccessToken, a));
         Assert.False(_host.IsPending("wamid.1"));
         Assert.Equal(0, (await _host.RunAsync()).Counts.Discovered);
     }
@@ -63,7 +63,7 @@ public sealed class MediaSourceTests : IAsyncLifetime
         var content = Encoding.UTF8.GetBytes("photo bytes");
         _cloud.Add("m-exp", content, "image/jpeg");
         // The host queue was slow: the URL the lookup gave is past its five minutes when the download starts.
-        var slow = new SlowQueue(_cloud, new WhatsAppMediaClient(_http, new FakeSecrets(), Microsoft.Extensions.Options.Options.Create(new WhatsAppOptions { GraphBaseUrl = _cloud.BaseUrl })));
+        var slow = new SlowQueue(_cloud, new WhatsAppMediaClient(_http, WhatsAppSecrets.Create(), Microsoft.Extensions.Options.Options.Create(new WhatsAppOptions { GraphBaseUrl = _cloud.BaseUrl })));
         await using var slowHost = new WhatsAppHost(_http, new WhatsAppOptions { GraphBaseUrl = _cloud.BaseUrl }, slow);
         await slowHost.EnqueueAsync(Message("wamid.exp", "m-exp", FakeCloudApi.HexSha256(content), mediaType: "image", mimeType: "image/jpeg"));
 

@@ -37,9 +37,9 @@ public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper ou
             options.Log = output.WriteLine;
             options.Secrets["whatsapp"] = new Dictionary<string, object>
             {
-                ["access-token"] = FakeSecrets.AccessToken,
-                ["app-secret"] = FakeSecrets.AppSecret,
-                ["verify-token"] = FakeSecrets.VerifyToken,
+                ["access-token"] = WhatsAppSecrets.AccessToken,
+                ["app-secret"] = WhatsAppSecrets.AppSecret,
+                ["verify-token"] = WhatsAppSecrets.VerifyToken,
             };
         });
         var sidecar = await environment.StartSidecarAsync(DaprNames.AppIds.WhatsAppConnector);
@@ -54,7 +54,7 @@ public sealed class SidecarEndToEndTests(RedisServer redis, ITestOutputHelper ou
             contacts: ("919847000002", "Rajesh P"))]);
         using var request = new StringContent(body, Encoding.UTF8, "application/json");
         request.Headers.Add(WebhookSignature.HeaderName,
-            WebhookSignature.Compute(Encoding.UTF8.GetBytes(body), Encoding.UTF8.GetBytes(FakeSecrets.AppSecret)));
+            WebhookSignature.Compute(Encoding.UTF8.GetBytes(body), Encoding.UTF8.GetBytes(WhatsAppSecrets.AppSecret)));
 
         var clock = Stopwatch.StartNew();
         var response = await http.PostAsync("/webhooks/whatsapp", request);

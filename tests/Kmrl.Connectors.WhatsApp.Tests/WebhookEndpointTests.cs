@@ -31,7 +31,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     public async Task Handshake_with_the_right_token_echoes_the_challenge_as_plain_text()
     {
         var client = _factory.CreateClient();
-        var response = await client.GetAsync($"{Route}?hub.mode=subscribe&hub.verify_token={FakeSecrets.VerifyToken}&hub.challenge=1158201444");
+        var response = await client.GetAsync($"{Route}?hub.mode=subscribe&hub.verify_token={WhatsAppSecrets.VerifyToken}&hub.challenge=1158201444");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
@@ -41,7 +41,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     [Theory]
     [InlineData("subscribe", "not-the-token")]
     [InlineData("subscribe", "")]
-    [InlineData("unsubscribe", FakeSecrets.VerifyToken)]
+    [InlineData("unsubscribe", WhatsAppSecrets.VerifyToken)]
     public async Task Handshake_with_a_wrong_token_or_mode_is_forbidden(string mode, string token)
     {
         var client = _factory.CreateClient();
@@ -57,7 +57,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         var body = WhatsAppPayloads.Body([WhatsAppPayloads.Change([WhatsAppPayloads.Message("wamid.A1", Sender, "document", fileName: "invoice.pdf", caption: "Invoice")],
             contacts: (Sender, "Anitha K"))]);
 
-        var response = await PostAsync(body, Sign(body, FakeSecrets.AppSecret));
+        var response = await PostAsync(body, Sign(body, WhatsAppSecrets.AppSecret));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var (message, completed) = Assert.Single(_factory.Inbox.All);
@@ -72,10 +72,10 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     public static TheoryData<string, Func<string, string?>, Func<string, string>> BadSignatures => new()
     {
         { "wrong secret", body => Sign(body, "some-other-secret"), body => body },
-        { "tampered body", body => Sign(body, FakeSecrets.AppSecret), body => body.Replace("invoice.pdf", "invoicf.pdf") },
+        { "tampered body", body => Sign(body, WhatsAppSecrets.AppSecret), body => body.Replace("invoice.pdf", "invoicf.pdf") },
         { "missing header", _ => null, body => body },
-        { "wrong prefix", body => Sign(body, FakeSecrets.AppSecret)!.Replace("sha256=", "sha1="), body => body },
-        { "no prefix", body => Sign(body, FakeSecrets.AppSecret)!["sha256=".Length..], body => body },
+        { "wrong prefix", body => Sign(body, WhatsAppSecrets.AppSecret)!.Replace("sha256=", "sha1="), body => body },
+        { "no prefix", body => Sign(body, WhatsAppSecrets.AppSecret)!["sha256=".Length..], body => body },
     };
 
     [Theory]
@@ -103,13 +103,13 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await PostAsync(body, Sign(body, FakeSecrets.AppSecret))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await PostAsync(body, Sign(body, WhatsAppSecrets.AppSecret))).StatusCode);
         }
         var source = _factory.Services.GetServices<IDocumentSource>().Single();
         var runner = _factory.Services.GetRequiredService<SyncRunner>();
         var first = await runner.RunAsync(source, CancellationToken.None);
         // A fourth delivery after the download is done changes nothing either.
-        Assert.Equal(HttpStatusCode.OK, (await PostAsync(body, Sign(body, FakeSecrets.AppSecret))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(body, Sign(body, WhatsAppSecrets.AppSecret))).StatusCode);
         var second = await runner.RunAsync(source, CancellationToken.None);
 
         Assert.Single(_factory.Inbox.All);
@@ -146,7 +146,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
                     contacts: ("919847000002", "Rahul M")),
             ]);
 
-        var response = await PostAsync(body, Sign(body, FakeSecrets.AppSecret));
+        var response = await PostAsync(body, Sign(body, WhatsAppSecrets.AppSecret));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(["wamid.E1", "wamid.E2", "wamid.E4"], _factory.Inbox.All.Select(e => e.Message.MessageId).Order());
@@ -175,7 +175,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         ])]);
 
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        content.Headers.Add(WebhookSignature.HeaderName, Sign(body, FakeSecrets.AppSecret));
+        content.Headers.Add(WebhookSignature.HeaderName, Sign(body, WhatsAppSecrets.AppSecret));
         var response = await client.PostAsync(Route, content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -186,7 +186,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     public async Task A_signed_body_that_is_not_json_is_a_bad_request()
     {
         const string body = "not json at all";
-        var response = await PostAsync(body, Sign(body, FakeSecrets.AppSecret));
+        var response = await PostAsync(body, Sign(body, WhatsAppSecrets.AppSecret));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -196,7 +196,7 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     public async Task An_oversized_body_is_refused_before_anything_else()
     {
         var body = new string('x', 1024 * 1024 + 1);
-        var response = await PostAsync(body, Sign(body, FakeSecrets.AppSecret));
+        var response = await PostAsync(body, Sign(body, WhatsAppSecrets.AppSecret));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }

@@ -11,7 +11,7 @@ namespace Kmrl.Connectors.WhatsApp.Tests;
 /// </summary>
 public sealed class WebhookPortTests : IAsyncLifetime
 {
-    private const string Handshake = $"/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token={FakeSecrets.VerifyToken}&hub.challenge=42";
+    private const string Handshake = $"/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token={WhatsAppSecrets.VerifyToken}&hub.challenge=42";
     private FakeCloudApi _cloud = null!;
     private WhatsAppAppFactory _factory = null!;
     private HttpClient _app = null!;

@@ -1,8 +1,8 @@
 namespace Kmrl.Deployment.Tests;
 
 /// <summary>
-/// A temporary copy of what the deployment rules read (components, dapr.yaml and its Configuration, k8s, project
-/// and settings files, the README and the operations guide), for breaking
+/// A temporary copy of what the deployment rules read (components, dapr.yaml and its Configuration, k8s, project,
+/// settings and Dockerfiles, build-images.sh, the README and the operations guide), for breaking
 /// on purpose and proving a rule notices.
 /// </summary>
 internal sealed class RepositoryCopy : IDisposable
@@ -16,7 +16,8 @@ internal sealed class RepositoryCopy : IDisposable
         CopyDirectory(Path.Combine(source, "dapr-config"), Path.Combine(Root, "dapr-config"), "*");
         CopyDirectory(Path.Combine(source, "services"), Path.Combine(Root, "services"), "*.csproj");
         CopyDirectory(Path.Combine(source, "services"), Path.Combine(Root, "services"), "appsettings.json");
-        foreach (var file in new[] { "dapr.yaml", "README.md", Path.Combine("docs", "operations.md") })
+        CopyDirectory(Path.Combine(source, "services"), Path.Combine(Root, "services"), "Dockerfile");
+        foreach (var file in new[] { "dapr.yaml", "README.md", "build-images.sh", Path.Combine("docs", "operations.md") })
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Root, file))!);
             File.Copy(Path.Combine(source, file), Path.Combine(Root, file));

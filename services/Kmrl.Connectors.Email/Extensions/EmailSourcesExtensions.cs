@@ -5,7 +5,7 @@ using Kmrl.Connectors.Email.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Kmrl.Connectors.Email.Extensions;
+namespace Kmrl.Connectors.Email;
 
 public static class EmailSourcesExtensions
 {

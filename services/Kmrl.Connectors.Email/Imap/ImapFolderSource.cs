@@ -42,11 +42,7 @@ public sealed partial class ImapFolderSource(
 
     public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var previous = ImapCheckpoint.TryParse(checkpoint);
-        if (checkpoint is not null && previous is null)
-        {
-            LogUnreadableCheckpoint(logger, Name);
-        }
+        var previous = Checkpoints.Read<ImapCheckpoint>(checkpoint, logger);
 
         var session = new ImapFolderSession(_connection);
         var opened = await session.OpenAsync(cancellationToken);
@@ -70,7 +66,7 @@ public sealed partial class ImapFolderSource(
         {
             if (previous != new ImapCheckpoint(uidValidity, lastUid))
             {
-                yield return new SourceCheckpoint(new ImapCheckpoint(uidValidity, lastUid).Serialize());
+                yield return Checkpoints.Of(new ImapCheckpoint(uidValidity, lastUid));
             }
             yield break;
         }
@@ -103,7 +99,7 @@ public sealed partial class ImapFolderSource(
                             [EmailMetadataKeys.Uid] = item.Uid.Id.ToString(CultureInfo.InvariantCulture),
                         });
                     // Past it: the message stays where it is (not moved or flagged), the folder goes on.
-                    yield return new SourceCheckpoint(new ImapCheckpoint(uidValidity, item.Uid.Id).Serialize());
+                    yield return Checkpoints.Of(new ImapCheckpoint(uidValidity, item.Uid.Id));
                 }
             }
         }
@@ -228,7 +224,7 @@ public sealed partial class ImapFolderSource(
         Func<CancellationToken, Task>? afterCommit = parts.Count > 0 && mailbox.PostProcessing != PostProcessing.Leave
             ? token => session.RunAsync((client, imapFolder, innerToken) => PostProcessor.ApplyAsync(client, imapFolder, uid, mailbox, logger, innerToken), token)
             : null;
-        yield return new SourceCheckpoint(new ImapCheckpoint(uidValidity, uid.Id).Serialize(), afterCommit);
+        yield return Checkpoints.Of(new ImapCheckpoint(uidValidity, uid.Id), afterCommit);
     }
 
     /// <summary>
@@ -370,9 +366,6 @@ public sealed partial class ImapFolderSource(
             : ("mid-", envelope.MessageId);
         return prefix + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(material)))[..32];
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source}: stored checkpoint is unreadable, rescanning the folder")]
-    private static partial void LogUnreadableCheckpoint(ILogger logger, string source);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source}: UIDVALIDITY changed from {Previous} to {Current}, rescanning the folder")]
     private static partial void LogUidValidityChanged(ILogger logger, string source, uint previous, uint current);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Kmrl.Connectors.Maximo.Export;
@@ -17,12 +16,6 @@ public sealed record ExportFolderCheckpoint(
     [property: JsonPropertyName("pending")] IReadOnlyDictionary<string, FileStamp> Pending,
     [property: JsonPropertyName("handed")] IReadOnlyDictionary<string, FileStamp> Handed)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
+    /// <summary>The first run's (and an unreadable checkpoint's: <see cref="Checkpoints.Read{T}"/>) starting point.</summary>
     public static ExportFolderCheckpoint Empty { get; } = new(new Dictionary<string, FileStamp>(), new Dictionary<string, FileStamp>());
-
-    public static ExportFolderCheckpoint Parse(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? Empty : JsonSerializer.Deserialize<ExportFolderCheckpoint>(value, Json) ?? Empty;
-
-    public string Serialize() => JsonSerializer.Serialize(this, Json);
 }

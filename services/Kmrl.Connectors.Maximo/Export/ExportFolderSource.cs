@@ -22,7 +22,7 @@ public sealed partial class ExportFolderSource(
 
     public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var state = ExportFolderCheckpoint.Parse(checkpoint);
+        var state = Checkpoints.Read<ExportFolderCheckpoint>(checkpoint, logger) ?? ExportFolderCheckpoint.Empty;
         var entries = await WithSessionAsync(session => session.ListAsync(options.Folder, cancellationToken), cancellationToken);
         var files = entries.Where(e => e.IsFile).ToList();
         var names = files.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
@@ -91,17 +91,17 @@ public sealed partial class ExportFolderSource(
             }
             var value = new ExportFolderCheckpoint(
                 new Dictionary<string, FileStamp>(pending, StringComparer.Ordinal),
-                new Dictionary<string, FileStamp>(handed, StringComparer.Ordinal)).Serialize();
+                new Dictionary<string, FileStamp>(handed, StringComparer.Ordinal));
             var archived = batch.ToArray();
             batch.Clear();
             batchBytes = 0;
             batchStarted = _time.GetTimestamp();
-            yield return new SourceCheckpoint(value, string.IsNullOrEmpty(options.ArchiveFolder) ? null : ct => ArchiveBatchAsync(archived, ct));
+            yield return Checkpoints.Of(value, string.IsNullOrEmpty(options.ArchiveFolder) ? null : ct => ArchiveBatchAsync(archived, ct));
         }
         if (ready.Count == 0)
         {
             // Nothing handed on: still store the candidates so the next poll can prove them stable.
-            yield return new SourceCheckpoint(new ExportFolderCheckpoint(pending, handed).Serialize());
+            yield return Checkpoints.Of(new ExportFolderCheckpoint(pending, handed));
         }
     }
 

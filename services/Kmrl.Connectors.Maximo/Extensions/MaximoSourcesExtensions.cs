@@ -12,7 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace Kmrl.Connectors.Maximo;
 
 /// <summary>Section <c>Maximo</c>: the REST object structures and export folders this connector reads.</summary>
 public sealed class MaximoSourcesOptions

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Kmrl.Connectors.Maximo.Rest;
@@ -19,12 +18,6 @@ public sealed record MaximoRestCheckpoint(
     [property: JsonPropertyName("floor")] DateTimeOffset? AttachmentFloor,
     [property: JsonPropertyName("floorSeen")] IReadOnlyList<string>? FloorSeenIds = null)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
+    /// <summary>The first run's (and an unreadable checkpoint's: <see cref="Checkpoints.Read{T}"/>) starting point.</summary>
     public static MaximoRestCheckpoint Empty { get; } = new(null, [], null);
-
-    public static MaximoRestCheckpoint Parse(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? Empty : JsonSerializer.Deserialize<MaximoRestCheckpoint>(value, Json) ?? Empty;
-
-    public string Serialize() => JsonSerializer.Serialize(this, Json);
 }

@@ -16,7 +16,7 @@ public sealed partial class MaximoRestSource(MaximoRestOptions options, MaximoAp
 
     public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var state = MaximoRestCheckpoint.Parse(checkpoint);
+        var state = Checkpoints.Read<MaximoRestCheckpoint>(checkpoint, logger) ?? MaximoRestCheckpoint.Empty;
         var cursor = state.ChangeDate;
         var seen = new HashSet<string>(state.SeenIds, StringComparer.Ordinal);
         var floor = state.AttachmentFloor;
@@ -85,15 +85,15 @@ public sealed partial class MaximoRestSource(MaximoRestOptions options, MaximoAp
                     {
                         seen.Add(id);
                     }
-                    yield return new SourceCheckpoint(new MaximoRestCheckpoint(cursor, [.. seen], floor, floorSeen).Serialize());
+                    yield return Checkpoints.Of(new MaximoRestCheckpoint(cursor, [.. seen], floor, floorSeen));
                 }
             }
         }
         LogRun(logger, Name, handed, cursor);
         // The whole change stream up to the cursor has been read: older attachments are all handed on.
         yield return cursor == floor
-            ? new SourceCheckpoint(new MaximoRestCheckpoint(cursor, [.. seen], floor, [.. floorSeen.Union(seen)]).Serialize())
-            : new SourceCheckpoint(new MaximoRestCheckpoint(cursor, [.. seen], cursor, [.. seen]).Serialize());
+            ? Checkpoints.Of(new MaximoRestCheckpoint(cursor, [.. seen], floor, [.. floorSeen.Union(seen)]))
+            : Checkpoints.Of(new MaximoRestCheckpoint(cursor, [.. seen], cursor, [.. seen]));
     }
 
     private string KeyMetadata => options.KeyField.Equals("assetnum", StringComparison.OrdinalIgnoreCase) ? MaximoMetadata.Asset : MaximoMetadata.WorkOrder;

@@ -1,5 +1,4 @@
 using Kmrl.Connectors.Hosting;
-using Kmrl.Connectors.SharePoint.Extensions;
 using Kmrl.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -8,7 +7,7 @@ using Microsoft.Kiota.Abstractions.Authentication;
 namespace Kmrl.Connectors.SharePoint.Tests.Fakes;
 
 /// <summary>
-/// The connector app's registrations (AddSharePointConnector) under the kit's contract host, with only the Graph base
+/// The connector app's registrations (AddSharePointSources) under the kit's contract host, with only the Graph base
 /// URL and the token provider swapped.
 /// </summary>
 public static class SharePointHost
@@ -23,7 +22,7 @@ public static class SharePointHost
         },
         builder =>
         {
-            builder.AddSharePointConnector();
+            builder.AddSharePointSources();
             builder.Services.RemoveAll<IAccessTokenProvider>();
             builder.Services.AddSingleton<IAccessTokenProvider, FakeTokenProvider>();
         });

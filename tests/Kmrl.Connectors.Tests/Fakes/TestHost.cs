@@ -1,69 +1,36 @@
-using Kmrl.BuildingBlocks.PubSub;
-using Kmrl.ClaimCheck;
-using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.Sync;
-using Microsoft.Extensions.Configuration;
+using Kmrl.Connectors.Testing;
+using Kmrl.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kmrl.Connectors.Tests.Fakes;
 
 /// <summary>
-/// The host's services wired to in-memory ports. Fakes are shared objects, so building a second TestHost over the
-/// same <see cref="Ports"/> is a restart: what was stored survives, what was in memory does not.
+/// The kit's <see cref="ContractHost"/> as these tests set it up: connector <see cref="Connector"/>, a clock of the
+/// test's, fast retries and 4 KiB claim-check chunks unless a test's settings say otherwise, and failures as outcomes
+/// (a test asserts on the runner's result). Ports are shared objects, so a second host over the same
+/// <see cref="ConnectorPorts"/> is a restart: what was stored survives, what was in memory does not.
 /// </summary>
-internal sealed class TestHost : IAsyncDisposable
+internal static class TestHost
 {
     public const string Connector = "test-connector";
     public const string Schedule = "test-schedule";
 
-    public TestHost(TestPorts ports, TimeProvider timeProvider, IDictionary<string, string?>? settings = null, params IDocumentSource[] sources)
-        : this(ports, timeProvider, settings, services =>
-        {
-            foreach (var source in sources)
-            {
-                services.AddSingleton<IDocumentSource>(source);
-            }
-        })
-    {
-    }
+    public static ContractHost Create(ConnectorPorts ports, TimeProvider timeProvider, IDictionary<string, string?>? settings = null, params IDocumentSource[] sources) =>
+        ContractHost.Running(Options(ports, timeProvider, settings), sources);
 
     /// <summary>A host whose sources <paramref name="register"/> adds (an inbox source, say).</summary>
-    public TestHost(TestPorts ports, TimeProvider timeProvider, IDictionary<string, string?>? settings, Action<IServiceCollection> register)
+    public static ContractHost Create(ConnectorPorts ports, TimeProvider timeProvider, IDictionary<string, string?>? settings, Action<IServiceCollection> register) =>
+        new(Options(ports, timeProvider, settings), builder => register(builder.Services));
+
+    private static ContractOptions Options(ConnectorPorts ports, TimeProvider timeProvider, IDictionary<string, string?>? settings)
     {
-        Ports = ports;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(DefaultSettings(settings)).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddConnectorHost(configuration, Connector, Schedule);
-        services.AddSingleton(timeProvider);
-        services.AddSingleton<ISyncLock>(ports.Lock);
-        services.AddSingleton<ICheckpointStore>(ports.Checkpoints);
-        services.AddSingleton<IEventPublisher>(ports.Publisher);
-        services.AddSingleton<ISkippedItemStore>(ports.Skipped);
-        services.AddSingleton<IDeadLetterLog>(ports.Skipped);
-        services.AddSingleton<IInboxStore>(ports.Inbox);
-        services.AddSingleton<IBlobStorage>(ports.Blobs);
-        register(services);
-        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-    }
-
-    public TestPorts Ports { get; }
-
-    public ServiceProvider Services { get; }
-
-    public SyncRunner Runner => Services.GetRequiredService<SyncRunner>();
-
-    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
-
-    public ValueTask DisposeAsync() => Services.DisposeAsync();
-
-    private static Dictionary<string, string?> DefaultSettings(IDictionary<string, string?>? settings)
-    {
-        // Fast retries unless a test is about timing.
         var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Connector:RetryBaseDelay"] = "00:00:00.001",
             ["Connector:RetryMaxDelay"] = "00:00:00.010",
+            // The host's own default, not the kit's 200 ms: timing tests here set retry delays of seconds.
+            ["Connector:PushTriggerMaxDelay"] = "00:05:00",
             ["Connector:RateLimit:TokenLimit"] = "1000",
             ["Connector:RateLimit:TokensPerPeriod"] = "1000",
             ["ClaimCheck:ChunkSizeBytes"] = "4096",
@@ -72,18 +39,40 @@ internal sealed class TestHost : IAsyncDisposable
         {
             all[key] = value;
         }
-        return all;
+        return new ContractOptions
+        {
+            Connector = Connector,
+            ScheduleBinding = Schedule,
+            Ports = ports,
+            Time = timeProvider,
+            Settings = all,
+            ThrowOnFailure = false,
+        };
     }
 }
 
-internal sealed class TestPorts(TimeProvider timeProvider, bool keepBlobContent = true)
+internal static class ContractHostRunner
 {
-    public InMemorySyncLock Lock { get; } = new(timeProvider);
-    public InMemoryCheckpointStore Checkpoints { get; } = new();
-    public RecordingPublisher Publisher { get; } = new();
-    public InMemorySkippedItemStore Skipped { get; } = new();
-    public CountingBlobStorage Blobs { get; } = new(keepBlobContent);
-    public Kmrl.Connectors.Testing.InMemoryInboxStore Inbox { get; } = new();
+    extension(ContractHost host)
+    {
+        /// <summary>The host's runner: these tests drive it directly and assert on its result.</summary>
+        public SyncRunner Runner => host.Get<SyncRunner>();
+    }
+}
+
+/// <summary>The connector's operator keys as the secret store holds them (secret <c>connector-operator-keys</c>).</summary>
+internal static class OperatorKeys
+{
+    public const string OperatorKey = "op-7Hq2Zk9Rw4Tn6Vb1Xc3Lm8Pd";
+    public const string ReaderKey = "rd-5Gs8Jf2Kq9Wx4Zn7Bv1Hc6Tm";
+    public const string PlaceholderKey = "replace-with-a-long-random-key";
+    public const string AppApiToken = "app-token-3Nf8Qw2Lx7Zr5Kd9";
+
+    /// <summary>Puts the keys into <paramref name="secrets"/>: an operator, a reader, and the sample's placeholder.</summary>
+    public static InMemorySecrets AddTo(InMemorySecrets secrets) => secrets
+        .Set(DaprNames.Secrets.ConnectorOperatorKeys, "ops", OperatorKey + ";operator")
+        .Set(DaprNames.Secrets.ConnectorOperatorKeys, "portal", ReaderKey + ";read")
+        .Set(DaprNames.Secrets.ConnectorOperatorKeys, "sample", PlaceholderKey + ";operator");
 }
 
 internal static class Eventually

@@ -1,7 +1,3 @@
-using Kmrl.BuildingBlocks.PubSub;
-using Kmrl.BuildingBlocks.Secrets;
-using Kmrl.ClaimCheck;
-using Kmrl.Connectors.Ports;
 using Kmrl.Connectors.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -12,15 +8,16 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Kmrl.Connectors.WhatsApp.Tests.Fakes;
 
 /// <summary>
-/// The real connector app with in-memory ports and the media API pointed at a local fake. Sync requests are only
-/// recorded; tests run the host's runner themselves (the whole path runs in SidecarEndToEndTests).
+/// The real connector app with the kit's in-memory ports and the media API pointed at a local fake. Sync requests are
+/// only recorded; tests run the host's runner themselves (the whole path runs in SidecarEndToEndTests).
 /// </summary>
 public sealed class WhatsAppAppFactory(Uri cloudApi, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
 {
-    public InMemoryInboxStore Inbox { get; } = new();
+    public ConnectorPorts Ports { get; } = new() { Secrets = WhatsAppSecrets.Create() };
+    public InMemoryInboxStore Inbox => Ports.Inbox;
     public RecordingSyncRequests SyncRequests { get; } = new();
-    public RecordingPublisher Publisher { get; } = new();
-    public InMemorySkippedItems SkippedItems { get; } = new();
+    public RecordingPublisher Publisher => Ports.Publisher;
+    public InMemorySkippedItems SkippedItems => Ports.SkippedItems;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -29,22 +26,27 @@ public sealed class WhatsAppAppFactory(Uri cloudApi, Action<IWebHostBuilder>? co
         configure?.Invoke(builder);
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<ISecretProvider>();
-            services.AddSingleton<ISecretProvider, FakeSecrets>();
-            services.RemoveAll<IInboxStore>();
-            services.AddSingleton<IInboxStore>(Inbox);
-            services.RemoveAll<ISyncLock>();
-            services.AddSingleton<ISyncLock, GrantingSyncLock>();
-            services.RemoveAll<ICheckpointStore>();
-            services.AddSingleton<ICheckpointStore, InMemoryCheckpointStore>();
-            services.RemoveAll<IEventPublisher>();
-            services.AddSingleton<IEventPublisher>(Publisher);
-            services.RemoveAll<ISkippedItemStore>();
-            services.AddSingleton<ISkippedItemStore>(SkippedItems);
-            services.RemoveAll<IBlobStorage>();
-            services.AddSingleton<IBlobStorage, InMemoryBlobStorage>();
+            Ports.ReplaceIn(services);
             services.RemoveAll<ISyncRequests>();
             services.AddSingleton<ISyncRequests>(SyncRequests);
         });
+    }
+}
+
+public sealed class RecordingSyncRequests : ISyncRequests
+{
+    private readonly List<string> _requests = [];
+
+    public IReadOnlyList<string> Requests
+    {
+        get { lock (_requests) { return _requests.ToList(); } }
+    }
+
+    public void Request(string sourceName)
+    {
+        lock (_requests)
+        {
+            _requests.Add(sourceName);
+        }
     }
 }

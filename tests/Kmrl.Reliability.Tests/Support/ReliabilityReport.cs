@@ -12,7 +12,7 @@ public static class ReliabilityReport
     private static readonly string? ReportPath = Environment.GetEnvironmentVariable("KMRL_RELIABILITY_REPORT");
     private static readonly Lock Gate = new();
 
-    /// <param name="id">R1..R5.</param>
+    /// <param name="id">The id: R1 (CrashConsistency/), R2 (Outages/), R3 (BadInput/), R4 (Security/), R5 (Load/).</param>
     /// <param name="measure">What was measured: "documents in the catalog after 5 kills".</param>
     /// <param name="value">The figure with its unit.</param>
     /// <param name="expectation">What the test requires: "500, 0 lost, 0 duplicated".</param>

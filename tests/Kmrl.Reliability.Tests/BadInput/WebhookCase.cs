@@ -1,0 +1,12 @@
+using Kmrl.Testing.Fakes;
+
+namespace Kmrl.Reliability.Tests.BadInput;
+
+/// <summary>One WhatsApp webhook delivery as sent (body, signature header), the message it carries if any, and how often.</summary>
+public sealed record WebhookDelivery(string Body, string? Signature, string? MessageId, int Times = 1);
+
+/// <summary>
+/// One bad-input case against whatsapp-connector: <see cref="Prepare"/> registers media at the fake Cloud API and
+/// builds the delivery; <see cref="Expected"/> is the named outcome the connector is designed to give.
+/// </summary>
+public sealed record WebhookCase(string Name, string Expected, Func<FakeCloudApi, WebhookDelivery> Prepare);

@@ -1,4 +1,0 @@
-namespace Kmrl.Reliability.Tests.R2;
-
-/// <summary>A connector app started on its sidecar: where it listens, and how to stop it.</summary>
-public sealed record RunningConnector(Uri Address, IAsyncDisposable App);
