@@ -5,20 +5,31 @@ using System.Text;
 namespace Kmrl.Testing.Documents;
 
 /// <summary>
-/// A legacy-font Malayalam PDF drawn as a typesetter draws it: LibreOffice (Debian libreoffice-writer-nogui) lays the
-/// Malayalam out with HarfBuzz (vowel signs reordered, conjuncts formed) and embeds the font subset re-encoded as a
-/// simple WinAnsi font, then the ToUnicode maps are removed, as ML-TT/FML-era PDFs have none. The page shows correct
-/// Malayalam; its text layer is glyph codes. <see cref="ScanCases.LegacyFontMalayalamPdf"/> draws with PdfPig instead,
-/// which does not shape: that page shows Malayalam letters in code-point order, which no OCR reads back as the source.
+/// A legacy-font Malayalam PDF as a typesetter makes it: LibreOffice (Debian libreoffice-writer-nogui) lays the
+/// Malayalam out with HarfBuzz (vowel signs reordered, conjuncts formed) and embeds the font subset as a simple font
+/// whose codes are glyph numbers from 1 up; then the Malayalam font's ToUnicode map is removed, as ML-TT/FML-era PDFs
+/// have none. The page shows correct Malayalam; its text layer is control characters (PdfPig) or scattered wrong
+/// letters (pdftotext guesses some from glyph names), while an English heading in its own font keeps a good layer.
 /// </summary>
+/// <remarks>
+/// Not drawn with PdfPig: it does not shape, so such a page shows Malayalam letters in code-point order (a vowel sign
+/// after its consonant, no conjuncts), which no reader of the page can turn back into the source text.
+/// </remarks>
 public static class LegacyFontCases
 {
-    public static async Task<byte[]> ShapedLegacyFontMalayalamPdfAsync(string heading, params string[] malayalamLines)
+    /// <summary>An English heading in LibreOffice's default font over Malayalam lines at 20 pt, as a circular's title block.</summary>
+    public static Task<byte[]> ShapedLegacyFontMalayalamPdfAsync(string? heading, params string[] malayalamLines) =>
+        ShapedLegacyFontMalayalamPdfAsync(heading, 20, malayalamLines);
+
+    /// <param name="heading">An English line above the Malayalam, or null for a page in Malayalam only.</param>
+    /// <param name="fontSize">Points; 12 is a circular's body text.</param>
+    public static async Task<byte[]> ShapedLegacyFontMalayalamPdfAsync(string? heading, double fontSize, params string[] malayalamLines)
     {
         var folder = Directory.CreateTempSubdirectory("kmrl-legacy-font-");
         try
         {
-            var paragraphs = new StringBuilder($"<text:p>{SecurityElement.Escape(heading)}</text:p>");
+            var paragraphs = new StringBuilder(heading is null ? "" : $"<text:p>{SecurityElement.Escape(heading)}</text:p>");
+            var size = fontSize.ToString(CultureInfo.InvariantCulture) + "pt";
             foreach (var line in malayalamLines) paragraphs.Append($"<text:p text:style-name=\"ML\">{SecurityElement.Escape(line)}</text:p>");
             var source = Path.Combine(folder.FullName, "circular.fodt");
             await File.WriteAllTextAsync(source, $"""
@@ -28,7 +39,7 @@ public static class LegacyFontCases
                   xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.text">
                   <office:font-face-decls><style:font-face style:name="Noto Sans Malayalam" svg:font-family="'Noto Sans Malayalam'"/></office:font-face-decls>
                   <office:automatic-styles><style:style style:name="ML" style:family="paragraph"><style:text-properties style:font-name="Noto Sans Malayalam"
-                    style:font-name-complex="Noto Sans Malayalam" fo:font-size="20pt" style:font-size-complex="20pt"/></style:style></office:automatic-styles>
+                    style:font-name-complex="Noto Sans Malayalam" fo:font-size="{size}" style:font-size-complex="{size}"/></style:style></office:automatic-styles>
                   <office:body><office:text>{paragraphs}</office:text></office:body>
                 </office:document>
                 """);
@@ -36,8 +47,12 @@ public static class LegacyFontCases
             await OfficeCases.RunAsync("soffice", "--headless", "--norestore", "--nolockcheck", $"-env:UserInstallation={profile}",
                 "--convert-to", "pdf", "--outdir", folder.FullName, source);
             var pdf = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(Path.Combine(folder.FullName, "circular.pdf")));
-            // Same length, so the xref offsets stay right: the font dictionaries no longer name their maps.
-            return Encoding.Latin1.GetBytes(pdf.Replace("/ToUnicode", "/ToUnicodX", StringComparison.Ordinal));
+            // Only the Malayalam font loses its map (LibreOffice writes font dictionaries uncompressed); same length, so
+            // the xref offsets stay right.
+            var font = pdf.IndexOf("+NotoSansMalayalam", StringComparison.Ordinal);
+            var map = font < 0 ? -1 : pdf.IndexOf("/ToUnicode", font, StringComparison.Ordinal);
+            if (map < 0) throw new InvalidOperationException("LibreOffice wrote no Malayalam font with a ToUnicode map; is fonts-noto-core installed?");
+            return Encoding.Latin1.GetBytes(string.Concat(pdf.AsSpan(0, map), "/ToUnicodX", pdf.AsSpan(map + "/ToUnicode".Length)));
         }
         finally
         {

@@ -9,15 +9,13 @@ using UglyToad.PdfPig.Writer;
 namespace Kmrl.Testing.Documents;
 
 /// <summary>
-/// The hard scans and text layers of issue 17, generated: a legacy-font Malayalam PDF (an embedded font without a
-/// ToUnicode map, so its text layer is glyph codes, while the page shows Malayalam), scans turned 90°/180° or skewed
+/// The hard scans and text layers of issue 17, generated (the legacy-font Malayalam PDF is
+/// <see cref="LegacyFontCases"/>): scans turned 90°/180° or skewed
 /// (ImageMagick, Debian <c>imagemagick</c>), pages in the Indic scripts (tesseract's text2image with the Noto fonts),
 /// a multi-page TIFF, a filled AcroForm and a PDF with JavaScript and a launch action.
 /// </summary>
 public static class ScanCases
 {
-    public const string MalayalamFont = "/usr/share/fonts/truetype/noto/NotoSansMalayalam-Regular.ttf";
-
     /// <summary>A sample line per script, with the Noto font text2image renders it in.</summary>
     public static IReadOnlyDictionary<string, (string Font, string Text)> ScriptSamples { get; } = new Dictionary<string, (string, string)>
     {
@@ -29,29 +27,6 @@ public static class ScanCases
         ["kn"] = ("Noto Sans Kannada", "ಕೊಚ್ಚಿ ಮೆಟ್ರೋ ರೈಲು ನಿಗಮ\nಆಲುವಾ ಡಿಪೋ ಟೆಂಡರ್ ಮಾರ್ಚ್ ಹನ್ನೆರಡು"),
         ["te"] = ("Noto Sans Telugu", "కొచ్చి మెట్రో రైలు సంస్థ\nఆలువా డిపో టెండర్ మార్చి పన్నెండు"),
     };
-
-    /// <summary>
-    /// An English heading in Helvetica (a clean text layer of its own) over two Malayalam lines set in Noto Sans
-    /// Malayalam with its ToUnicode map removed: PdfPig reads the Malayalam as control characters, pdffonts reports
-    /// the font "uni no", and the page shows Malayalam that OCR reads. What legacy-font (ML-TT, FML) circulars are.
-    /// </summary>
-    public static byte[] LegacyFontMalayalamPdf(string heading, params string[] malayalamLines)
-    {
-        var builder = new PdfDocumentBuilder();
-        var latin = builder.AddStandard14Font(Standard14Font.Helvetica);
-        var malayalam = builder.AddTrueTypeFont(File.ReadAllBytes(MalayalamFont));
-        var page = builder.AddPage(PageSize.A4);
-        page.AddText(heading, 14, new PdfPoint(40, 780), latin);
-        var y = 740.0;
-        foreach (var line in malayalamLines)
-        {
-            page.AddText(line, 20, new PdfPoint(40, y), malayalam);
-            y -= 34;
-        }
-        var pdf = Encoding.Latin1.GetString(builder.Build());
-        // Same length, so the xref offsets stay right: the font dictionary simply no longer names its map.
-        return Encoding.Latin1.GetBytes(pdf.Replace("/ToUnicode", "/ToUnicodX", StringComparison.Ordinal));
-    }
 
     /// <summary>A filled AcroForm: a text field and a checked box, values in the form only (not in the page's content).</summary>
     public static byte[] FilledFormPdf(string fieldName, string value)

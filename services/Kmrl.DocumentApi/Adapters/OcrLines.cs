@@ -12,6 +12,22 @@ internal sealed record OcrLine(string Text, int Left, int Top, int Width, int He
 
 internal static class OcrLines
 {
+    /// <summary>The page's size in pixels, from the TSV's page row (level 1); null when there is none.</summary>
+    public static (int Width, int Height)? PageSize(IEnumerable<string> tsv)
+    {
+        foreach (var row in tsv.Skip(1))
+        {
+            var columns = row.Split('\t');
+            if (columns.Length >= 10 && columns[0] == "1"
+                && int.TryParse(columns[8], CultureInfo.InvariantCulture, out var width) && int.TryParse(columns[9], CultureInfo.InvariantCulture, out var height)
+                && width > 0 && height > 0)
+            {
+                return (width, height);
+            }
+        }
+        return null;
+    }
+
     /// <summary>
     /// The lines of a TSV (columns level, page, block, paragraph, line, word, left, top, width, height, conf, text),
     /// from its word rows (level 5): a line's box is the union of its words' boxes.

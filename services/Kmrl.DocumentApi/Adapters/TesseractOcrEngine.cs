@@ -130,6 +130,7 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
                 }
             }
         }
+        text = await ReadUnreadRowsAsync(image, folder, text, tsv, languages, cancellationToken);
         if (languages is ["eng"])
         {
             (text, var lineLanguages) = await RereadForeignLinesAsync(image, folder, text, tsv, installed, cancellationToken);
@@ -184,6 +185,62 @@ public sealed partial class TesseractOcrEngine(IOptions<OcrOptions> options, ILo
             if (!used.Contains(script.Traineddata)) used.Add(script.Traineddata);
         }
         return (text, used);
+    }
+
+    /// <summary>An unread run of rows shorter than this (at 300 dpi, 20 rows: a 5 pt line) is a rule or a speck, not text.</summary>
+    private int MinUnreadRows => Math.Max(8, _options.Dpi / 15);
+
+    /// <summary>A sparse re-read of ink no line covered is kept only this confident: a logo or a stamp reads as noise.</summary>
+    internal const double MinUnreadConfidence = 60;
+
+    /// <summary>
+    /// Ink that no recognised line covers is read again: tesseract can segment a line and recognise nothing in it (see
+    /// <see cref="InkRows"/>), so the page's words are silently short. Each such run of rows (found from ImageMagick's
+    /// row profile, one cheap pass) is cut out across the page and read in sparse-text mode (<c>--psm 11</c>, which
+    /// recognises word by word) with the page's languages; a confident reading goes in after the line above it.
+    /// </summary>
+    private async Task<string> ReadUnreadRowsAsync(
+        string image, string folder, string text, IReadOnlyList<string> tsv, List<string> languages, CancellationToken cancellationToken)
+    {
+        if (OcrLines.PageSize(tsv) is not var (width, height)) return text;
+        ToolRun profile;
+        try
+        {
+            profile = await ToolProcess.RunAsync(_options.ConvertPath,
+                [image, "-colorspace", "Gray", "-negate", "-scale", string.Create(CultureInfo.InvariantCulture, $"1x{height}!"), "-depth", "16", "-compress", "none", "pgm:-"],
+                Timeout, cancellationToken);
+        }
+        catch (ToolNotInstalledException)
+        {
+            return text; // without ImageMagick a page is read as it was before
+        }
+        if (profile.ExitCode != 0) return text;
+        var lines = OcrLines.Parse(tsv);
+        var found = new List<(OcrLine? Above, string Text)>();
+        var index = 0;
+        foreach (var run in InkRows.Unread(InkRows.ParsePlainPgm(profile.Stdout), lines, MinUnreadRows).Take(MaxRereadLines))
+        {
+            var crop = Path.Combine(folder, $"rows{index}.png");
+            var outputBase = Path.Combine(folder, $"rows{index++}");
+            await RunAsync(_options.ConvertPath, [image, "-crop", run.CropGeometry(width, Padding), "+repage", crop], cancellationToken);
+            await RunAsync(_options.TesseractPath,
+                [crop, outputBase, .. TessdataArguments(), "-l", string.Join('+', languages), "--psm", "11", "--dpi", _options.Dpi.ToString(CultureInfo.InvariantCulture), "tsv"],
+                cancellationToken);
+            var rows = await File.ReadAllLinesAsync(outputBase + ".tsv", cancellationToken);
+            // Sparse mode makes each word its own block; the run's words in reading order are its line(s).
+            var reread = string.Join(' ', OcrLines.Parse(rows).Select(l => l.Text)).Trim();
+            if (reread.Length == 0 || (MeanConfidence(rows) ?? 0) < MinUnreadConfidence) continue;
+            found.Add((lines.Where(l => l.Top < run.Top).MaxBy(l => l.Top), reread));
+        }
+        foreach (var group in found.GroupBy(f => f.Above))
+        {
+            var added = string.Join('\n', group.Select(f => f.Text));
+            var at = group.Key is { } above && text.IndexOf(above.Text, StringComparison.Ordinal) is var start and >= 0
+                ? text.IndexOf('\n', start + above.Text.Length) is var end and >= 0 ? end : text.Length
+                : -1;
+            text = at < 0 ? added + "\n" + text : string.Concat(text.AsSpan(0, at), "\n", added, text.AsSpan(at));
+        }
+        return text;
     }
 
     /// <summary>Pixels kept around a line's box when it is cut out: descenders and vowel signs reach past tesseract's box.</summary>

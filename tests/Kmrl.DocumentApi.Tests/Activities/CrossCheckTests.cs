@@ -69,7 +69,6 @@ public sealed class CrossCheckTests
         Assert.Contains("has no ToUnicode map", source.Reason);
         var found = TextLayerQuality.Words(MalayalamText.Normalise(pages[0])).ToHashSet(StringComparer.Ordinal);
         var words = TextLayerQuality.Words(MalayalamText.Normalise(string.Join('\n', malayalam)));
-        // Drawn shaped, the page is what OCR reads well: the unshaped PdfPig drawing gets about half of these words.
         Assert.InRange((double)words.Count(found.Contains) / words.Count, 0.8, 1);
     }
 }
