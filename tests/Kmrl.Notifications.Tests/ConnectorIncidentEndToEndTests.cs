@@ -14,12 +14,13 @@ using Xunit.Abstractions;
 namespace Kmrl.Notifications.Tests;
 
 /// <summary>
-/// Connector dead letters reach a person, end to end on one sidecar double: the connector host on its production Dapr
-/// adapters dead-letters items run after run (stored in its dead-letter list and announced on pub/sub), and
-/// notifications mails operations one alert through bindings.smtp to a real SMTP server on loopback, posts the same
-/// as JSON to the webhook, and sends one recovery once the source has been quiet for the clear period.
+/// Connector incidents reach a person, end to end on one sidecar double: the connector host on its production Dapr
+/// adapters fails run after run, or dead-letters items run after run (stored in its dead-letter list and announced on
+/// pub/sub), and notifications mails operations one alert through bindings.smtp to a real SMTP server on loopback,
+/// posts the same as JSON to the webhook, and sends one recovery when the source runs again or has been quiet for the
+/// clear period.
 /// </summary>
-public sealed class ConnectorDeadLetterIncidentTests(RedisServer redis, ITestOutputHelper output) : IClassFixture<RedisServer>
+public sealed class ConnectorIncidentEndToEndTests(RedisServer redis, ITestOutputHelper output) : IClassFixture<RedisServer>
 {
     private const string Source = "ops-mailbox/INBOX";
 
@@ -79,10 +80,49 @@ public sealed class ConnectorDeadLetterIncidentTests(RedisServer redis, ITestOut
         Assert.Equal(3, rig.Smtp.Received.Count);
     }
 
-    /// <summary>The connector host as a connector app composes it (AddConnectorHost), on the given sidecar.</summary>
-    private static ServiceProvider BuildConnectorHost(DaprSidecar sidecar, IDocumentSource source)
+    [Fact]
+    public async Task A_mailbox_that_goes_down_for_many_runs_of_the_connector_host_mails_exactly_one_alert_and_one_recovery()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build();
+        await using var rig = await NotificationRig.StartAsync(redis, DateTimeOffset.UtcNow, output);
+        var connectorSidecar = await rig.Environment.StartSidecarAsync(DaprNames.AppIds.EmailConnector);
+        var mailbox = new UnreadableMail(Source) { Down = true };
+        await using var connector = BuildConnectorHost(connectorSidecar, mailbox, new Dictionary<string, string?>
+        {
+            // One listing attempt per run, so each run is one failed run; the production retry delay is not waited for.
+            ["Connector:MaxReadAttempts"] = "1",
+        });
+        var runner = connector.GetRequiredService<SyncRunner>();
+
+        // Ten failed runs: the host announces the third, sixth and ninth; operations get one mail, the webhook one post.
+        for (var run = 0; run < 10; run++)
+        {
+            Assert.Equal(SyncOutcome.Failed, (await runner.RunAsync(mailbox, CancellationToken.None)).Outcome);
+        }
+        Assert.Equal([3, 6, 9], (await rig.Environment.WaitForEventsAsync<ConnectorSyncFailed>(DaprNames.Topics.ConnectorSyncFailed, 3))
+            .Select(f => f.ConsecutiveFailures));
+        await rig.DeliveredAsync(DaprNames.Topics.ConnectorSyncFailed, 3);
+        var alert = Assert.Single(await rig.Smtp.WaitForAsync(1));
+        Assert.Equal("[KMRL] email cannot sync ops-mailbox/INBOX (incident 1)", alert.Subject);
+        Assert.Contains("AuthenticationException: the mailbox refused the password", alert.Html);
+
+        // The mailbox is back: the next run completes, and the recovery goes out once.
+        mailbox.Down = false;
+        Assert.Equal(SyncOutcome.Completed, (await runner.RunAsync(mailbox, CancellationToken.None)).Outcome);
+        Assert.Equal(SyncOutcome.Completed, (await runner.RunAsync(mailbox, CancellationToken.None)).Outcome);
+        await rig.DeliveredAsync(DaprNames.Topics.ConnectorSyncRecovered, 1);
+        var mails = await rig.Smtp.WaitForAsync(2);
+        Assert.Equal(2, mails.Count);
+        Assert.Equal("[KMRL] email syncs ops-mailbox/INBOX again (incident 1 resolved)", mails[1].Subject);
+        Assert.Contains("after 10 failed runs", mails[1].Html);
+        var posts = (await rig.Webhook.WaitForAsync(2)).Select(p => p.Json).ToList();
+        Assert.Equal(["incident-opened", "incident-recovered"], posts.Select(p => p.GetProperty("kind").GetString()));
+        Assert.Equal(2, rig.Smtp.Received.Count);
+    }
+
+    /// <summary>The connector host as a connector app composes it (AddConnectorHost), on the given sidecar.</summary>
+    private static ServiceProvider BuildConnectorHost(DaprSidecar sidecar, IDocumentSource source, Dictionary<string, string?>? settings = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? []).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddConnectorHost(configuration, DocumentSources.Email, DaprNames.Bindings.EmailSchedule);
@@ -107,11 +147,18 @@ public sealed class ConnectorDeadLetterIncidentTests(RedisServer redis, ITestOut
 
         public string Name => name;
 
+        /// <summary>The server refuses the login: every listing fails, as MailKit's does.</summary>
+        public bool Down { get; set; }
+
         public void Arrive(int count) => Interlocked.Add(ref _arrived, count);
 
         public async IAsyncEnumerable<SourceChange> ReadChangesAsync(string? checkpoint, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await Task.Yield();
+            if (Down)
+            {
+                throw new System.Security.Authentication.AuthenticationException("the mailbox refused the password");
+            }
             var arrived = Volatile.Read(ref _arrived);
             for (var uid = checkpoint is null ? 1 : int.Parse(checkpoint, System.Globalization.CultureInfo.InvariantCulture) + 1; uid <= arrived; uid++)
             {
