@@ -15,10 +15,10 @@ public sealed class WhatsAppMetrics
     public WhatsAppMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        _webhookItems = meter.CreateCounter<long>("kmrl.whatsapp.webhook.items", description: "Webhook messages and statuses by outcome.");
-        _rejectedWebhooks = meter.CreateCounter<long>("kmrl.whatsapp.webhook.rejected", description: "Webhook deliveries refused (signature, size, shape).");
-        _deadLettered = meter.CreateCounter<long>("kmrl.whatsapp.media.dead_lettered", description: "Media the source reports as never readable (retention, not-found, foreign-url), by reason.");
-        _downloadFailures = meter.CreateCounter<long>("kmrl.whatsapp.media.download_failures", description: "Media API or download failures, by kind.");
+        _webhookItems = meter.CreateCounter<long>("kmrl.whatsapp.webhook.items", "{item}", "Webhook messages and statuses by outcome.");
+        _rejectedWebhooks = meter.CreateCounter<long>("kmrl.whatsapp.webhook.rejected", "{request}", "Webhook deliveries refused (signature, size, shape).");
+        _deadLettered = meter.CreateCounter<long>("kmrl.whatsapp.media.dead_lettered", "{media}", "Media the source reports as never readable (retention, not-found, foreign-url), by reason.");
+        _downloadFailures = meter.CreateCounter<long>("kmrl.whatsapp.media.download_failures", "{failure}", "Media API or download failures, by kind.");
     }
 
     /// <summary>Outcomes: accepted, duplicate, ignored-type, ignored-status, ignored-field, sender-not-allowed.</summary>

@@ -55,6 +55,8 @@ public static class DaprNames
         public const string ConnectorSyncFailed = "connector-sync-failed";
         /// <summary>A source that had published <see cref="ConnectorSyncFailed"/> completed a run again.</summary>
         public const string ConnectorSyncRecovered = "connector-sync-recovered";
+        /// <summary>A connector dead-lettered an item (listed in its <c>GET /connector/dead-letters</c>).</summary>
+        public const string ConnectorItemDeadLettered = "connector-item-dead-lettered";
         /// <summary>
         /// Someone acknowledged a document's deadline: published by document-api (the staff pages and API), which
         /// owns the record, and by notifications (a reminder's link); document-api records the first, notifications
@@ -72,8 +74,8 @@ public static class DaprNames
         public static readonly IReadOnlyList<string> All =
         [
             DocumentDiscovered, DocumentDiscoveredBulk, DocumentDiscoveredDeadLetter, DocumentRemovedAtSource, DocumentProcessed,
-            DocumentRejected, DocumentDeadlineApproaching, ConnectorSyncFailed, ConnectorSyncRecovered, DeadlineAcknowledged,
-            PipelineBacklogHigh,
+            DocumentRejected, DocumentDeadlineApproaching, ConnectorSyncFailed, ConnectorSyncRecovered, ConnectorItemDeadLettered,
+            DeadlineAcknowledged, PipelineBacklogHigh,
         ];
     }
 

@@ -114,6 +114,25 @@ public sealed record ConnectorSyncRecovered(
 }
 
 /// <summary>
+/// A connector gave up on an item of a source after its attempts and listed it in its dead letters
+/// (<c>GET /connector/dead-letters</c>); for alerting. Published once per dead-lettering, after the dead letter is
+/// stored; <see cref="DeadLetterId"/> with <see cref="DeadLetteredAt"/> names the occurrence, so a redelivery is recognised.
+/// </summary>
+/// <param name="DeadLetterId">The id the connector's dead-letter routes take (stable per source and source id).</param>
+public sealed record ConnectorItemDeadLettered(
+    string Connector,
+    string Source,
+    string DeadLetterId,
+    string SourceId,
+    string FileName,
+    string Reason,
+    int Attempts,
+    DateTimeOffset DeadLetteredAt)
+{
+    public int SchemaVersion { get; init; } = 1;
+}
+
+/// <summary>
 /// A document's deadline was acknowledged, so its reminders stop. document-api owns the record (who, when) beside the
 /// document; a reminder link's acknowledgement arrives there through this event too, and the first one stands.
 /// </summary>

@@ -85,7 +85,10 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
         var run = await host.RunAsync(source).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(run.Completed);
-        var discovered = Assert.IsType<DocumentDiscovered>(Assert.Single(host.Ports.Publisher.Events).Event);
+        var discovered = Assert.Single(host.Ports.Publisher.Discovered);
+        // The dead letter is announced, for the notifications service's alert to operations.
+        Assert.Equal([DaprNames.Topics.ConnectorItemDeadLettered, DaprNames.Topics.DocumentDiscovered],
+            host.Ports.Publisher.Events.Select(e => e.Topic).Order(StringComparer.Ordinal));
         Assert.Equal("good.pdf", discovered.FileName);
         Assert.Equal(SourceContract.Sha256(good), discovered.Sha256);
         var dead = Assert.IsType<DeadLetteredItem>(Assert.Single(host.Ports.SkippedItems.Items));

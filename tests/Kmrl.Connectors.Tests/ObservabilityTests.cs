@@ -146,7 +146,7 @@ public sealed class ObservabilityTests
             mine = [.. measurements.Where(m => m.Source == "metered-source")];
         }
         Assert.Equal(3, mine.Where(m => m.Instrument == "kmrl.connector.documents.discovered").Sum(m => m.Value));
-        Assert.Equal(ports.Publisher.Of<DocumentDiscovered>().Sum(e => e.Size), mine.Where(m => m.Instrument == "kmrl.connector.bytes").Sum(m => m.Value));
+        Assert.Equal(ports.Publisher.Of<DocumentDiscovered>().Sum(e => e.Size), mine.Where(m => m.Instrument == "kmrl.connector.content.written").Sum(m => m.Value));
         Assert.Single(mine, m => m.Instrument == "kmrl.connector.runs");
         Assert.Single(mine, m => m.Instrument == "kmrl.connector.run.duration");
         Assert.Contains(mine, m => m.Instrument == "kmrl.connector.last_success");

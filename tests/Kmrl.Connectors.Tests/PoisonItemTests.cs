@@ -5,7 +5,7 @@ namespace Kmrl.Connectors.Tests;
 
 /// <summary>
 /// Issue 18: a failure the source knows is permanent (an FTP 5xx) is not asked again N times with backoff; the host
-/// dead-letters the item at its first attempt, for every connector, and the checkpoint moves past it.
+/// dead-letters the item at its first attempt, for every connector, announces it, and the checkpoint moves past it.
 /// </summary>
 public sealed class PoisonItemTests
 {
@@ -33,6 +33,11 @@ public sealed class PoisonItemTests
         Assert.Equal(["exports/a", "exports/c"], ports.Publisher.Of<DocumentDiscovered>().Select(e => e.SourceId));
         Assert.Equal("3", ports.Checkpoints.ValueOf(TestHost.Connector, "exports"));
         Assert.Equal(1, result.Counts.DeadLettered);
+        // Announced for the notifications service, with the id GET /connector/dead-letters lists it under.
+        var announced = Assert.Single(ports.Publisher.Of<ConnectorItemDeadLettered>());
+        Assert.Equal((TestHost.Connector, "exports", "b", 1), (announced.Connector, announced.Source, announced.SourceId, announced.Attempts));
+        Assert.Equal(Kmrl.Connectors.Dapr.StateKeys.DeadLetterId("exports", "b"), announced.DeadLetterId);
+        Assert.Equal(deadLetter.DeadLetteredAt, announced.DeadLetteredAt);
     }
 
     [Fact]

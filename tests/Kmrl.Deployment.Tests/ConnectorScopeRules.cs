@@ -22,7 +22,7 @@ public static class ConnectorScopeRules
     public static readonly IReadOnlyList<string> HostTopics =
     [
         DaprNames.Topics.DocumentDiscovered, DaprNames.Topics.DocumentDiscoveredBulk, DaprNames.Topics.DocumentRemovedAtSource,
-        DaprNames.Topics.ConnectorSyncFailed, DaprNames.Topics.ConnectorSyncRecovered,
+        DaprNames.Topics.ConnectorSyncFailed, DaprNames.Topics.ConnectorSyncRecovered, DaprNames.Topics.ConnectorItemDeadLettered,
     ];
 
     public static IReadOnlyList<string> Check(string root)

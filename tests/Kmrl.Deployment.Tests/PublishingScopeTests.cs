@@ -12,7 +12,7 @@ public sealed class PublishingScopeTests
     private static readonly IReadOnlyList<string> ConnectorTopics =
     [
         DaprNames.Topics.DocumentDiscovered, DaprNames.Topics.DocumentDiscoveredBulk, DaprNames.Topics.DocumentRemovedAtSource,
-        DaprNames.Topics.ConnectorSyncFailed, DaprNames.Topics.ConnectorSyncRecovered,
+        DaprNames.Topics.ConnectorSyncFailed, DaprNames.Topics.ConnectorSyncRecovered, DaprNames.Topics.ConnectorItemDeadLettered,
     ];
 
     private static Dictionary<string, string[]> PublishingScopes(string overlay)

@@ -14,7 +14,7 @@ namespace Kmrl.Dapr.Local.Host;
 /// secrets its demo sources add to its Configuration's scope (as an operator adds a configured source's secret).
 /// </summary>
 internal sealed record DemoPreparation(string SecretsFile, Dictionary<string, Dictionary<string, string>> AppSettings,
-    Dictionary<string, string[]> AllowedSecrets);
+    Dictionary<string, string[]> AllowedSecrets, IReadOnlyDictionary<string, Dictionary<string, string>> ComponentOverrides);
 
 /// <summary>
 /// <c>--demo</c>: local sources for the connectors, started as the test fixtures start them (Dovecot IMAP and pure-ftpd,
@@ -33,6 +33,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
     private const string DrawingsFolder = "Drawings";
     private readonly DovecotImapServer _imap = new() { DataDirectory = Path.Combine(options.DataDirectory, "demo", "imap") };
     private readonly PureFtpServer _ftp = new() { DataDirectory = Path.Combine(options.DataDirectory, "demo", "ftp") };
+    private readonly DemoOutbox _outbox = new(Path.Combine(options.DataDirectory, "demo", "mail"), log);
     private readonly string _whatsAppSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     private FakeCloudApi? _cloud;
     private FakeGraph? _graph;
@@ -53,6 +54,9 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
     /// <summary>The demo's servers by name and PID (they stop with the runtime).</summary>
     public IReadOnlyList<(string Name, int Pid)> Processes { get; private set; } = [];
 
+    /// <summary>Where the notifications service's mails (.eml) and webhook posts (.json) are kept.</summary>
+    public string MailFolder => _outbox.Folder;
+
     public Uri? ApiBase { get; set; }
 
     public Uri? WhatsAppBase { get; set; }
@@ -66,6 +70,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
         _graph = await FakeGraph.StartAsync(Path.Combine(options.DataDirectory, "demo", "sharepoint-library.json"));
         _drawings = _graph.FindFolder(DrawingsFolder) ?? _graph.AddFolder(DrawingsFolder);
         _entra = await FakeEntraId.StartAsync();
+        await _outbox.StartAsync();
         // The connector asks the demo's Entra ID for its tokens over TLS, trusting this one certificate for that alone.
         var authorityRoot = Path.Combine(options.DataDirectory, "demo", "entra-id.pem");
         await File.WriteAllTextAsync(authorityRoot, _entra.CertificatePem, cancellationToken);
@@ -126,7 +131,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
         // The export folder is a source the shipped settings do not configure, so maximo-connector's Configuration
         // (dapr-config/maximo-connector.yaml, as on Kubernetes) does not name its secret: the demo adds it.
         var allowed = new Dictionary<string, string[]>(StringComparer.Ordinal) { [DaprNames.AppIds.MaximoConnector] = [ExportSecret] };
-        return new DemoPreparation(SecretsFile, settings, allowed);
+        return new DemoPreparation(SecretsFile, settings, allowed, _outbox.ComponentOverrides);
     }
 
     /// <summary>A new document every <see cref="LocalRunOptions.DemoArrivalInterval"/>, from a random source.</summary>
@@ -295,6 +300,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
                 [DaprNames.Secrets.SharePointKeys.ClientId] = _entra.ClientId,
                 [DaprNames.Secrets.SharePointKeys.ClientSecret] = _entra.ClientSecret,
             },
+            [DaprNames.Secrets.NotificationRecipients] = await DemoRecipientsAsync(cancellationToken),
             [DaprNames.Secrets.WhatsApp] = new Dictionary<string, string>
             {
                 ["access-token"] = FakeCloudApi.AccessToken,
@@ -308,6 +314,20 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
             File.SetUnixFileMode(SecretsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
         return key;
+    }
+
+    /// <summary>
+    /// Who the notifications service writes to in the demo: operations (its incidents) and every department its shipped
+    /// settings route (read from its appsettings.json, so the list is not kept twice), at made-up addresses; the mail
+    /// catcher takes them all.
+    /// </summary>
+    private async Task<Dictionary<string, string>> DemoRecipientsAsync(CancellationToken cancellationToken)
+    {
+        var settings = JsonNode.Parse(await File.ReadAllTextAsync(
+            Path.Combine(options.Root, "services", "Kmrl.Notifications", "appsettings.json"), cancellationToken));
+        var departments = settings?["Notifications"]?["Departments"]?.AsArray().Select(d => d!.GetValue<string>()) ?? [];
+        return departments.Append("operations").Distinct(StringComparer.Ordinal)
+            .ToDictionary(audience => audience, audience => $"{audience}@kmrl.demo", StringComparer.Ordinal);
     }
 
     public async ValueTask DisposeAsync()
@@ -329,6 +349,7 @@ internal sealed class DemoSources(LocalRunOptions options, LogSink log) : IAsync
         {
             await _entra.DisposeAsync();
         }
+        await _outbox.DisposeAsync();
         await _ftp.DisposeAsync();
         await _imap.DisposeAsync();
     }

@@ -74,6 +74,7 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
         var secretsFile = Path.Combine(options.Root, "secrets.json");
         var appSettings = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         var allowedSecrets = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, Dictionary<string, string>> demoOverrides = new Dictionary<string, Dictionary<string, string>>();
         if (options.Demo)
         {
             _demo = new DemoSources(options, log);
@@ -81,6 +82,7 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
             secretsFile = prepared.SecretsFile;
             appSettings = prepared.AppSettings;
             allowedSecrets = prepared.AllowedSecrets;
+            demoOverrides = prepared.ComponentOverrides;
         }
 
         _environment = await DaprTestEnvironment.StartAsync($"127.0.0.1:{redisPort}", o =>
@@ -97,7 +99,7 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
                 log.Info($"demo: {appId} may also read {string.Join(", ", names)} (its demo source's secret, added to its Configuration's scope)");
             }
         });
-        ApplyOverrides(_environment, secretsFile);
+        ApplyOverrides(_environment, secretsFile, demoOverrides);
 
         var started = new List<(RunApp App, DaprSidecar Sidecar, ChildProcess Process)>();
         foreach (var app in layout.Apps)
@@ -126,6 +128,7 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
         if (_demo is not null)
         {
             log.Info($"  demo API key                 {_demo.ApiKey}   (in {_demo.SecretsFile})");
+            log.Info($"  demo mail                    {_demo.MailFolder}   (every mail (.eml) and webhook post (.json) of the notifications service)");
             log.Info($"  try: curl -H 'Authorization: Bearer {_demo.ApiKey}' -F 'file=@README.md;type=text/plain' {urls["API"]}/documents");
             _demo.ApiBase = new Uri(urls["API"] + "/");
             _demo.WhatsAppBase = new Uri(urls[DaprNames.AppIds.WhatsAppConnector + " status"].Replace("/connector/status", "/", StringComparison.Ordinal));
@@ -192,13 +195,14 @@ internal sealed partial class LocalRuntime(LocalRunOptions options, LogSink log)
     /// <summary>
     /// The double's metadata substitution, so that nothing of components/ is edited: the Redis hosts already point at
     /// the local Redis (the double's one redirect); the secret store reads the demo's secrets file in a demo; the blob
-    /// store keeps its files under --data when that is not the repository's .data; demo schedules are short.
+    /// store keeps its files under --data when that is not the repository's .data; demo schedules are short; the
+    /// notification bindings send to the demo's mail and webhook catchers.
     /// </summary>
-    private void ApplyOverrides(DaprTestEnvironment environment, string secretsFile)
+    private void ApplyOverrides(DaprTestEnvironment environment, string secretsFile, IReadOnlyDictionary<string, Dictionary<string, string>> demoOverrides)
     {
         foreach (var component in environment.Resources.Components)
         {
-            var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
+            var overrides = new Dictionary<string, string>(demoOverrides.GetValueOrDefault(component.Name) ?? new Dictionary<string, string>(), StringComparer.Ordinal);
             if (component.Type == SupportedComponentTypes.LocalFileSecrets && options.Demo)
             {
                 overrides["secretsFile"] = secretsFile;

@@ -23,7 +23,7 @@ public sealed partial class FtpClient : IAsyncDisposable
 {
     public const string MeterName = "Kmrl.Connectors.Maximo.Ftp";
     private static readonly Meter Meter = new(MeterName);
-    private static readonly Counter<long> Commands = Meter.CreateCounter<long>("kmrl.ftp.commands", description: "FTP commands sent, by verb");
+    private static readonly Counter<long> Commands = Meter.CreateCounter<long>("kmrl.ftp.commands", "{command}", "FTP commands sent, by verb");
 
     private readonly FtpClientOptions _options;
     private readonly ILogger _logger;

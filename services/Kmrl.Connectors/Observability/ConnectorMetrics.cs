@@ -39,7 +39,7 @@ internal sealed class ConnectorMetrics
         _removed = meter.CreateCounter<long>("kmrl.connector.documents.removed", "{document}", "Removals at the source published.");
         _rejected = meter.CreateCounter<long>("kmrl.connector.documents.rejected", "{document}", "Documents rejected by a filter.");
         _deadLettered = meter.CreateCounter<long>("kmrl.connector.documents.dead_lettered", "{document}", "Documents given up after repeated failures.");
-        _bytes = meter.CreateCounter<long>("kmrl.connector.bytes", "By", "Content bytes written to the claim check.");
+        _bytes = meter.CreateCounter<long>("kmrl.connector.content.written", "By", "Content bytes written to the claim check.");
         meter.CreateObservableGauge("kmrl.connector.last_success", () => status.All()
             .Where(s => s.LastSuccessAt is not null)
             .Select(s => new Measurement<double>(s.LastSuccessAt!.Value.ToUnixTimeMilliseconds() / 1000d, Tags(s.Source))),

@@ -40,6 +40,8 @@ public static class NotificationsApi
         // Its own consumer group (daprd's per app id), so document-api still gets every dead letter to list and replay.
         app.MapPost(EventsPrefix + DaprNames.Topics.DocumentDiscoveredDeadLetter, DeadLetteredAsync)
             .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.DocumentDiscoveredDeadLetter).RequireDaprApiToken();
+        app.MapPost(EventsPrefix + DaprNames.Topics.ConnectorItemDeadLettered, ConnectorDeadLetteredAsync)
+            .WithTopic(DaprNames.Components.PubSub, DaprNames.Topics.ConnectorItemDeadLettered).RequireDaprApiToken();
         foreach (var department in app.Services.GetRequiredService<IOptions<NotificationOptions>>().Value.Departments)
         {
             var topic = DaprNames.Topics.ForDepartment(department);
@@ -90,6 +92,12 @@ public static class NotificationsApi
         return TypedResults.Ok();
     }
 
+    public static async Task<Ok> ConnectorDeadLetteredAsync(ConnectorItemDeadLettered item, ConnectorDeadLetterIncidents incidents, CancellationToken cancellationToken)
+    {
+        await incidents.DeadLetteredAsync(item, cancellationToken);
+        return TypedResults.Ok();
+    }
+
     public static async Task<Ok> DocumentRoutedAsync(DocumentRouted routed, DepartmentDigests digests, CancellationToken cancellationToken)
     {
         await digests.RoutedAsync(routed, cancellationToken);
@@ -98,11 +106,12 @@ public static class NotificationsApi
 
     /// <summary>200, not 202: a resiliency policy on the binding counts anything else as a failure (as the connectors' schedule).</summary>
     public static async Task<Ok<TickResponse>> ScheduleFiredAsync(
-        DeadlineReminders reminders, DepartmentDigests digests, PipelineIncidents incidents, CancellationToken cancellationToken)
+        DeadlineReminders reminders, DepartmentDigests digests, PipelineIncidents incidents, ConnectorDeadLetterIncidents deadLetters,
+        CancellationToken cancellationToken)
     {
         var remindersSent = await reminders.TickAsync(cancellationToken);
         var digestsSent = await digests.TickAsync(cancellationToken);
-        var recoveriesSent = await incidents.TickAsync(cancellationToken);
+        var recoveriesSent = await incidents.TickAsync(cancellationToken) + await deadLetters.TickAsync(cancellationToken);
         return TypedResults.Ok(new TickResponse(remindersSent, digestsSent, recoveriesSent));
     }
 

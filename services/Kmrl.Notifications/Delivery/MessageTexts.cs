@@ -53,6 +53,24 @@ public static class MessageTexts
         return Message(messageId, "incident-recovered", OperationsAudience, subject, text, [new MessageItem($"document-api / {condition}", null, "recovered")]);
     }
 
+    public static OutgoingMessage ConnectorDeadLettersOpened(string messageId, string connector, string source, int number, string detail, DateTimeOffset since)
+    {
+        var subject = $"[KMRL] {connector} is giving up on items of {source} (incident {number})";
+        var text = $"Since {Stamp(since)} {connector} has dead-lettered items of {source} it could not read after its attempts; the first: {detail}. "
+            + $"GET /connector/dead-letters on {connector} lists them; an inbox item (WhatsApp, a webhook) can be replayed there once the cause is fixed, "
+            + "other items are read again when they change at the source. You get one more message when no more arrive.";
+        return Message(messageId, "incident-opened", OperationsAudience, subject, text, [new MessageItem($"{connector} / {source}", null, detail)]);
+    }
+
+    public static OutgoingMessage ConnectorDeadLettersRecovered(string messageId, string connector, string source, int number, int deadLetters,
+        DateTimeOffset since, DateTimeOffset at, TimeSpan quiet)
+    {
+        var subject = $"[KMRL] {connector} no longer gives up on items of {source} (incident {number} resolved)";
+        var text = $"{connector} has dead-lettered no item of {source} for {Hours(quiet)} as of {Stamp(at)} ({deadLetters} dead letters since {Stamp(since)}). "
+            + "Those listed in GET /connector/dead-letters stay there until replayed.";
+        return Message(messageId, "incident-recovered", OperationsAudience, subject, text, [new MessageItem($"{connector} / {source}", null, "recovered")]);
+    }
+
     public static OutgoingMessage DeadlineReminder(string messageId, string department, string fileName, DateOnly deadline, int daysLeft, string documentLink, string acknowledgeLink)
     {
         var date = deadline.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
@@ -96,6 +114,10 @@ public static class MessageTexts
         html.Append("</ul></body></html>");
         return new OutgoingMessage(messageId, kind, audience, subject, html.ToString(), text, items);
     }
+
+    private static string Hours(TimeSpan span) => span.TotalHours >= 1
+        ? $"{span.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} h"
+        : $"{span.TotalMinutes.ToString("0", CultureInfo.InvariantCulture)} min";
 
     private static string Stamp(DateTimeOffset at) => at.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

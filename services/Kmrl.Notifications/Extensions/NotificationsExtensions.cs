@@ -36,7 +36,9 @@ public static class NotificationsExtensions
             new WebhookBindingChannel(provider.GetRequiredService<DaprClient>(), DaprNames.NotificationBindings.Webhook));
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<IncidentTracker>();
+        services.AddSingleton<QuietIncidents>();
         services.AddSingleton<PipelineIncidents>();
+        services.AddSingleton<ConnectorDeadLetterIncidents>();
         services.AddSingleton<DeadlineReminders>();
         services.AddSingleton<DepartmentDigests>();
         return builder;

@@ -15,8 +15,14 @@ public sealed record IncidentState(
     int FailedRuns,
     string LastError)
 {
-    /// <summary>The last report of a condition that has no end event (<see cref="PipelineIncidents"/>): it closes once quiet.</summary>
+    /// <summary>The last report of a condition that has no end event (<see cref="QuietIncidents"/>): it closes once quiet.</summary>
     public DateTimeOffset? LastSeenAt { get; init; }
+
+    /// <summary>
+    /// The reports counted in this incident (<see cref="QuietIncidents"/>), newest last and bounded, so a redelivered
+    /// one is not counted again.
+    /// </summary>
+    public IReadOnlyList<string>? Occurrences { get; init; }
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Kmrl.BuildingBlocks.State;
 using Kmrl.Contracts;
 using Kmrl.Notifications.Delivery;
@@ -9,22 +10,25 @@ namespace Kmrl.Notifications.Incidents;
 /// The pipeline's own incidents, for operations, with the connectors' dedupe (<see cref="IncidentTracker"/>'s numbered
 /// incident record and message ids): a backlog past its depth (document-api's <see cref="PipelineBacklogHigh"/>
 /// reports) and a dead-letter count that grows (each delivery on the dead-letter topic). Neither has an event that
-/// says it ended, so an incident closes, with its recovery message, on the first tick after it has been quiet for
-/// <see cref="NotificationOptions.BacklogClearAfter"/> or <see cref="NotificationOptions.DeadLettersClearAfter"/>:
-/// reports stop once no replica is over (or the one that was has died), dead letters once none arrive.
+/// says it ended, so an incident closes (<see cref="QuietIncidents"/>), with its recovery message, on the first tick
+/// after it has been quiet for <see cref="NotificationOptions.BacklogClearAfter"/> or
+/// <see cref="NotificationOptions.DeadLettersClearAfter"/>: reports stop once no replica is over (or the one that was
+/// has died), dead letters once none arrive.
 /// </summary>
-public sealed class PipelineIncidents(IStateStore store, NotificationDispatcher dispatcher, IOptions<NotificationOptions> options, TimeProvider time)
+public sealed class PipelineIncidents(QuietIncidents incidents, NotificationDispatcher dispatcher, IOptions<NotificationOptions> options, TimeProvider time)
 {
-    private const int MaxAttempts = 16;
     public const string Subject = DaprNames.AppIds.DocumentApi;
     public const string Backlog = "pipeline-backlog";
     public const string DeadLetters = "dead-letters";
 
     public Task BacklogHighAsync(PipelineBacklogHigh report, CancellationToken cancellationToken) =>
-        RaisedAsync(Backlog, $"{report.Depth} documents wait for processing on {report.Replica} (more than {report.Threshold})", report.ReportedAt, cancellationToken);
+        RaisedAsync(Backlog, report.Replica + "@" + report.ReportedAt.ToString("O", CultureInfo.InvariantCulture),
+            $"{report.Depth} documents wait for processing on {report.Replica} (more than {report.Threshold})", report.ReportedAt, cancellationToken);
 
+    // The dead-letter topic carries the document as it was published, with no time of its own: the arrival is the time.
     public Task DeadLetteredAsync(DocumentDiscovered discovered, CancellationToken cancellationToken) =>
-        RaisedAsync(DeadLetters, $"{discovered.Source}/{discovered.SourceId} ({discovered.FileName}) was given up on after its delivery retries",
+        RaisedAsync(DeadLetters, discovered.IdempotencyKey,
+            $"{discovered.Source}/{discovered.SourceId} ({discovered.FileName}) was given up on after its delivery retries",
             time.GetUtcNow(), cancellationToken);
 
     /// <summary>Closes every incident quiet long enough, and sends each closed one's recovery (once); returns the sends.</summary>
@@ -34,13 +38,8 @@ public sealed class PipelineIncidents(IStateStore store, NotificationDispatcher 
         var now = time.GetUtcNow();
         foreach (var (condition, quiet) in new[] { (Backlog, options.Value.BacklogClearAfter), (DeadLetters, options.Value.DeadLettersClearAfter) })
         {
-            var (incident, _) = await store.UpdateAsync<IncidentState>(IncidentTracker.Key(Subject, condition), current =>
-                current is { Open: true } && now - (current.LastSeenAt ?? current.OpenedAt) >= quiet
-                    ? current with { Open = false, ClosedAt = now }
-                    : null,
-                MaxAttempts, cancellationToken);
             // Also an incident closed at an earlier tick whose recovery send failed: the ledger sends it once.
-            if (incident is { Open: false, ClosedAt: { } closedAt })
+            if (await incidents.CloseIfQuietAsync(IncidentTracker.Key(Subject, condition), quiet, now, cancellationToken) is { ClosedAt: { } closedAt } incident)
             {
                 sent += await dispatcher.SendOnceAsync(MessageTexts.PipelineRecovered(IncidentTracker.RecoveredMessageId(incident), condition,
                     incident.Number, incident.FailedRuns, incident.OpenedAt, closedAt), cancellationToken);
@@ -49,23 +48,11 @@ public sealed class PipelineIncidents(IStateStore store, NotificationDispatcher 
         return sent;
     }
 
-    private async Task RaisedAsync(string condition, string detail, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task RaisedAsync(string condition, string occurrence, string detail, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var (incident, _) = await store.UpdateAsync<IncidentState>(IncidentTracker.Key(Subject, condition), current => current switch
+        // Every report while open asks again; the ledger sends the alert once (and again only after a failed send).
+        if (await incidents.RaiseAsync(IncidentTracker.Key(Subject, condition), Subject, condition, occurrence, detail, at, cancellationToken) is { } incident)
         {
-            { Open: true } => current with
-            {
-                FailedRuns = current.FailedRuns + 1,
-                LastError = detail,
-                LastSeenAt = at > (current.LastSeenAt ?? current.OpenedAt) ? at : current.LastSeenAt,
-            },
-            // A report from before the last recovery arrived late: that incident is over.
-            { ClosedAt: { } closed } when at <= closed => null,
-            _ => new IncidentState(Subject, condition, (current?.Number ?? 0) + 1, true, at, null, 1, detail) { LastSeenAt = at },
-        }, MaxAttempts, cancellationToken);
-        if (incident is { Open: true })
-        {
-            // Every report while open asks again; the ledger sends the alert once (and again only after a failed send).
             await dispatcher.SendOnceAsync(MessageTexts.PipelineDegraded(IncidentTracker.OpenedMessageId(incident), condition, incident.Number,
                 incident.LastError, incident.OpenedAt), cancellationToken);
         }

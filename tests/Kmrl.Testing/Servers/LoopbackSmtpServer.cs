@@ -34,6 +34,9 @@ public sealed class LoopbackSmtpServer : IAsyncLifetime
 
     public IReadOnlyList<ReceivedMail> Received => [.. _received];
 
+    /// <summary>Called with each mail and its bytes as received (the demo keeps them as .eml files); its failure fails that mail's DATA.</summary>
+    public Action<ReceivedMail, byte[]>? OnReceived { get; init; }
+
     public Task InitializeAsync()
     {
         Port = FreePort.Next();
@@ -42,7 +45,7 @@ public sealed class LoopbackSmtpServer : IAsyncLifetime
             .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
-        services.Add(new Store(_received));
+        services.Add(new Store(_received, OnReceived));
         _server = new SmtpServer.SmtpServer(options, services);
         _running = _server.StartAsync(_stopping.Token);
         return Task.CompletedTask;
@@ -80,17 +83,20 @@ public sealed class LoopbackSmtpServer : IAsyncLifetime
         _stopping.Dispose();
     }
 
-    private sealed class Store(ConcurrentQueue<ReceivedMail> received) : MessageStore
+    private sealed class Store(ConcurrentQueue<ReceivedMail> received, Action<ReceivedMail, byte[]>? onReceived) : MessageStore
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction,
             ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
-            using var stream = new MemoryStream(buffer.ToArray());
+            var bytes = buffer.ToArray();
+            using var stream = new MemoryStream(bytes);
             var message = await MimeMessage.LoadAsync(stream, cancellationToken);
-            received.Enqueue(new ReceivedMail(
+            var mail = new ReceivedMail(
                 $"{transaction.From.User}@{transaction.From.Host}",
                 [.. transaction.To.Select(to => $"{to.User}@{to.Host}")],
-                message));
+                message);
+            onReceived?.Invoke(mail, bytes);
+            received.Enqueue(mail);
             return SmtpResponse.Ok;
         }
     }

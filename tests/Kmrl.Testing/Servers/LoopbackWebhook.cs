@@ -23,6 +23,7 @@ public sealed class LoopbackWebhook : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedPost> _received = new();
     private WebApplication _app = null!;
     private int _refuse;
+    private Action<ReceivedPost>? _onReceived;
     private int _refused;
 
     /// <summary>The server's root, e.g. <c>http://127.0.0.1:41234</c>.</summary>
@@ -37,9 +38,10 @@ public sealed class LoopbackWebhook : IAsyncDisposable
 
     public void RefuseNext(int count) => Interlocked.Exchange(ref _refuse, count);
 
-    public static async Task<LoopbackWebhook> StartAsync()
+    /// <param name="onReceived">Called with each post it keeps (the demo writes them to .json files).</param>
+    public static async Task<LoopbackWebhook> StartAsync(Action<ReceivedPost>? onReceived = null)
     {
-        var webhook = new LoopbackWebhook();
+        var webhook = new LoopbackWebhook { _onReceived = onReceived };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
@@ -75,7 +77,9 @@ public sealed class LoopbackWebhook : IAsyncDisposable
         }
         using var reader = new StreamReader(request.Body);
         var headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        _received.Enqueue(new ReceivedPost(path ?? string.Empty, request.ContentType ?? string.Empty, headers, await reader.ReadToEndAsync()));
+        var post = new ReceivedPost(path ?? string.Empty, request.ContentType ?? string.Empty, headers, await reader.ReadToEndAsync());
+        _onReceived?.Invoke(post);
+        _received.Enqueue(post);
         return Results.Text("{\"ok\":true}", "application/json");
     }
 }
