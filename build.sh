@@ -2,6 +2,7 @@
 # One entry point for developers and CI.
 #   ./build.sh test    install the Debian packages the tests need (when missing), build, run every test
 #   ./build.sh build   build the solution
+#   ./build.sh format  check whitespace against .editorconfig (dotnet format whitespace; part of `test`)
 #   ./build.sh run [--demo] [...]   install what is missing, build once, run every app of dapr.yaml without Dapr
 #                                   (tools/Kmrl.Dapr.Local.Host; `./build.sh run --help`; production uses real Dapr)
 #   ./build.sh bench [--quick] [--only P1,P3,R]   run the benchmarks (bench/) and the reliability suite in its long mode, write docs/benchmarks.md
@@ -50,11 +51,35 @@ summarise() {
   echo "Tests: $passed passed, $failed failed, $skipped skipped"
 }
 
+# Files written before the whitespace check that it does not reformat yet (object initialisers of `with` expressions
+# and wrapped arguments laid out by hand); `dotnet format whitespace --folder --include <file>` fixes one, and then it
+# leaves this list. Every other file is held to .editorconfig.
+FORMAT_BASELINE=(
+  bench/Kmrl.Bench/Benchmarks/P3NoChangePoll.cs
+  services/Kmrl.Notifications/Deadlines/DeadlineReminders.cs
+  tests/Kmrl.DocumentApi.Tests/Api/SearchApiTests.cs
+  tests/Kmrl.Search.Tests/PostgresSearchIndexTests.cs
+  tests/Kmrl.Search.Tests/SearchCorpus.cs
+  tests/Kmrl.Search.Tests/SearchIndexContract.cs
+  tools/Kmrl.Dapr.Local/Components/CronSchedule.cs
+  tools/Kmrl.Dapr.Local/Runtime/LocalFileSecretStore.cs
+)
+
+# Whitespace only, file by file (--folder: no build or restore); code-style rules are enforced by the build itself
+# (EnforceCodeStyleInBuild). Prints each offending place and fails.
+check_format() {
+  dotnet format whitespace --folder --verify-no-changes --exclude "${FORMAT_BASELINE[@]}" .data
+}
+
 case "${1:-test}" in
   build)
     dotnet build Kmrl.Dapr.sln -c Release
     ;;
+  format)
+    check_format
+    ;;
   test)
+    check_format
     install_test_packages
     results="$(pwd)/.data/test-results"
     rm -rf "$results"
@@ -78,7 +103,7 @@ case "${1:-test}" in
     dotnet run -c Release --project bench/Kmrl.Bench -- "$@"
     ;;
   *)
-    echo "usage: ./build.sh [test|build|run|bench]" >&2
+    echo "usage: ./build.sh [test|build|format|run|bench]" >&2
     exit 2
     ;;
 esac

@@ -30,8 +30,8 @@ public sealed class DaprHostRestartTests : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Connector:MaxPublishAttempts"] = "1",
-                // One topic for the whole run: this test is about checkpoints and redelivery, not the bulk lane.
-                ["Connector:InteractiveDocumentsPerRun"] = "100000",
+            // One topic for the whole run: this test is about checkpoints and redelivery, not the bulk lane.
+            ["Connector:InteractiveDocumentsPerRun"] = "100000",
             ["Connector:RateLimit:TokenLimit"] = "1000",
             ["Connector:RateLimit:TokensPerPeriod"] = "1000",
             ["ClaimCheck:ChunkSizeBytes"] = "4096",
