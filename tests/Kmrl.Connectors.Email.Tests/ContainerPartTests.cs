@@ -10,7 +10,8 @@ namespace Kmrl.Connectors.Email.Tests;
 /// Documents a naive BODYSTRUCTURE walk never reaches or silently drops (issue 17), through real Dovecot: files
 /// inside Outlook's TNEF winmail.dat and inside opaque-signed S/MIME are unwrapped and discovered, an encrypted
 /// S/MIME message is recorded as unreadable with its reason, a zero-byte attachment announces its size 0 (the host
-/// rejects it with a reason), and a named part whose content type lacks a subtype is still discovered.
+/// rejects it with a reason), and a named part whose content type lacks a subtype is handed on as
+/// application/octet-stream for the host to judge by its name.
 /// </summary>
 public sealed class ContainerPartTests(DovecotImapServer dovecot) : IClassFixture<DovecotImapServer>
 {
@@ -116,21 +117,59 @@ public sealed class ContainerPartTests(DovecotImapServer dovecot) : IClassFixtur
         Assert.StartsWith("empty-file:", Assert.Single(result.Rejected).Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_named_part_whose_content_type_has_no_subtype_is_discovered()
+    private static readonly byte[] GzipBytes = Convert.FromBase64String("H4sIAAAAAAAAA0tMSU0BAPg9PbQEAAAA");
+
+    /// <summary>A mail whose one attachment has a Content-Type without a subtype (<c>application-x-gzip; name=…</c>).</summary>
+    private static byte[] WithoutSubtype(string folder, string type, string name, byte[] content) => Encoding.ASCII.GetBytes(
+        $"From: ops@kochimetro.org\r\nTo: records@kochimetro.org\r\nSubject: logs\r\nMessage-ID: <noslash-{folder}@kmrl.example>\r\nMIME-Version: 1.0\r\n" +
+        "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n" +
+        "--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+        $"--B\r\nContent-Type: {type}; name=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{Convert.ToBase64String(content)}\r\n" +
+        "--B--\r\n");
+
+    private async Task<ContractRun> SyncWithDefaultFiltersAsync(string folder, byte[] message)
     {
-        var raw = Encoding.ASCII.GetBytes(
-            "From: ops@kochimetro.org\r\nTo: records@kochimetro.org\r\nSubject: logs\r\nMessage-ID: <noslash@kmrl.example>\r\nMIME-Version: 1.0\r\n" +
-            "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n" +
-            "--B\r\nContent-Type: text/plain\r\n\r\nlogs attached\r\n" +
-            "--B\r\nContent-Type: application-x-gzip; name=\"signal-logs.gz\"\r\nContent-Transfer-Encoding: base64\r\n\r\nH4sIAAAAAAAAA0tMSU0BAPg9PbQEAAAA\r\n" +
-            "--B--\r\n");
+        var context = new ImapTestContext(dovecot);
+        await dovecot.DeliverAsync(context.User, message, folder);
+        return await SourceContract.RunAsync(context.Source(folder), null, new ContractOptions { Connector = Kmrl.Contracts.DocumentSources.Email });
+    }
 
-        var result = await DeliverAndSyncAsync("NoSlash", raw);
+    [Fact]
+    public async Task A_named_part_whose_content_type_has_no_subtype_is_handed_on_as_octet_stream_and_judged_by_its_name()
+    {
+        var result = await DeliverAndSyncAsync("NoSlash", WithoutSubtype("NoSlash", "application-x-gzip", "signal-logs.gz", GzipBytes));
 
-        // What the source offers. The host then rejects it today: the source declares its content type as "/"
-        // (ImapFolderSource takes BodyPart's MimeType as it is), which no allow list can hold.
-        var document = Assert.Single(result.Offered.OfType<SourceDocument>());
+        // The type says nothing the host can use, so the source declares application/octet-stream and the host's
+        // filter decides by the extension (.gz is allowed here). It declared "/" (BODYSTRUCTURE's type as it came),
+        // which no allow list holds: the part was rejected as "Content type '/' is not allowed" and never published.
+        var document = Assert.Single(result.Documents);
         Assert.Equal("signal-logs.gz", document.FileName);
+        Assert.Equal("application/octet-stream", document.ContentType);
+        Assert.Equal(SourceContract.Sha256(GzipBytes), document.Sha256);
+        Assert.Empty(result.Rejected);
+    }
+
+    [Fact]
+    public async Task A_pdf_whose_content_type_has_no_subtype_reaches_the_pipeline_under_the_default_filters_typed_by_its_extension()
+    {
+        var pdf = Encoding.ASCII.GetBytes("%PDF-1.4 circular with a broken content type");
+
+        var result = await SyncWithDefaultFiltersAsync("NoSlashPdf", WithoutSubtype("NoSlashPdf", "application-pdf", "circular.pdf", pdf));
+
+        var document = Assert.Single(result.Documents);
+        Assert.Equal(("circular.pdf", "application/pdf"), (document.FileName, document.Event.ContentType));
+        Assert.Equal(SourceContract.Sha256(pdf), document.Sha256);
+        Assert.Empty(result.Rejected);
+    }
+
+    [Fact]
+    public async Task A_named_part_without_a_subtype_whose_extension_is_not_allowed_is_recorded_as_rejected_for_its_extension()
+    {
+        var result = await SyncWithDefaultFiltersAsync("NoSlashDefault", WithoutSubtype("NoSlashDefault", "application-x-gzip", "signal-logs.gz", GzipBytes));
+
+        Assert.Empty(result.Documents);
+        var rejected = Assert.Single(result.Rejected);
+        Assert.Equal(("signal-logs.gz", "Extension '.gz' is not allowed."), (rejected.FileName, rejected.Reason));
+        Assert.True(result.Completed);
     }
 }

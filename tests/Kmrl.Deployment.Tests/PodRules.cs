@@ -28,6 +28,10 @@ public static partial class PodRules
             {
                 violations.Add($"{label}: {role.Kind} '{role.Name}' may list secrets; the apps read named secrets only");
             }
+            if (SecretRules(role).Any(rule => rule.Verbs.Overlaps(["get", "*"]) && rule.Names.Count == 0))
+            {
+                violations.Add($"{label}: {role.Kind} '{role.Name}' may get every secret in the namespace; name the ones its apps read (resourceNames)");
+            }
         }
 
         foreach (var deployment in resources.Where(r => r.Kind == "Deployment"))
@@ -53,6 +57,7 @@ public static partial class PodRules
             if (declaresKubernetesStore || builtInStore)
             {
                 CheckServiceAccount(where, pod.Child("spec"), resources, builtInStore, violations);
+                CheckSecretNames(where, deployment, resources, components, violations);
             }
             CheckSidecarMemory(where, annotations, violations);
             CheckShutdown(root, where, deployment.Name, pod, annotations, violations);
@@ -113,12 +118,86 @@ public static partial class PodRules
         }
     }
 
-    private static IEnumerable<(HashSet<string> Verbs, HashSet<string> Resources)> SecretRules(KustomizeRenderer.Resource role) =>
+    private static IEnumerable<(HashSet<string> Verbs, HashSet<string> Resources, HashSet<string> Names)> SecretRules(KustomizeRenderer.Resource role) =>
         role.Node.Child("rules").Items()
             .Select(rule => (Verbs: rule.Child("verbs").Strings().ToHashSet(), Resources: rule.Child("resources").Strings().ToHashSet(),
-                Groups: rule.Child("apiGroups").Strings().ToHashSet()))
+                Groups: rule.Child("apiGroups").Strings().ToHashSet(), Names: rule.Child("resourceNames").Strings().ToHashSet(StringComparer.Ordinal)))
             .Where(rule => rule.Groups.Overlaps(["", "*"]) && rule.Resources.Overlaps(["secrets", "*"]))
-            .Select(rule => (rule.Verbs, rule.Resources));
+            .Select(rule => (rule.Verbs, rule.Resources, rule.Names));
+
+    /// <summary>
+    /// The secrets a Dapr pod's ServiceAccount must be able to get, each with who reads it: the allowedSecrets of its
+    /// Configuration for every secretstores.kubernetes component (the app's GetSecret calls), and the secretKeyRefs of
+    /// every component scoped to the app whose auth.secretStore is such a component, which daprd resolves through
+    /// that store with the pod's token (dapr pkg/runtime/processor/secret ProcessResource; only the built-in
+    /// "kubernetes" store is resolved by the operator instead).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SecretsReadBy(KustomizeRenderer.Resource deployment,
+        IReadOnlyList<KustomizeRenderer.Resource> resources, IReadOnlyList<DaprResourceRules.Component> components)
+    {
+        var annotations = deployment.Node.Child("spec").Child("template").Child("metadata").Child("annotations");
+        var appId = annotations.Text("dapr.io/app-id") ?? deployment.Name;
+        var stores = components.Where(c => c.Type == "secretstores.kubernetes" && (c.Scopes.Count == 0 || c.Scopes.Contains(appId)))
+            .Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var read = new Dictionary<string, string>(StringComparer.Ordinal);
+        var configuration = resources.FirstOrDefault(r => r.Kind == "Configuration" && r.Name == annotations.Text("dapr.io/config"));
+        foreach (var scope in configuration?.Node.Child("spec").Child("secrets").Child("scopes").Items() ?? [])
+        {
+            if (stores.Contains(scope.Text("storeName") ?? string.Empty))
+            {
+                foreach (var name in scope.Child("allowedSecrets").Strings())
+                {
+                    read.TryAdd(name, $"Configuration '{configuration!.Name}' (allowedSecrets)");
+                }
+            }
+        }
+        foreach (var component in components.Where(c => (c.Scopes.Count == 0 || c.Scopes.Contains(appId))
+            && stores.Contains(c.Node.Child("auth").Text("secretStore") ?? string.Empty)))
+        {
+            foreach (var reference in component.Node.Child("spec").Child("metadata").Items().Select(item => item.Child("secretKeyRef")).Where(r => r is not null))
+            {
+                read.TryAdd(reference.Text("name") ?? string.Empty, $"component '{component.Name}'");
+            }
+        }
+        return read;
+    }
+
+    /// <summary>The secret names a ServiceAccount may get through its RoleBindings; null when a rule names none (every secret).</summary>
+    public static IReadOnlySet<string>? SecretsGrantedTo(string accountName, IReadOnlyList<KustomizeRenderer.Resource> resources)
+    {
+        var granted = new HashSet<string>(StringComparer.Ordinal);
+        var rules = resources.Where(r => r.Kind == "RoleBinding")
+            .Where(binding => binding.Node.Child("subjects").Items().Any(subject => subject.Text("kind") == "ServiceAccount" && subject.Text("name") == accountName))
+            .Select(binding => binding.Node.Child("roleRef"))
+            .Select(reference => resources.FirstOrDefault(r => r.Kind == reference.Text("kind") && r.Name == reference.Text("name")))
+            .Where(role => role is not null)
+            .SelectMany(role => SecretRules(role!))
+            .Where(rule => rule.Verbs.Overlaps(["get", "*"]));
+        foreach (var rule in rules)
+        {
+            if (rule.Names.Count == 0)
+            {
+                return null;
+            }
+            granted.UnionWith(rule.Names);
+        }
+        return granted;
+    }
+
+    /// <summary>Every secret the sidecar reads is granted by name; one that is not makes daprd fail that component or call.</summary>
+    private static void CheckSecretNames(string where, KustomizeRenderer.Resource deployment, IReadOnlyList<KustomizeRenderer.Resource> resources,
+        IReadOnlyList<DaprResourceRules.Component> components, List<string> violations)
+    {
+        var accountName = deployment.Node.Child("spec").Child("template").Child("spec").Text("serviceAccountName") ?? "default";
+        if (SecretsGrantedTo(accountName, resources) is not { } granted)
+        {
+            return;
+        }
+        foreach (var (name, reader) in SecretsReadBy(deployment, resources, components).Where(pair => !granted.Contains(pair.Key)).OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            violations.Add($"{where}: ServiceAccount '{accountName}' may not get secret '{name}', which {reader} reads");
+        }
+    }
 
     /// <summary>A memory limit without a Go soft limit below it leaves the collector to wait for twice the live heap (docs: Kubernetes production guidelines).</summary>
     private static void CheckSidecarMemory(string where, YamlNode? annotations, List<string> violations)

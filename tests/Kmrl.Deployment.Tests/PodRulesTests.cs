@@ -88,7 +88,33 @@ public sealed class PodRulesTests
         using var copy = new RepositoryCopy();
         copy.Replace("k8s/base/rbac.yaml", "verbs: [\"get\"]", "verbs: [\"get\", \"list\"]");
 
-        Assert.Contains(Check(copy), v => v.Contains("Role 'kmrl-secret-reader' may list secrets"));
+        Assert.Contains(Check(copy), v => v.Contains("Role 'email-connector-secrets' may list secrets"));
+    }
+
+    [Fact]
+    public void A_role_that_lets_an_app_get_every_secret_of_the_namespace_is_caught()
+    {
+        // Issue 15's Role: get on every secret, which the app container's own token could use past Dapr's scopes.
+        using var copy = new RepositoryCopy();
+        copy.Replace("k8s/base/rbac.yaml",
+            "    resourceNames: [\"connector-operator-keys\", \"kmrl-blobstore\", \"kmrl-redis\", \"kmrl-redis-lock\", \"whatsapp\"]\n", "");
+
+        Assert.Contains(Check(copy), v => v.Contains("Role 'whatsapp-connector-secrets' may get every secret in the namespace"));
+    }
+
+    [Theory]
+    [InlineData("production", "kmrl-redis-lock", "component 'lockstore'")]
+    [InlineData("local", "email-ops-mailbox", "Configuration 'email-connector-config' (allowedSecrets)")]
+    public void A_secret_the_sidecar_reads_that_its_role_does_not_name_is_caught(string overlay, string secret, string reader)
+    {
+        using var copy = new RepositoryCopy();
+        copy.Replace("k8s/base/rbac.yaml",
+            "[\"connector-operator-keys\", \"email-ops-mailbox\", \"kmrl-blobstore\", \"kmrl-redis\", \"kmrl-redis-lock\"]",
+            "[" + string.Join(", ", new[] { "connector-operator-keys", "email-ops-mailbox", "kmrl-blobstore", "kmrl-redis", "kmrl-redis-lock" }
+                .Where(name => name != secret).Select(name => $"\"{name}\"")) + "]");
+
+        Assert.Contains($"k8s/overlays/{overlay}: Deployment 'email-connector': ServiceAccount 'email-connector' may not get secret '{secret}', which {reader} reads",
+            Check(copy));
     }
 
     [Fact]

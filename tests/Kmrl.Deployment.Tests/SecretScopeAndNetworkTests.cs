@@ -6,7 +6,8 @@ namespace Kmrl.Deployment.Tests;
 
 /// <summary>
 /// Least privilege in the rendered overlays (issue 18): each app's sidecar Configuration lets it read exactly the
-/// secrets its code and shipped configuration name, and only the ingress reaches the WhatsApp webhook port.
+/// secrets its code and shipped configuration name, its ServiceAccount may get those and its components' by name
+/// only, and only the ingress reaches the WhatsApp webhook port.
 /// </summary>
 public sealed class SecretScopeAndNetworkTests
 {
@@ -56,6 +57,41 @@ public sealed class SecretScopeAndNetworkTests
         Assert.Equal(DaprNames.AppIds.All.Count, DaprNames.AppIds.All
             .Select(id => resources.Single(r => r.Kind == "Deployment" && r.Name == id).Node.Child("spec").Child("template").Child("metadata").Child("annotations").Text("dapr.io/config"))
             .Distinct().Count());
+    }
+
+    [Fact]
+    public void Each_service_account_may_get_by_name_exactly_the_secrets_its_sidecar_reads_in_some_overlay()
+    {
+        // The token is mounted in the app container too: without names, any app could read any secret through the
+        // Kubernetes API whatever its Configuration allows. Names read in one overlay only (kmrl-redis is production's)
+        // are granted in both, since the Roles are in base; a name nothing reads is an over-grant.
+        var read = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var granted = new Dictionary<string, IReadOnlySet<string>?>(StringComparer.Ordinal);
+        foreach (var overlay in KubernetesRules.Overlays)
+        {
+            var resources = KustomizeRenderer.Render(Path.Combine(Root, "k8s", "overlays", overlay));
+            var components = resources.Where(r => r.Kind == "Component")
+                .Select(r => new DaprResourceRules.Component(overlay, r.Name, r.Node.Child("spec").Text("type") ?? string.Empty, r.Node)).ToList();
+            foreach (var deployment in resources.Where(r => r.Kind == "Deployment"
+                && r.Node.Child("spec").Child("template").Child("metadata").Child("annotations").Text("dapr.io/enabled") == "true"))
+            {
+                var account = deployment.Node.Child("spec").Child("template").Child("spec").Text("serviceAccountName")!;
+                read.TryAdd(account, new HashSet<string>(StringComparer.Ordinal));
+                read[account].UnionWith(PodRules.SecretsReadBy(deployment, resources, components).Keys);
+                granted[account] = PodRules.SecretsGrantedTo(account, resources);
+            }
+        }
+
+        Assert.Equal(DaprNames.AppIds.All.Order(), read.Keys.Order());
+        foreach (var (account, names) in read)
+        {
+            var allowed = granted[account];
+            Assert.True(allowed is not null, $"{account} may get every secret");
+            Assert.Equal(names.Order(StringComparer.Ordinal), allowed!.Order(StringComparer.Ordinal));
+        }
+        // Nobody gets the secrets that go to containers as env (the kubelet reads those) or another app's.
+        Assert.DoesNotContain("dapr-api-token", granted.Values.SelectMany(names => names!));
+        Assert.DoesNotContain(DaprNames.Secrets.WhatsApp, granted[DaprNames.AppIds.EmailConnector]!);
     }
 
     [Theory]

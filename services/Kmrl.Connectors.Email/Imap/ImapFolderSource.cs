@@ -211,7 +211,7 @@ public sealed partial class ImapFolderSource(
                 // after a UIDVALIDITY change yields the same ids (and idempotency keys) for the same mail.
                 SourceId: $"{messageKey}/{part.Section}",
                 FileName: part.FileName,
-                DeclaredContentType: part.Part.ContentType.MimeType,
+                DeclaredContentType: DeclaredTypeOf(part.Part),
                 // Octets is the encoded size; it is the document's size only when nothing is encoded, or when it is 0
                 // (nothing decodes to nothing), so the host refuses an empty attachment before reading it.
                 Size: part.Part.Octets == 0 || encoding is ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary
@@ -317,6 +317,16 @@ public sealed partial class ImapFolderSource(
         decoded.Add(DecoderFilter.Create(encoding));
         return decoded;
     }
+
+    /// <summary>
+    /// The part's content type, or application/octet-stream when it has no type or subtype (the server gives
+    /// <c>application-x-gzip</c> as "/"): a type that says nothing, so the host judges the part by its name instead
+    /// of refusing a type no allow list can hold, and the pipeline sniffs what it really is.
+    /// </summary>
+    internal static string DeclaredTypeOf(BodyPartBasic part) =>
+        string.IsNullOrEmpty(part.ContentType.MediaType) || string.IsNullOrEmpty(part.ContentType.MediaSubtype)
+            ? "application/octet-stream"
+            : part.ContentType.MimeType;
 
     private static ContentEncoding TransferEncodingOf(BodyPartBasic part) =>
         part.ContentTransferEncoding is { } value && MimeUtils.TryParse(value, out ContentEncoding encoding)

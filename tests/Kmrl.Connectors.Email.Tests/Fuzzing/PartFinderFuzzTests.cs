@@ -182,6 +182,27 @@ public sealed partial class PartFinderFuzzTests
         Assert.Equal(("circular.pdf", PartKind.Document), (found.FileName, found.Kind));
     }
 
+    [Theory]
+    [InlineData("application", "pdf", "winmail.dat", PartKind.Document)]
+    [InlineData("application", "octet-stream", "smime.p7m", PartKind.SecureMime)]
+    [InlineData("application", "octet-stream", "WINMAIL.DAT", PartKind.Tnef)]
+    [InlineData("application", "ms-tnef", "roster.bin", PartKind.Tnef)]
+    [InlineData("application", "pkcs7-mime", "award.bin", PartKind.SecureMime)]
+    [InlineData("application", "pdf", "award.p7m", PartKind.Document)]
+    public void A_parts_content_type_decides_what_it_is_and_only_octet_stream_falls_back_to_its_name(
+        string type, string subtype, string name, PartKind expected)
+    {
+        // Before d39d738 the name won over the type: a PDF a sender named winmail.dat went to the TNEF reader, and an
+        // octet-stream smime.p7m (RFC 8551 3.2.1 lets agents send it so) was fetched as an opaque document.
+        var root = new BodyPartMultipart(new ContentType("multipart", "mixed"), string.Empty);
+        root.BodyParts.Add(new BodyPartText(new ContentType("text", "plain"), "1"));
+        root.BodyParts.Add(new BodyPartBasic(new ContentType(type, subtype), "2") { ContentDisposition = Disposition("attachment", name) });
+
+        var found = Assert.Single(DocumentPartFinder.Find(root));
+
+        Assert.Equal((name, "2", expected), (found.FileName, found.Section, found.Kind));
+    }
+
     [Fact]
     public void A_structure_parsed_from_text_is_answered_like_the_one_it_was_written_from()
     {

@@ -47,6 +47,11 @@ public static class MailCases
             "multipart/mixed; boundary=\"b1\"",
             Encoding.ASCII.GetBytes("--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"huge-subject.pdf\"\r\n" +
                 "Content-Transfer-Encoding: base64\r\n\r\n" + Pdf("huge subject") + "\r\n--b1--\r\n"))),
+        // A Content-Type without a subtype: Dovecot gives it as "/", which the host refused as a content type no allow
+        // list holds, so the file never reached the pipeline (issue 18). Declared application/octet-stream, its name decides.
+        new("mime-content-type-without-subtype", "discovered", Mail("mime-content-type-without-subtype", "multipart/mixed; boundary=\"b1\"",
+            "--b1\r\nContent-Type: text/plain\r\n\r\nCircular attached.\r\n--b1\r\nContent-Type: application-pdf; name=\"no-subtype.pdf\"\r\n" +
+            "Content-Transfer-Encoding: base64\r\n\r\n" + Pdf("no subtype") + "\r\n--b1--\r\n")),
         new("mime-good-attachment", "discovered", Attachment("mime-good-attachment", "signal-drawing.pdf", "application/pdf", Pdf("good"))),
     ];
 

@@ -17,6 +17,21 @@ public sealed class MailCorpusTests(MailCorpusFixture fixture) : IClassFixture<M
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [InlineData("sync-request-for-a-mailbox-folder", "/connector/sources/r3/R3/sync", "202")]
+    [InlineData("sync-request-for-a-mailbox-folder-escaped", "/connector/sources/r3%2FR3/sync", "202")]
+    [InlineData("sync-request-for-an-unknown-folder", "/connector/sources/r3/Elsewhere/sync", "404")]
+    public async Task An_operators_sync_request_reaches_a_mail_folder_though_its_source_name_holds_a_slash(string caseName, string path, string expected)
+    {
+        // Issue 18: every e-mail source is named mailbox/folder, and the route answered 404 for all of them.
+        await fixture.AllCases;
+
+        var actual = (await fixture.Probe.SyncByRouteAsync(path)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        ReliabilityReport.Record("R3", "email-connector route: " + caseName, actual, expected);
+        Assert.Equal(expected, actual);
+    }
+
     [Fact]
     public async Task After_the_corpus_the_connector_is_healthy_and_reads_the_next_good_mail()
     {

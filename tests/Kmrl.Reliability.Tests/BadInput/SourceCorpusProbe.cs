@@ -18,6 +18,26 @@ public sealed class SourceCorpusProbe(DaprTestEnvironment environment, DaprSidec
     {
         var before = (await LastRunAsync())?["runId"]?.GetValue<string>();
         await sidecar.FireCronAsync(scheduleBinding);
+        return await RunAfterAsync(before, timeout);
+    }
+
+    /// <summary>
+    /// An operator's sync request on <paramref name="path"/> (the host's <c>/connector/sources/{name}/sync</c>); its
+    /// status code, and when it was accepted, once the run it started has ended.
+    /// </summary>
+    public async Task<int> SyncByRouteAsync(string path)
+    {
+        var before = (await LastRunAsync())?["runId"]?.GetValue<string>();
+        using var response = await http.PostAsync(path, null);
+        if (response.StatusCode == System.Net.HttpStatusCode.Accepted)
+        {
+            await RunAfterAsync(before, null);
+        }
+        return (int)response.StatusCode;
+    }
+
+    private async Task<JsonObject> RunAfterAsync(string? before, TimeSpan? timeout)
+    {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         while (DateTime.UtcNow < deadline)
         {

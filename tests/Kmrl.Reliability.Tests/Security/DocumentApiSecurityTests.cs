@@ -25,6 +25,8 @@ public sealed class DocumentApiSecurityTests(DocumentApiSecurityFixture fixture)
         new("upload-with-empty-bearer", "401:problem", HttpMethod.Post, "/documents", "Bearer ", Upload: true),
         new("upload-with-key-in-basic-scheme", "401:problem", HttpMethod.Post, "/documents", "Basic " + DocumentApiHost.UploadReadKey, Upload: true),
         new("upload-with-read-only-key", "403:problem", HttpMethod.Post, "/documents", ReadOnly, Upload: true),
+        // Issue 18: the placeholder keys of secrets.example.json worked as real keys.
+        new("upload-with-the-placeholder-key-of-secrets-example-json", "401:problem", HttpMethod.Post, "/documents", "Bearer " + DocumentApiHost.PlaceholderKey, Upload: true),
         new("reprocess-with-read-only-key", "403:problem", HttpMethod.Post, "/documents/{id}/reprocess", ReadOnly),
         new("replay-dead-letter-with-read-only-key", "403:problem", HttpMethod.Post, "/dead-letters/x/replay", ReadOnly),
         new("read-without-token", "401:problem", HttpMethod.Get, "/documents/{id}"),

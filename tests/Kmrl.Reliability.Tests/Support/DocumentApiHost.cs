@@ -20,6 +20,9 @@ public sealed class DocumentApiHost : IAsyncDisposable
     public const string ReadOnlyKey = "reliability-read-key-0123456789";
     public const string UploadOnlyKey = "reliability-upload-key-01234567";
 
+    /// <summary>The placeholder of secrets.example.json, in the store as a copied example file would put it.</summary>
+    public const string PlaceholderKey = "replace-with-a-long-random-key";
+
     // Dropped when stopped, so that a stopped part's memory can be collected (R5 measures who held what).
     private RedisServer? _redis;
     private DaprTestEnvironment? _environment;
@@ -68,7 +71,7 @@ public sealed class DocumentApiHost : IAsyncDisposable
         return new DocumentApiHost(redis, environment, sidecar, app, searchIndex);
     }
 
-    /// <summary>The three clients' keys in the sidecar's secret store.</summary>
+    /// <summary>The three clients' keys in the sidecar's secret store, and the example file's placeholder.</summary>
     public static void AddApiKeys(DaprTestOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -77,6 +80,8 @@ public sealed class DocumentApiHost : IAsyncDisposable
             ["portal"] = UploadReadKey + ";upload,read",
             ["auditor"] = ReadOnlyKey + ";read",
             ["scanner"] = UploadOnlyKey + ";upload",
+            // As a secrets.json copied from secrets.example.json leaves it: refused at start, so it opens nothing.
+            ["kmrl-portal"] = PlaceholderKey + ";upload,read",
         };
     }
 
