@@ -7,7 +7,8 @@ namespace Kmrl.Deployment.Tests;
 /// <summary>
 /// Least privilege in the rendered overlays (issue 18): each app's sidecar Configuration lets it read exactly the
 /// secrets its code and shipped configuration name, its ServiceAccount may get those and its components' by name
-/// only, and only the ingress reaches the WhatsApp webhook port.
+/// only, only the ingress reaches the WhatsApp webhook port and document-api's staff pages (over TLS), and the
+/// sidecars still reach each other.
 /// </summary>
 public sealed class SecretScopeAndNetworkTests
 {
@@ -124,6 +125,63 @@ public sealed class SecretScopeAndNetworkTests
         Assert.All(rules, rule => Assert.NotEmpty(rule.Child("ports").Items()));
     }
 
+    [Theory]
+    [InlineData("local")]
+    [InlineData("production")]
+    public void The_staff_pages_are_served_over_TLS_by_the_ingress_and_only_the_ingress_reaches_document_apis_port(string overlay)
+    {
+        var resources = KustomizeRenderer.Render(Path.Combine(Root, "k8s", "overlays", overlay));
+        var deployment = resources.Single(r => r.Kind == "Deployment" && r.Name == DaprNames.AppIds.DocumentApi);
+        var appPort = KustomizeRenderer.Containers(deployment).Single().Child("ports").Items().Single(p => p.Text("name") == "http").Text("containerPort");
+        var service = resources.Single(r => r.Kind == "Service" && r.Name == DaprNames.AppIds.DocumentApi);
+        Assert.Equal("http", service.Node.Child("spec").Child("ports").Items().Single(p => p.Text("name") == "http").Text("targetPort"));
+
+        // The Ingress: every host it serves has a TLS certificate, and "/" of that host goes to document-api's Service.
+        var ingress = Assert.Single(resources, r => r.Kind == "Ingress");
+        var spec = ingress.Node.Child("spec");
+        var tlsHosts = spec.Child("tls").Items().SelectMany(t => t.Child("hosts").Strings()).ToList();
+        Assert.All(spec.Child("tls").Items(), t => Assert.False(string.IsNullOrEmpty(t.Text("secretName"))));
+        var rules = spec.Child("rules").Items().ToList();
+        Assert.NotEmpty(rules);
+        Assert.All(rules, rule => Assert.Contains(rule.Text("host"), tlsHosts));
+        var root = rules.SelectMany(rule => rule.Child("http").Child("paths").Items()).Single(p => p.Text("path") == "/");
+        Assert.Equal("Prefix", root.Text("pathType"));
+        Assert.Equal((DaprNames.AppIds.DocumentApi, "http"),
+            (root.Child("backend").Child("service").Text("name"), root.Child("backend").Child("service").Child("port").Text("name")));
+        Assert.Equal("true", ingress.Node.Child("metadata").Child("annotations").Text("nginx.ingress.kubernetes.io/force-ssl-redirect"));
+        // Every other backend is a Service that exists, on a port it names.
+        foreach (var path in rules.SelectMany(rule => rule.Child("http").Child("paths").Items()))
+        {
+            var backend = path.Child("backend").Child("service");
+            var target = resources.Single(r => r.Kind == "Service" && r.Name == backend.Text("name"));
+            Assert.Contains(target.Node.Child("spec").Child("ports").Items(), p => p.Text("name") == backend.Child("port").Text("name"));
+        }
+
+        // The NetworkPolicy: the app port from the ingress controller alone; the sidecars keep what they need.
+        var policy = resources.Single(r => r.Kind == "NetworkPolicy"
+            && r.Node.Child("spec").Child("podSelector").Child("matchLabels").Text("app.kubernetes.io/name") == DaprNames.AppIds.DocumentApi);
+        Assert.Equal(["Ingress"], policy.Node.Child("spec").Child("policyTypes").Strings());
+        var allowed = policy.Node.Child("spec").Child("ingress").Items().ToList();
+        var byPort = allowed.SelectMany(rule => rule.Child("ports").Items().Select(p => (Rule: rule, Port: p.Text("port")))).ToList();
+        var app = Assert.Single(byPort, r => r.Port == appPort);
+        Assert.Equal(["ingress-nginx"], Namespaces(app.Rule));
+        Assert.Single(app.Rule.Child("from").Items());
+        // daprd's internal gRPC port (sidecar to sidecar: workflow actors of the one app id), from its own pods only.
+        var internalGrpc = Assert.Single(byPort, r => r.Port == "50002");
+        var peers = internalGrpc.Rule.Child("from").Items().Single().Child("podSelector").Child("matchExpressions").Items().Single();
+        Assert.Equal(("app.kubernetes.io/name", "In"), (peers.Text("key"), peers.Text("operator")));
+        Assert.Equal([DaprNames.AppIds.DocumentApi, "document-pipeline"], peers.Child("values").Strings().Order());
+        Assert.Equal(["observability"], Namespaces(Assert.Single(byPort, r => r.Port == "9090").Rule));
+        Assert.Equal(3, byPort.Count);
+        Assert.All(allowed, rule => Assert.NotEmpty(rule.Child("from").Items()));
+
+        // The pipeline role has no public port at all.
+        var pipeline = resources.Single(r => r.Kind == "NetworkPolicy"
+            && r.Node.Child("spec").Child("podSelector").Child("matchLabels").Text("app.kubernetes.io/name") == "document-pipeline");
+        Assert.Equal(["50002", "9090"], pipeline.Node.Child("spec").Child("ingress").Items().SelectMany(rule => rule.Child("ports").Items().Select(p => p.Text("port")!)).Order());
+    }
+
     private static List<string> Namespaces(YamlNode rule) =>
-        rule.Child("from").Items().Select(f => f.Child("namespaceSelector").Child("matchLabels").Text("kubernetes.io/metadata.name")!).ToList();
+        rule.Child("from").Items().Select(f => f.Child("namespaceSelector").Child("matchLabels").Text("kubernetes.io/metadata.name"))
+            .OfType<string>().ToList();
 }

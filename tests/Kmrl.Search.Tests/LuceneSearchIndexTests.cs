@@ -10,10 +10,16 @@ public sealed class LuceneSearchIndexTests : SearchIndexContract
     protected override Task<ISearchIndex> CreateIndexAsync() =>
         Task.FromResult<ISearchIndex>(new LuceneSearchIndex(new LuceneSearchOptions { IndexPath = _directory.Path }, new SearchAccessOptions()));
 
+    private readonly TempDirectory _everyHit = new("lucene-every-hit");
+
+    protected override Task<ISearchIndex> CreateIndexRankingEveryHitAsync() =>
+        Task.FromResult<ISearchIndex>(new LuceneSearchIndex(new LuceneSearchOptions { IndexPath = _everyHit.Path }, new SearchAccessOptions()));
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
         _directory.Dispose();
+        _everyHit.Dispose();
     }
 
     [Fact]

@@ -13,6 +13,11 @@ public sealed class PostgresSearchIndexTests(PostgresServer server) : SearchInde
             new PostgresSearchOptions { ConnectionString = server.ConnectionString, Table = $"search_{Interlocked.Increment(ref _table)}" },
             new SearchAccessOptions()));
 
+    protected override Task<ISearchIndex> CreateIndexRankingEveryHitAsync() =>
+        Task.FromResult<ISearchIndex>(new PostgresSearchIndex(
+            new PostgresSearchOptions { ConnectionString = server.ConnectionString, Table = $"search_{Interlocked.Increment(ref _table)}", RankWindow = 0 },
+            new SearchAccessOptions()));
+
     [Fact]
     public async Task Relevance_ranks_the_newest_hits_of_its_window_then_lists_the_rest_newest_first_each_once()
     {

@@ -13,6 +13,12 @@ public abstract class SearchIndexContract : IAsyncLifetime
 
     protected abstract Task<ISearchIndex> CreateIndexAsync();
 
+    /// <summary>
+    /// An empty index that ranks every hit by relevance. Lucene always does; PostgreSQL ranks the newest
+    /// Search:Postgres:RankWindow hits (1,000) and needs RankWindow 0 for this (its own tests cover the window).
+    /// </summary>
+    protected virtual Task<ISearchIndex> CreateIndexRankingEveryHitAsync() => CreateIndexAsync();
+
     public async Task InitializeAsync()
     {
         _index = await CreateIndexAsync();
@@ -242,6 +248,38 @@ public abstract class SearchIndexContract : IAsyncLifetime
         }, CancellationToken.None);
 
         Assert.Equal(["tender-2", "tender"], await IdsAsync("tender"));
+    }
+
+    [Fact]
+    public async Task Ranking_every_hit_puts_the_oldest_document_that_says_it_most_first_and_pages_cover_each_hit_once()
+    {
+        var index = await CreateIndexRankingEveryHitAsync();
+        try
+        {
+            // Oldest to newest: the oldest says it most, then the third; the two that say it once are tied, newest first.
+            string[] texts = ["ballast ballast ballast ballast ballast", "ballast", "ballast ballast ballast", "ballast"];
+            for (var i = 0; i < texts.Length; i++)
+            {
+                await index.UpsertAsync(SearchCorpus.Tender with
+                {
+                    DocumentId = $"b{i}", Text = texts[i], CreatedAt = SearchCorpus.Day.AddDays(i), UpdatedAt = SearchCorpus.Day.AddDays(i),
+                }, CancellationToken.None);
+            }
+            var pages = new List<string>();
+            for (var page = 1; page <= 2; page++)
+            {
+                var results = await index.SearchAsync(
+                    new SearchRequest { Query = SearchQuery.Parse("ballast"), Page = page, PageSize = 3 }, AccessScope.All, CancellationToken.None);
+                Assert.Equal(4, results.Total);
+                pages.AddRange(results.Hits.Select(h => h.DocumentId));
+            }
+            Assert.Equal(["b0", "b2", "b3", "b1"], pages);
+        }
+        finally
+        {
+            (index as IDisposable)?.Dispose();
+            if (index is IAsyncDisposable asyncDisposable) await asyncDisposable.DisposeAsync();
+        }
     }
 
     [Fact]

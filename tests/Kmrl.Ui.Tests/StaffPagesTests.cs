@@ -35,6 +35,10 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
         // The language by its name, as a reader knows it, not its code.
         await Expect(page.Locator("#key-fields")).ToContainTextAsync("മലയാളം");
         await Expect(page.Locator("#provenance")).ToContainTextAsync("upload");
+        // The processing timeline in the pipeline's stages, in Malayalam, not the workflow engine's event types.
+        await Expect(page.Locator("#timeline li[data-stage='catalog'][data-state='done']")).ToContainTextAsync("രേഖാപട്ടികയിൽ ചേർക്കൽ");
+        await Expect(page.Locator("#timeline li[data-stage='processed']")).ToContainTextAsync("തയ്യാറായി");
+        await Expect(page.Locator("#timeline")).Not.ToContainTextAsync("Task");
         await fixture.ScreenshotAsync(page, "document");
         // A reader sees deadlines; acknowledging them is for the department's admins, on the page and through the API.
         var deadline = fixture.CircularDeadline.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -172,7 +176,16 @@ public sealed class StaffPagesTests(StaffPagesFixture fixture)
         await Expect(arrival).ToContainTextAsync("email");
         await Expect(arrival.Locator("dl.arrival")).ToContainTextAsync("Sender");
         await Expect(arrival.Locator("dl.arrival")).ToContainTextAsync("station.kaloor@kmrl.example");
-        await Expect(page.Locator("#timeline li").First).ToBeVisibleAsync();
+        // Every stage in order, each done, then the end: plain names, no event types (TaskScheduled, OrchestratorStarted).
+        var stages = page.Locator("#timeline li[data-stage]");
+        await Expect(stages).ToHaveCountAsync(8);
+        Assert.Equal(["validate", "dedupe", "extract", "language", "classify", "summarise", "catalog", "processed"],
+            await stages.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.stage)"));
+        await Expect(page.Locator("#timeline li[data-stage='validate'][data-state='done']")).ToContainTextAsync("Checking the file");
+        await Expect(page.Locator("#timeline li[data-stage='extract'][data-state='done']")).ToContainTextAsync("Reading the text");
+        await Expect(page.Locator("#timeline li[data-stage='processed']")).ToContainTextAsync("Ready");
+        await Expect(page.Locator("#timeline")).Not.ToContainTextAsync("Task");
+        await Expect(page.Locator("#timeline")).Not.ToContainTextAsync("Orchestrator");
         await fixture.ScreenshotAsync(page, "document-replayed-mail");
         await page.Context.CloseAsync();
     }

@@ -97,6 +97,7 @@ public static class ConnectorHostApi
         SyncScheduler scheduler,
         ConnectorStatusRegistry status,
         ICheckpointStore checkpoints,
+        KeptSourceStates kept,
         ConnectorSyncHealthCheck healthCheck,
         IOptions<ConnectorHostOptions> options,
         ILoggerFactory loggerFactory,
@@ -108,19 +109,27 @@ public static class ConnectorHostApi
         {
             var state = status.Get(name);
             var checkpoint = Summary(state.Checkpoint, fromStore: false);
+            var lastSuccessAt = state.LastSuccessAt;
+            var lastDocumentAt = state.LastDocumentAt;
             try
             {
                 // The store knows what other replicas stored; this replica's memory may be behind.
                 var stored = await checkpoints.LoadAsync(connector, name, cancellationToken);
                 checkpoint = stored is null ? checkpoint : Summary(stored.Checkpoint, fromStore: true);
+                // So are the lag's times: any replica, and one just restarted, answers the same.
+                if (await kept.ReadAsync(name, cancellationToken) is { } record)
+                {
+                    lastSuccessAt = KeptSourceStates.Later(lastSuccessAt, record.LastSuccessAt);
+                    lastDocumentAt = KeptSourceStates.Later(lastDocumentAt, record.LastDocumentAt);
+                }
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
-                loggerFactory.CreateLogger(typeof(ConnectorHostApi)).LogWarning(exception, "Could not read the checkpoint of {Source} for the status page", name);
+                loggerFactory.CreateLogger(typeof(ConnectorHostApi)).LogWarning(exception, "Could not read the checkpoint or kept state of {Source} for the status page", name);
             }
             sources.Add(new SourceStatusResponse(
-                name, state.Running, state.LastRun, state.LastSkip, state.LastSuccessAt, state.LastError, state.LastErrorAt,
-                state.ConsecutiveFailures, state.Totals, checkpoint, state.RecentlySkipped, state.LastDocumentAt));
+                name, state.Running, state.LastRun, state.LastSkip, lastSuccessAt, state.LastError, state.LastErrorAt,
+                state.ConsecutiveFailures, state.Totals, checkpoint, state.RecentlySkipped, lastDocumentAt));
         }
         var health = await healthCheck.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), cancellationToken);
         return TypedResults.Ok(new ConnectorStatusResponse(connector, options.Value.ScheduleBindingName, health.Status.ToString(), sources));

@@ -79,8 +79,8 @@ public static class ConnectorHostExtensions
         services.TryAddSingleton<SyncScheduler>();
         services.TryAddSingleton<ISyncRequests>(provider => provider.GetRequiredService<SyncScheduler>());
         // Before the scheduler: the failed runs a previous process counted are back before the first run.
-        services.TryAddSingleton<FailureStreaks>();
-        services.AddHostedService(provider => provider.GetRequiredService<FailureStreaks>());
+        services.TryAddSingleton<KeptSourceStates>();
+        services.AddHostedService(provider => provider.GetRequiredService<KeptSourceStates>());
         services.AddHostedService(provider => provider.GetRequiredService<SyncScheduler>());
         services.AddHostedService<PushTriggerWatcher>();
 

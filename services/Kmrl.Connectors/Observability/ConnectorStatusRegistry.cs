@@ -48,15 +48,19 @@ internal sealed class ConnectorStatusRegistry
     public void DocumentHandedOn(string source, DateTimeOffset at) =>
         Update(source, state => state with { LastDocumentAt = at });
 
-    /// <summary>Raised after every <see cref="RunFinished"/> with the source's state (<see cref="FailureStreaks"/> keeps the streak).</summary>
+    /// <summary>Raised after every <see cref="RunFinished"/> with the source's state (<see cref="KeptSourceStates"/> keeps the streak).</summary>
     public event Action<SourceState>? RunRecorded;
 
     /// <summary>
-    /// The failed runs in a row a previous process left (<see cref="FailureStreaks"/>), for a source this process has
-    /// not run yet: its own runs know better.
+    /// What a previous process (or another replica) kept (<see cref="KeptSourceStates"/>): the failed runs in a row for
+    /// a source this process has not run yet (its own runs know better), and the later of each time.
     /// </summary>
-    public void RestoreFailures(string source, int consecutiveFailures) =>
-        Update(source, state => state.LastRun is null ? state with { ConsecutiveFailures = consecutiveFailures } : state);
+    public void Restore(string source, KeptSourceState kept) =>
+        Update(source, state => (state.LastRun is null ? state with { ConsecutiveFailures = kept.ConsecutiveFailures } : state) with
+        {
+            LastSuccessAt = KeptSourceStates.Later(state.LastSuccessAt, kept.LastSuccessAt),
+            LastDocumentAt = KeptSourceStates.Later(state.LastDocumentAt, kept.LastDocumentAt),
+        });
 
     public void RunSkipped(SyncRunResult result) => Update(result.Source, state => state with { LastSkip = result });
 

@@ -125,11 +125,11 @@ public sealed class LuceneSearchIndex : ISearchIndex, IDisposable
             Query query = filter is null ? textQuery : new FilteredQuery(textQuery, new QueryWrapperFilter(filter));
 
             var sort = request.Sort == SearchSort.Relevance && !request.Query.HasRequired ? SearchSort.Newest : request.Sort;
-            ITopDocsCollector top = sort == SearchSort.Relevance
-                ? TopScoreDocCollector.Create(window, docsScoredInOrder: false)
-                : TopFieldCollector.Create(
-                    new Sort(new SortField(LuceneFields.CreatedSort, SortFieldType.INT64, reverse: sort == SearchSort.Newest)),
-                    window, fillFields: false, trackDocScores: true, trackMaxScore: false, docsScoredInOrder: false);
+            // Relevance over every hit; equal scores newest first, as in PostgreSQL.
+            var created = new SortField(LuceneFields.CreatedSort, SortFieldType.INT64, reverse: sort != SearchSort.Oldest);
+            ITopDocsCollector top = TopFieldCollector.Create(
+                sort == SearchSort.Relevance ? new Sort(SortField.FIELD_SCORE, created) : new Sort(created),
+                window, fillFields: false, trackDocScores: true, trackMaxScore: false, docsScoredInOrder: false);
             var facets = new FacetCollector(request.Facets);
             searcher.Search(query, MultiCollector.Wrap((ICollector)top, facets));
 

@@ -45,7 +45,7 @@ public sealed class FailureStreakRestartTests(RedisServer redis) : IClassFixture
             services.AddSingleton<IDocumentSource>(source);
             var host = services.BuildServiceProvider();
             // The one hosted service this test needs, started as the host starts it: before the scheduler.
-            var streaks = host.GetRequiredService<FailureStreaks>();
+            var streaks = host.GetRequiredService<KeptSourceStates>();
             await streaks.StartAsync(CancellationToken.None);
             await streaks.Restored;
             return host;
@@ -59,7 +59,7 @@ public sealed class FailureStreakRestartTests(RedisServer redis) : IClassFixture
             {
                 Assert.Equal(SyncOutcome.Failed, await RunAsync(first));
             }
-            await first.GetRequiredService<FailureStreaks>().StopAsync(CancellationToken.None);
+            await first.GetRequiredService<KeptSourceStates>().StopAsync(CancellationToken.None);
         }
         Assert.Equal([3], (await environment.WaitForEventsAsync<ConnectorSyncFailed>(DaprNames.Topics.ConnectorSyncFailed, 1)).Select(f => f.ConsecutiveFailures));
 
@@ -69,13 +69,13 @@ public sealed class FailureStreakRestartTests(RedisServer redis) : IClassFixture
         Assert.Equal(SyncOutcome.Failed, await RunAsync(second));
         failing = false;
         Assert.Equal(SyncOutcome.Completed, await RunAsync(second));
-        await second.GetRequiredService<FailureStreaks>().StopAsync(CancellationToken.None);
+        await second.GetRequiredService<KeptSourceStates>().StopAsync(CancellationToken.None);
 
         Assert.Equal([3, 6], (await environment.WaitForEventsAsync<ConnectorSyncFailed>(DaprNames.Topics.ConnectorSyncFailed, 2)).Select(f => f.ConsecutiveFailures));
         var recovered = Assert.Single(await environment.WaitForEventsAsync<ConnectorSyncRecovered>(DaprNames.Topics.ConnectorSyncRecovered, 1));
         Assert.Equal((DocumentSources.Email, "inbox", 6), (recovered.Connector, recovered.Source, recovered.FailedRuns));
-        var key = second.GetRequiredService<FailureStreaks>().Key("inbox");
-        var kept = await second.GetRequiredService<IStateStore>().GetAsync<FailureStreak>(key, CancellationToken.None);
+        var key = second.GetRequiredService<KeptSourceStates>().Key("inbox");
+        var kept = await second.GetRequiredService<IStateStore>().GetAsync<KeptSourceState>(key, CancellationToken.None);
         Assert.Equal(0, kept!.Value.ConsecutiveFailures);
     }
 }

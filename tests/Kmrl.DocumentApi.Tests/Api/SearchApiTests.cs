@@ -81,6 +81,28 @@ public sealed class SearchApiTests(DocumentApiFactory factory) : IClassFixture<D
     }
 
     [Fact]
+    public async Task A_document_the_catalog_no_longer_holds_as_its_own_leaves_the_index_with_its_counts_when_its_next_event_arrives()
+    {
+        var word = Word();
+        var record = await SeedAsync($"Vendor list {word}", "finance", "invoice");
+        var earlier = await SeedAsync($"Vendor list {word} first copy", "finance", "invoice");
+        await DeliverAsync(SearchApi.ProcessedRoute, Processed(record));
+        await DeliverAsync(SearchApi.ProcessedRoute, Processed(earlier));
+        Assert.Equal(2, (await SearchAsync($"?q={word}"))!.Total);
+
+        // Reprocessing found it to be a copy of the earlier one: the catalog folds it in, and a search finds one.
+        await Catalog.SaveAsync(record with
+        {
+            Status = DocumentStatus.Duplicate, DuplicateOf = earlier.DocumentId, UpdatedAt = record.UpdatedAt.AddMinutes(5),
+        }, CancellationToken.None);
+        await DeliverAsync(SearchApi.ProcessedRoute, Processed(record));
+
+        var found = await SearchAsync($"?q={word}&facets=department");
+        Assert.Equal(earlier.DocumentId, Assert.Single(found!.Hits).DocumentId);
+        Assert.Equal(1, Assert.Single(found.Facets[SearchFacets.Department]).Count);
+    }
+
+    [Fact]
     public async Task A_rebuild_indexes_what_the_catalog_holds_even_where_no_event_arrived()
     {
         var word = Word();

@@ -8,21 +8,26 @@ using Microsoft.Extensions.Options;
 
 namespace Kmrl.Connectors.Observability;
 
-/// <summary>A source's failed runs in a row as of its last finished run, kept across restarts.</summary>
-public sealed record FailureStreak(int ConsecutiveFailures, DateTimeOffset AsOf);
+/// <summary>
+/// What a source's runs leave that must outlast one process and be the same on every replica: the failed runs in a row
+/// as of its last finished run, its last successful run and the last time it handed a document on.
+/// </summary>
+public sealed record KeptSourceState(int ConsecutiveFailures, DateTimeOffset AsOf, DateTimeOffset? LastSuccessAt = null, DateTimeOffset? LastDocumentAt = null);
 
 /// <summary>
-/// Keeps each source's failed runs in a row in the state store (<c>connector-failures:&lt;hash&gt;</c>, through the one
-/// optimistic update, <see cref="StateStoreUpdates"/>) and gives them back to <see cref="ConnectorStatusRegistry"/> at
-/// start. Without it a restart in the middle of an outage forgets that <c>ConnectorSyncFailed</c> went out, so the run
-/// that completes afterwards publishes no <c>ConnectorSyncRecovered</c> and the incident never closes; and the failed
-/// runs after the restart count from one again. The read at start runs in the background, retried for a minute while
-/// the sidecar starts. Writes follow the runs in order through one queue and never wait a run; a write that fails is
-/// logged, and the next finished run writes the streak again.
+/// Keeps each source's <see cref="KeptSourceState"/> in the state store (<c>connector-failures:&lt;hash&gt;</c>, through
+/// the one optimistic update, <see cref="StateStoreUpdates"/>) and gives it back to <see cref="ConnectorStatusRegistry"/>
+/// at start; <c>/connector/status</c> reads it on every request (<see cref="ReadAsync"/>), as it reads the checkpoint.
+/// Without it a restart in the middle of an outage forgets that <c>ConnectorSyncFailed</c> went out, so the run that
+/// completes afterwards publishes no <c>ConnectorSyncRecovered</c> and the incident never closes; and the operations
+/// page's lag ("since the last successful run", "since the last document") was whatever the replica it asked happened
+/// to have run, nothing after a restart. The read at start runs in the background, retried for a minute while the
+/// sidecar starts. Writes follow the runs in order through one queue and never wait a run; a write that fails is
+/// logged, and the next finished run writes again.
 /// </summary>
-internal sealed partial class FailureStreaks(
+internal sealed partial class KeptSourceStates(
     IStateStore store, ConnectorStatusRegistry status, IEnumerable<IDocumentSource> sources, IOptions<ConnectorHostOptions> options,
-    ILogger<FailureStreaks> logger) : IHostedService
+    ILogger<KeptSourceStates> logger) : IHostedService
 {
     private const int MaxAttempts = 16;
     private readonly Channel<SourceState> _finished = Channel.CreateUnbounded<SourceState>(new UnboundedChannelOptions { SingleReader = true });
@@ -64,10 +69,10 @@ internal sealed partial class FailureStreaks(
             {
                 try
                 {
-                    if (await store.GetAsync<FailureStreak>(Key(source.Name), stopping) is { Value.ConsecutiveFailures: > 0 } kept)
+                    if (await store.GetAsync<KeptSourceState>(Key(source.Name), stopping) is { } kept)
                     {
-                        status.RestoreFailures(source.Name, kept.Value.ConsecutiveFailures);
-                        LogRestored(logger, source.Name, kept.Value.ConsecutiveFailures, kept.Value.AsOf);
+                        status.Restore(source.Name, kept.Value);
+                        if (kept.Value.ConsecutiveFailures > 0) LogRestored(logger, source.Name, kept.Value.ConsecutiveFailures, kept.Value.AsOf);
                     }
                     break;
                 }
@@ -97,6 +102,12 @@ internal sealed partial class FailureStreaks(
         }
     }
 
+    /// <summary>The source's kept state as the store has it now (written by whichever replica ran it last); null when none.</summary>
+    public async Task<KeptSourceState?> ReadAsync(string source, CancellationToken cancellationToken) =>
+        (await store.GetAsync<KeptSourceState>(Key(source), cancellationToken))?.Value;
+
+    internal static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
     private void Enqueue(SourceState state) => _finished.Writer.TryWrite(state);
 
     private async Task WriteAsync()
@@ -106,11 +117,11 @@ internal sealed partial class FailureStreaks(
             if (state.LastRun is not { } run) continue;
             try
             {
-                await store.UpdateAsync<FailureStreak>(Key(state.Source), current =>
+                await store.UpdateAsync<KeptSourceState>(Key(state.Source), current =>
                     current is not null && current.AsOf >= run.FinishedAt ? null
-                    // Nothing to keep for a source that never failed.
-                    : current is null && state.ConsecutiveFailures == 0 ? null
-                    : new FailureStreak(state.ConsecutiveFailures, run.FinishedAt),
+                    // Later of the two: a replica that handed nothing on does not forget what another one did.
+                    : new KeptSourceState(state.ConsecutiveFailures, run.FinishedAt,
+                        Later(current?.LastSuccessAt, state.LastSuccessAt), Later(current?.LastDocumentAt, state.LastDocumentAt)),
                     MaxAttempts, CancellationToken.None);
             }
             catch (Exception exception)
