@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
+using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.Connectors.Maximo.Rest;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kmrl.Connectors.Maximo.Tests;
@@ -10,10 +12,18 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
     private static readonly DateTimeOffset T0 = new(2026, 4, 7, 9, 50, 0, TimeSpan.FromHours(5.5));
     private FakeMaximo _maximo = null!;
     private int _nextId = 100;
+    private readonly List<ServiceProvider> _providers = [];
 
     public async Task InitializeAsync() => _maximo = await FakeMaximo.StartAsync();
 
-    public async Task DisposeAsync() => await _maximo.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        foreach (var provider in _providers)
+        {
+            await provider.DisposeAsync();
+        }
+        await _maximo.DisposeAsync();
+    }
 
     [Fact]
     public async Task A_first_run_reads_every_attachment_across_pages_with_its_metadata()
@@ -210,13 +220,15 @@ public sealed class MaximoRestSourceTests : IAsyncLifetime
 
     private MaximoRestSource Source(int pageSize) => Source(Options(pageSize));
 
-    private static MaximoRestSource Source(MaximoRestOptions options, string apiKey = FakeMaximo.ApiKey)
+    private MaximoRestSource Source(MaximoRestOptions options, string apiKey = FakeMaximo.ApiKey)
     {
         var keyed = new InMemorySecrets(new Dictionary<string, Dictionary<string, string>>
         {
             ["maximo"] = new() { ["apikey"] = apiKey, ["username"] = "maxadmin", ["password"] = "maxpass" },
         });
-        var api = new MaximoApiClient(new HttpClient(), keyed, TimeProvider.System, NullLogger<MaximoApiClient>.Instance);
-        return new MaximoRestSource(options, api, NullLogger<MaximoRestSource>.Instance);
+        // The production client registration, so the retries under test are the resilience handler's.
+        var services = new ServiceCollection().AddLogging().AddSingleton<ISecretProvider>(keyed).AddMaximoApiClient().BuildServiceProvider();
+        _providers.Add(services);
+        return new MaximoRestSource(options, services.GetRequiredService<MaximoApiClient>(), NullLogger<MaximoRestSource>.Instance);
     }
 }

@@ -42,15 +42,7 @@ public static class MaximoSourcesExtensions
         services.AddOptions<MaximoSourcesOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaximoSourcesOptions>, MaximoSourcesOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient<MaximoApiClient>()
-            // The client lives in singleton sources: rotate connections by lifetime instead of handler recycling.
-            // No automatic redirects: the handler would repeat the apikey/maxauth header to wherever Location points.
-            .UseSocketsHttpHandler((handler, _) =>
-            {
-                handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
-                handler.AllowAutoRedirect = false;
-            })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        services.AddMaximoApiClient();
 
         // The list decides how many sources exist, so it is read now; values are validated again at start.
         var configured = section.Get<MaximoSourcesOptions>() ?? new MaximoSourcesOptions();
@@ -83,6 +75,24 @@ public static class MaximoSourcesExtensions
                 source.EventSource ??= DocumentSources.MaximoExport;
             }
         });
+        return services;
+    }
+
+    /// <summary>The typed Maximo REST client with its one retry policy (<see cref="MaximoRetry"/>).</summary>
+    internal static IServiceCollection AddMaximoApiClient(this IServiceCollection services)
+    {
+        services.AddHttpClient<MaximoApiClient>()
+            // The attempts are bounded by MaximoRetry.AttemptTimeout; a client-wide timeout would cut the retries short.
+            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            // The client lives in singleton sources: rotate connections by lifetime instead of handler recycling.
+            // No automatic redirects: the handler would repeat the apikey/maxauth header to wherever Location points.
+            .UseSocketsHttpHandler((handler, _) =>
+            {
+                handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
+                handler.AllowAutoRedirect = false;
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddMaximoRetry();
         return services;
     }
 

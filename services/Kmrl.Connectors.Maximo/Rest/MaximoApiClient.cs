@@ -5,7 +5,7 @@ using System.Text.Json;
 using Kmrl.BuildingBlocks.Secrets;
 using Kmrl.BuildingBlocks.Streams;
 using Kmrl.Contracts;
-using Microsoft.Extensions.Logging;
+using Polly.Timeout;
 
 namespace Kmrl.Connectors.Maximo.Rest;
 
@@ -30,9 +30,10 @@ public sealed class MaximoForeignLinkException(Uri url, Uri baseUrl)
 
 /// <summary>
 /// Typed HttpClient for the Maximo REST (OSLC JSON) API: authenticated GETs of JSON pages and streamed attachment
-/// bytes, retrying transient failures (5xx, 408, 429, connection errors); 4xx such as 401 fail at once.
+/// bytes. Transient failures (5xx, 408, 429, connection errors, attempt timeouts) are retried by the client's
+/// resilience handler (<see cref="MaximoRetry"/>, registered by <c>AddMaximoApiClient</c>); 4xx such as 401 fail at once.
 /// </summary>
-public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider secrets, TimeProvider timeProvider, ILogger<MaximoApiClient> logger)
+public sealed class MaximoApiClient(HttpClient http, ISecretProvider secrets)
 {
     public async Task<JsonDocument> GetJsonAsync(MaximoRestOptions options, Uri url, CancellationToken cancellationToken)
     {
@@ -67,38 +68,28 @@ public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider sec
         {
             throw new MaximoForeignLinkException(url, origin);
         }
-        for (var attempt = 1; ; attempt++)
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        await AuthenticateAsync(options, request, cancellationToken);
+        MaximoRetry.Select(request, options);
+        HttpResponseMessage response;
+        try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            await AuthenticateAsync(options, request, cancellationToken);
-            HttpResponseMessage? response = null;
-            Exception? failure;
-            try
-            {
-                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return response;
-                }
-                failure = new MaximoApiException(response.StatusCode, await ReadErrorAsync(response, cancellationToken));
-                response.Dispose();
-                if (!IsTransient(response.StatusCode))
-                {
-                    throw failure;
-                }
-            }
-            catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                response?.Dispose();
-                failure = exception;
-            }
-            if (attempt >= options.Attempts)
-            {
-                throw failure;
-            }
-            LogRetry(logger, url.AbsolutePath, attempt, failure.Message);
-            await Task.Delay(options.RetryDelay * attempt, timeProvider, cancellationToken);
+            // The retries happen inside: the client's resilience handler (MaximoRetry) resends this GET.
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (TimeoutRejectedException timeout)
+        {
+            // A TimeoutException, so the connector host still counts a Maximo that stopped answering as transient.
+            throw new TimeoutException($"Maximo did not answer GET {url.AbsolutePath} within {MaximoRetry.AttemptTimeout} (the last of up to {options.Attempts} attempts).", timeout);
+        }
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+        using (response)
+        {
+            throw new MaximoApiException(response.StatusCode, await ReadErrorAsync(response, cancellationToken));
         }
     }
 
@@ -115,9 +106,6 @@ public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider sec
             request.Headers.Add("maxauth", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
         }
     }
-
-    private static bool IsTransient(HttpStatusCode status) =>
-        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 
     // Maximo errors look like {"Error":{"message":"BMXAA0021E - ...","statusCode":"401","reasonCode":"BMXAA0021E"}}.
     private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -138,6 +126,4 @@ public sealed partial class MaximoApiClient(HttpClient http, ISecretProvider sec
         return text.Length > 300 ? text[..300] : text;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Maximo GET {Path} failed (attempt {Attempt}), retrying: {Reason}")]
-    private static partial void LogRetry(ILogger logger, string path, int attempt, string reason);
 }
