@@ -46,10 +46,12 @@ public sealed class MaximoRestOptions : IValidatableObject
     [Range(1, 1000)]
     public int PageSize { get; set; } = 100;
 
-    /// <summary>Tries per GET when Maximo answers 5xx/429/408 or the connection fails.</summary>
+    /// <summary>Tries per GET when Maximo answers 5xx/429/408, the connection fails or an attempt times out (<see cref="MaximoRetry"/>).</summary>
     [Range(1, 10)]
     public int Attempts { get; set; } = 3;
 
+    /// <summary>Base of Polly's exponential backoff with jitter between tries; Maximo's Retry-After wins when sent.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
