@@ -92,7 +92,7 @@ public sealed class FakeCloudApi : IAsyncDisposable
                 $"Unsupported get request. Object with ID '{mediaId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.");
         }
         var expires = Clock.GetUtcNow() + UrlLifetime;
-        var url = new Uri(DownloadBaseUrl ?? BaseUrl, $"download/{mediaId}?token={Guid.NewGuid():N}&exp={expires.ToUnixTimeSeconds()}");
+        var url = new Uri(media.DownloadBaseUrl ?? DownloadBaseUrl ?? BaseUrl, $"download/{mediaId}?token={Guid.NewGuid():N}&exp={expires.ToUnixTimeSeconds()}");
         return Results.Json(new Dictionary<string, string>
         {
             ["messaging_product"] = "whatsapp",
@@ -160,4 +160,7 @@ public sealed class FakeMedia(string mediaId, byte[] content, string mimeType)
 
     /// <summary>Serve bytes that do not match the announced hash.</summary>
     public bool CorruptDownloads { get; set; }
+
+    /// <summary>Where the lookup of this media says its bytes are (overrides the fake's <see cref="FakeCloudApi.DownloadBaseUrl"/>).</summary>
+    public Uri? DownloadBaseUrl { get; set; }
 }

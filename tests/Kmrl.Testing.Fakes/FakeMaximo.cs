@@ -13,7 +13,8 @@ namespace Kmrl.Testing.Fakes;
 /// <summary>One work order with its attachments, as the fake serves it.</summary>
 public sealed record FakeWorkOrder(string WoNum, string SiteId, string Description, string Status, DateTimeOffset ChangeDate, List<FakeDocLink> DocLinks);
 
-public sealed record FakeDocLink(int Id, string FileName, string DocType, string Description, DateTimeOffset Created, byte[] Content);
+/// <summary>An attachment; <paramref name="Origin"/> set means its href names that origin instead of the fake's own (a hostile or misconfigured Maximo).</summary>
+public sealed record FakeDocLink(int Id, string FileName, string DocType, string Description, DateTimeOffset Created, byte[] Content, string? Origin = null);
 
 /// <summary>
 /// A local stand-in for Maximo's REST API (Kestrel on 127.0.0.1:0) speaking its JSON shapes: lean records,
@@ -31,6 +32,9 @@ public sealed partial class FakeMaximo : IAsyncDisposable
     public ConcurrentQueue<int> Failures { get; } = new();
 
     public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Every request that carried a credential header (<c>apikey</c> or <c>maxauth</c>), by path.</summary>
+    public ConcurrentQueue<string> CredentialedRequests { get; } = new();
 
     /// <summary>Serve doclinks inline in the record (<c>doclinks{*}</c> expanded) instead of behind a collection href.</summary>
     public bool InlineDocLinks { get; set; }
@@ -60,6 +64,10 @@ public sealed partial class FakeMaximo : IAsyncDisposable
     private async Task GuardAsync(HttpContext context, Func<Task> next)
     {
         Requests.Enqueue(context.Request.Path + context.Request.QueryString);
+        if (context.Request.Headers.ContainsKey("apikey") || context.Request.Headers.ContainsKey("maxauth"))
+        {
+            CredentialedRequests.Enqueue(context.Request.Path.ToString());
+        }
         if (Failures.TryDequeue(out var status))
         {
             context.Response.StatusCode = status;
@@ -141,9 +149,9 @@ public sealed partial class FakeMaximo : IAsyncDisposable
         };
     }
 
-    private static object Member(FakeDocLink link, string collection) => new
+    private object Member(FakeDocLink link, string collection) => new
     {
-        href = $"{collection}/{link.Id}",
+        href = link.Origin is { } origin ? $"{collection.Replace(BaseUrl, origin, StringComparison.Ordinal)}/{link.Id}" : $"{collection}/{link.Id}",
         describedBy = new
         {
             identifier = link.Id.ToString(CultureInfo.InvariantCulture),

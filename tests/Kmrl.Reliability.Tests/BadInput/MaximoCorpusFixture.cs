@@ -34,6 +34,10 @@ public sealed class MaximoCorpusFixture : IAsyncLifetime
         new("maximo-doclink-over-size-limit", "skipped:too-large", f => f.AddAndRunAsync("WO-R3-6", "huge-scan.pdf", size: MaxSizeBytes + 1)),
         // The connector does not judge content; document-api refuses it later as empty-file.
         new("maximo-zero-byte-doclink", "skipped:empty-file", f => f.AddAndRunAsync("WO-R3-7", "empty.pdf", size: 0)),
+        // Issue 18: a doclink href on another origin is not followed, so the API key never reaches it; the work
+        // order's next attachment (on BaseUrl's origin) still arrives.
+        new("maximo-doclink-on-another-origin", "dead-lettered:foreign-link", f => f.AddForeignDocLinkAndRunAsync("WO-R3-8", "elsewhere.pdf", "after-elsewhere.pdf")),
+        new("maximo-good-doclink-after-the-foreign-one", "discovered", f => f.DescribeAsync("after-elsewhere.pdf")),
     ];
 
     private const int MaxSizeBytes = 64 * 1024;
@@ -47,6 +51,9 @@ public sealed class MaximoCorpusFixture : IAsyncLifetime
 
     public FakeMaximo Maximo { get; private set; } = null!;
 
+    /// <summary>Another origin (same fake, another port) that a hostile doclink names; it must see no credential.</summary>
+    public FakeMaximo Elsewhere { get; private set; } = null!;
+
     public SourceCorpusProbe Probe { get; private set; } = null!;
 
     public HttpClient Http => _http;
@@ -57,6 +64,7 @@ public sealed class MaximoCorpusFixture : IAsyncLifetime
     {
         await _redis.InitializeAsync();
         Maximo = await FakeMaximo.StartAsync();
+        Elsewhere = await FakeMaximo.StartAsync();
         _environment = await DaprTestEnvironment.StartAsync(_redis, options =>
         {
             options.Secrets["maximo"] = new Dictionary<string, object> { ["apikey"] = FakeMaximo.ApiKey };
@@ -101,6 +109,24 @@ public sealed class MaximoCorpusFixture : IAsyncLifetime
         return await DescribeAsync(run, fileName, retried: (failures?.Length ?? 0) > 0, Maximo.Requests.Count - requestsBefore, checkpointBefore);
     }
 
+    /// <summary>A work order whose first doclink names <see cref="Elsewhere"/>'s origin and whose second is Maximo's own; runs once.</summary>
+    private async Task<string> AddForeignDocLinkAndRunAsync(string woNum, string foreignName, string goodName)
+    {
+        var changed = DateTimeOffset.UtcNow.AddMinutes(-1);
+        FakeDocLink Link(string name, string? origin) => new(Interlocked.Increment(ref _docLinkId), name, "Attachments", "R3 case", changed,
+            Encoding.UTF8.GetBytes($"%PDF-1.7 R3 {woNum} {name}"), origin);
+        Maximo.WorkOrders.Add(new FakeWorkOrder(woNum, "MUTTOM", "R3 " + foreignName, "APPR", changed,
+            [Link(foreignName, Elsewhere.BaseUrl), Link(goodName, null)]));
+        var run = await Probe.RunOnceAsync();
+        var outcome = await DescribeAsync(run, foreignName, retried: false, requests: 0, checkpointBefore: null);
+        return Elsewhere.CredentialedRequests.IsEmpty ? outcome : outcome + ":credential-sent-to-another-origin";
+    }
+
+    /// <summary>What became of an attachment of an earlier step's run.</summary>
+    private async Task<string> DescribeAsync(string fileName) =>
+        await Probe.SkippedOutcomeAsync(s => s["fileName"]?.GetValue<string>() == fileName)
+        ?? ((await Probe.DiscoveredAsync()).Count(d => d.FileName == fileName) switch { 0 => "missing", 1 => "discovered", var n => $"discovered-{n}-times" });
+
     private async Task<string> RunAgainForAsync(string fileName)
     {
         var run = await Probe.RunOnceAsync();
@@ -138,6 +164,7 @@ public sealed class MaximoCorpusFixture : IAsyncLifetime
         await _app.DisposeAsync();
         await _environment.DisposeAsync();
         await Maximo.DisposeAsync();
+        await Elsewhere.DisposeAsync();
         await _redis.DisposeAsync();
     }
 }

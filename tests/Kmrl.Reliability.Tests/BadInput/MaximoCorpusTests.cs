@@ -24,7 +24,7 @@ public sealed class MaximoCorpusTests(MaximoCorpusFixture fixture) : IClassFixtu
         var discovered = await fixture.Probe.DiscoveredAsync();
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        foreach (var name in new[] { "pump-inspection.pdf", "bogie-report.pdf", "hvac-checklist.pdf", "escalator-log.pdf" })
+        foreach (var name in new[] { "pump-inspection.pdf", "bogie-report.pdf", "hvac-checklist.pdf", "escalator-log.pdf", "after-elsewhere.pdf" })
         {
             Assert.Single(discovered, d => d.FileName == name);
         }

@@ -74,6 +74,7 @@ public sealed class SourceCorpusProbe(DaprTestEnvironment environment, DaprSidec
             : reason.Contains("Content type", StringComparison.Ordinal) ? "content-type-not-allowed"
             : reason.StartsWith("unreadable-message:", StringComparison.Ordinal) ? "unreadable-message"
             : reason.StartsWith("empty-file:", StringComparison.Ordinal) ? "empty-file"
+            : reason.Contains("the link is not followed with credentials", StringComparison.Ordinal) ? "foreign-link"
             : reason;
         return (item["kind"]!.GetValue<string>() == "rejected" ? "skipped:" : "dead-lettered:") + why;
     }

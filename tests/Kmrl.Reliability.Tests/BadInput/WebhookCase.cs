@@ -2,8 +2,11 @@ using Kmrl.Testing.Fakes;
 
 namespace Kmrl.Reliability.Tests.BadInput;
 
-/// <summary>One WhatsApp webhook delivery as sent (body, signature header), the message it carries if any, and how often.</summary>
-public sealed record WebhookDelivery(string Body, string? Signature, string? MessageId, int Times = 1);
+/// <summary>
+/// One WhatsApp webhook delivery as sent (body, signature header), the message it carries if any, and how often;
+/// <see cref="ForeignHost"/> is a host the access token must never reach while this delivery is handled.
+/// </summary>
+public sealed record WebhookDelivery(string Body, string? Signature, string? MessageId, int Times = 1, string? ForeignHost = null);
 
 /// <summary>
 /// One bad-input case against whatsapp-connector: <see cref="Prepare"/> registers media at the fake Cloud API and

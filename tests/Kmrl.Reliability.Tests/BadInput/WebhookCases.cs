@@ -65,6 +65,13 @@ public static class WebhookCases
         }),
         new("media-id-unknown-at-cloud-api", "dead-lettered:media-not-found", _ => Signed(WhatsAppPayloads.Body([WhatsAppPayloads.Change(
             [WhatsAppPayloads.Message("wamid.R3.GONE", Sender, "document", mediaId: "media-never-uploaded", fileName: "gone.pdf")])]), "wamid.R3.GONE")),
+        new("media-url-on-a-foreign-host", "dead-lettered:foreign-url", cloud =>
+        {
+            // The lookup names another host (the same fake under the name "localhost", so a token sent there would
+            // be accepted and the document discovered): the bearer token must not go there.
+            var body = DocumentBody(cloud, "wamid.R3.FOREIGN", "foreign.pdf", downloadBaseUrl: new UriBuilder(cloud.BaseUrl) { Host = "localhost" }.Uri);
+            return new WebhookDelivery(body, Sign(body, AppSecret), "wamid.R3.FOREIGN", ForeignHost: "localhost");
+        }),
         new("executable-attachment", "skipped:extension-not-allowed", cloud =>
         {
             var body = DocumentBody(cloud, "wamid.R3.EXE", "tool.exe", mimeType: "application/x-msdownload");
@@ -107,11 +114,13 @@ public static class WebhookCases
 
     /// <summary>A document message whose media exists at the fake Cloud API (content unique per message).</summary>
     public static string DocumentBody(FakeCloudApi cloud, string messageId, string fileName, string mimeType = "application/pdf",
-        byte[]? content = null, bool corrupt = false)
+        byte[]? content = null, bool corrupt = false, Uri? downloadBaseUrl = null)
     {
         content ??= Encoding.UTF8.GetBytes($"%PDF-1.7 R3 WhatsApp case {messageId}: inspection report");
         var mediaId = "media-" + messageId;
-        cloud.Add(mediaId, content, mimeType).CorruptDownloads = corrupt;
+        var media = cloud.Add(mediaId, content, mimeType);
+        media.CorruptDownloads = corrupt;
+        media.DownloadBaseUrl = downloadBaseUrl;
         JsonObject[] messages = [WhatsAppPayloads.Message(messageId, Sender, "document", mediaId: mediaId, sha256: FakeCloudApi.HexSha256(content),
             fileName: fileName, mimeType: mimeType)];
         return WhatsAppPayloads.Body([WhatsAppPayloads.Change(messages, contacts: (Sender, "R3 sender"))]);

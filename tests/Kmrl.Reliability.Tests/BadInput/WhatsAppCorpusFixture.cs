@@ -118,7 +118,8 @@ public sealed class WhatsAppCorpusFixture : IAsyncLifetime
         {
             if (await OutcomeAsync(delivery) is { } outcome)
             {
-                return outcome;
+                var leaked = delivery.ForeignHost is { } foreign && Cloud.Downloads.Any(d => string.Equals(d.Host, foreign, StringComparison.OrdinalIgnoreCase));
+                return leaked ? outcome + ":token-sent-to-" + delivery.ForeignHost : outcome;
             }
             await Task.Delay(250);
         }
@@ -164,6 +165,7 @@ public sealed class WhatsAppCorpusFixture : IAsyncLifetime
             : reason.Contains("MediaHashMismatch", StringComparison.Ordinal) || reason.Contains("SHA-256", StringComparison.Ordinal) ? "sha256-mismatch"
             : reason.Contains("MediaNotFound", StringComparison.Ordinal) ? "media-not-found"
             : reason.StartsWith("media older", StringComparison.Ordinal) ? "retention"
+            : reason.Contains("not on an allowed https host", StringComparison.Ordinal) ? "foreign-url"
             : reason;
         return (kind == "rejected" ? "skipped:" : "dead-lettered:") + why;
     }
