@@ -40,7 +40,7 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
         const string folder = "HostInbox";
         var pdf = Corpus.Bytes("host", 2_500_000);
         var message = Corpus.WithAttachments("Work order 7781", Corpus.Attachment("wo-7781.pdf", "application/pdf", pdf));
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         await context.DeliverAsync(folder, message);
         await using var host = BuildHost(folder);
         var source = Assert.Single(host.Sources);
@@ -74,7 +74,7 @@ public sealed class ConnectorHostTests(DovecotImapServer dovecot) : IClassFixtur
     public async Task A_mail_the_client_cannot_read_is_dead_lettered_with_its_reason_and_the_next_good_mail_is_discovered()
     {
         const string folder = "HostPoison";
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         await context.DeliverAsync(folder, Corpus.WithAttachments("Tender " + new string('x', 5 * 1024),
             Corpus.Attachment("poison.pdf", "application/pdf", Corpus.Bytes("poison", 2000))));
         var good = Corpus.Bytes("after-poison", 3000);

@@ -17,7 +17,7 @@ public sealed class ContainerPartTests(DovecotImapServer dovecot) : IClassFixtur
 {
     private async Task<ContractRun> DeliverAndSyncAsync(string folder, params byte[][] messages)
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         foreach (var message in messages)
         {
             await dovecot.DeliverAsync(context.User, message, folder);
@@ -129,7 +129,7 @@ public sealed class ContainerPartTests(DovecotImapServer dovecot) : IClassFixtur
 
     private async Task<ContractRun> SyncWithDefaultFiltersAsync(string folder, byte[] message)
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         await dovecot.DeliverAsync(context.User, message, folder);
         return await SourceContract.RunAsync(context.Source(folder), null, new ContractOptions { Connector = Kmrl.Contracts.DocumentSources.Email });
     }

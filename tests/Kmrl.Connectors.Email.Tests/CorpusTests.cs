@@ -13,7 +13,7 @@ public sealed class CorpusTests(DovecotImapServer dovecot) : IClassFixture<Dovec
 
     private async Task<ContractRun> DeliverAndSyncAsync(string folder, params byte[][] messages)
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         foreach (var message in messages)
         {
             await dovecot.DeliverAsync(context.User, message, folder);

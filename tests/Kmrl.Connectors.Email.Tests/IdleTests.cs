@@ -29,7 +29,7 @@ public sealed class IdleTests(DovecotImapServer dovecot, ITestOutputHelper outpu
     [Fact]
     public async Task A_message_delivered_while_idle_requests_a_sync_within_seconds()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "Idle";
         await dovecot.EnsureFolderAsync(context.User, folder);
         var idling = WaitForClientLineAsync(context, line => line.EndsWith(" IDLE", StringComparison.Ordinal));
@@ -57,7 +57,7 @@ public sealed class IdleTests(DovecotImapServer dovecot, ITestOutputHelper outpu
     [Fact]
     public async Task Mail_leaving_the_folder_does_not_request_a_sync()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "IdleExpunge";
         var message = Corpus.NoDocuments();
         await context.DeliverAsync(folder, message);
@@ -90,7 +90,7 @@ public sealed class IdleTests(DovecotImapServer dovecot, ITestOutputHelper outpu
     [Fact]
     public async Task Idle_is_reissued_when_the_restart_interval_elapses()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         context.Options.IdleRestartInterval = TimeSpan.FromMilliseconds(300);
         const string folder = "IdleRestart";
         await dovecot.EnsureFolderAsync(context.User, folder);
@@ -115,7 +115,7 @@ public sealed class IdleReconnectTests(DovecotImapServer dovecot) : IClassFixtur
     [Fact]
     public async Task The_watcher_reconnects_after_the_server_restarts_and_asks_for_a_catch_up_sync()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         context.Options.IdleReconnectInitialDelay = TimeSpan.FromMilliseconds(200);
         context.Options.IdleReconnectMaxDelay = TimeSpan.FromSeconds(1);
         const string folder = "INBOX";

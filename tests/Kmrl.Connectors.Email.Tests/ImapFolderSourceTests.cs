@@ -10,7 +10,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     [Fact]
     public async Task New_mail_after_the_checkpoint_is_picked_up_exactly_once()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "ExactlyOnce";
         var first = Corpus.Bytes("first", 3000);
         await context.DeliverAsync(folder, Corpus.WithAttachments("first", Corpus.Attachment("first.pdf", "application/pdf", first)));
@@ -35,14 +35,31 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     }
 
     [Fact]
+    public async Task More_one_shot_syncs_than_the_per_user_connection_limit_all_sign_in_when_each_context_is_disposed()
+    {
+        // CI (stop 26) failed a login with "The IMAP server has unexpectedly disconnected": every test's source kept
+        // its connection open, and the class's eleventh connection for one user was refused.
+        const string folder = "ConnectionLimit";
+        await new ImapTestContext(dovecot).DeliverAsync(folder, Corpus.WithAttachments("one",
+            Corpus.Attachment("one.pdf", "application/pdf", Corpus.Bytes("one", 1000))));
+
+        for (var sync = 0; sync < DovecotImapServer.MaxConnectionsPerUserAndAddress + 2; sync++)
+        {
+            await using var context = new ImapTestContext(dovecot);
+            var run = await SourceContract.RunAsync(context.Source(folder), null, EmailHost.Options());
+            Assert.Equal("one.pdf", Assert.Single(run.Documents).FileName);
+        }
+    }
+
+    [Fact]
     public async Task A_poll_with_no_new_mail_sends_no_fetch()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "QuietPoll";
         await context.DeliverAsync(folder, Corpus.WithAttachments("only", Corpus.Attachment("a.pdf", "application/pdf", Corpus.Bytes("a", 100))));
         var source = context.Source(folder);
         var run1 = await SourceContract.RunAsync(source, null, EmailHost.Options());
-        var pollContext = new ImapTestContext(dovecot);
+        await using var pollContext = new ImapTestContext(dovecot);
         var poll = await SourceContract.RunAsync(pollContext.Source(folder), run1.Checkpoint, EmailHost.Options());
 
         var sent = pollContext.Clients.AllClientLines;
@@ -59,7 +76,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     [Fact]
     public async Task A_uidvalidity_change_rescans_with_the_same_source_ids_and_hashes()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "Rescan";
         await context.DeliverAsync(folder, Corpus.WithAttachments("one", Corpus.Attachment("one.pdf", "application/pdf", Corpus.Bytes("one", 4000))));
         await context.DeliverAsync(folder, Corpus.WithAttachments("two",
@@ -86,7 +103,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     [Fact]
     public async Task Documents_carry_the_message_metadata()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "Metadata";
         var message = Corpus.WithAttachments("Tender clarification", Corpus.Attachment("tender.pdf", "application/pdf", Corpus.Bytes("t", 1000)));
         message.MessageId = "tender-42@kmrl.example";
@@ -121,7 +138,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     [Fact]
     public async Task Mail_from_a_denied_sender_yields_no_documents_but_moves_the_checkpoint()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "Senders";
         var spam = Corpus.WithAttachments("invoice", Corpus.Attachment("invoice.pdf", "application/pdf", Corpus.Bytes("x", 100)));
         spam.From.Clear();
@@ -143,7 +160,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     [Fact]
     public async Task Content_opened_after_the_run_ended_is_read_on_the_kept_connection()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "LateRead";
         var pdf = Corpus.Bytes("late", 600_000);
         await context.DeliverAsync(folder, Corpus.WithAttachments("late", Corpus.Attachment("late.pdf", "application/pdf", pdf)));
@@ -168,7 +185,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     [Fact]
     public async Task A_poll_with_no_new_mail_reuses_the_logged_in_connection_with_a_noop_and_one_search()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "KeptSession";
         await context.DeliverAsync(folder, Corpus.WithAttachments("kept", Corpus.Attachment("a.pdf", "application/pdf", Corpus.Bytes("k", 100))));
         await using var source = context.Source(folder);
@@ -188,7 +205,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     [Fact]
     public async Task After_the_server_restarted_between_polls_the_next_poll_logs_in_again_and_reads_the_new_mail()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "Reconnect";
         await context.DeliverAsync(folder, Corpus.WithAttachments("before", Corpus.Attachment("before.pdf", "application/pdf", Corpus.Bytes("b", 100))));
         await using var source = context.Source(folder);
@@ -208,7 +225,7 @@ public sealed class ImapFolderSourceTests(DovecotImapServer dovecot) : IClassFix
     [Fact]
     public async Task Content_can_be_read_synchronously_during_the_run()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "SyncRead";
         var pdf = Corpus.Bytes("sync", 700_000);
         await context.DeliverAsync(folder, Corpus.WithAttachments("sync", Corpus.Attachment("sync.pdf", "application/pdf", pdf)));

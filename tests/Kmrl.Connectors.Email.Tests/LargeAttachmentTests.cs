@@ -15,7 +15,7 @@ public sealed class LargeAttachmentTests(DovecotImapServer dovecot, ITestOutputH
     [Fact]
     public async Task A_200_MiB_attachment_is_streamed_with_bounded_memory()
     {
-        var context = new ImapTestContext(dovecot, "bob");
+        await using var context = new ImapTestContext(dovecot, "bob");
         context.Options.FetchChunkSize = 1024 * 1024;
         const string folder = "Large";
 

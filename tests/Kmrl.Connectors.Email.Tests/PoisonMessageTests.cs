@@ -13,7 +13,7 @@ public sealed class PoisonMessageTests(DovecotImapServer dovecot) : IClassFixtur
     [Fact]
     public async Task A_message_with_a_subject_over_4_kib_is_passed_over_and_the_next_good_mail_arrives()
     {
-        var context = new ImapTestContext(dovecot);
+        await using var context = new ImapTestContext(dovecot);
         const string folder = "HugeSubject";
         await context.DeliverAsync(folder, Corpus.WithAttachments("Tender " + new string('x', 5 * 1024),
             Corpus.Attachment("huge-subject.pdf", "application/pdf", Corpus.Bytes("huge", 2000))));

@@ -30,7 +30,7 @@ public sealed class PostProcessingTests(DovecotImapServer dovecot) : IClassFixtu
     [Fact]
     public async Task A_published_message_is_moved_to_processed_after_the_commit()
     {
-        var context = new ImapTestContext(dovecot, "bob");
+        await using var context = new ImapTestContext(dovecot, "bob");
         const string folder = "MoveIn";
         var message = Corpus.WithAttachments("move me", Corpus.Attachment("m.pdf", "application/pdf", Corpus.Bytes("m", 100)));
         var quiet = Corpus.NoDocuments();
@@ -54,7 +54,7 @@ public sealed class PostProcessingTests(DovecotImapServer dovecot) : IClassFixtu
     [Fact]
     public async Task Without_move_the_message_is_copied_flagged_deleted_and_uid_expunged()
     {
-        var context = new ImapTestContext(dovecot, "bob");
+        await using var context = new ImapTestContext(dovecot, "bob");
         const string folder = "CopyIn";
         var keep = Corpus.NoDocuments();
         var message = Corpus.WithAttachments("copy me", Corpus.Attachment("c.pdf", "application/pdf", Corpus.Bytes("c", 100)));
@@ -87,7 +87,7 @@ public sealed class PostProcessingTests(DovecotImapServer dovecot) : IClassFixtu
     [Fact]
     public async Task Flagging_marks_the_message_with_the_processed_keyword()
     {
-        var context = new ImapTestContext(dovecot, "bob");
+        await using var context = new ImapTestContext(dovecot, "bob");
         const string folder = "FlagIn";
         var message = Corpus.WithAttachments("flag me", Corpus.Attachment("f.pdf", "application/pdf", Corpus.Bytes("f", 100)));
         await context.DeliverAsync(folder, message);

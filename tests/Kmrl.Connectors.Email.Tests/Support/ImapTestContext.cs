@@ -7,9 +7,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kmrl.Connectors.Email.Tests.Support;
 
-/// <summary>Builds sources against the Dovecot fixture with recording clients.</summary>
-public sealed class ImapTestContext(DovecotImapServer dovecot, string user = "alice")
+/// <summary>
+/// Builds sources against the Dovecot fixture with recording clients, and closes them at dispose: a source keeps its
+/// authenticated connection from poll to poll, and Dovecot refuses a user's eleventh connection from one address
+/// (<c>mail_max_userip_connections</c>), so sources left open by earlier tests fail a later one's login.
+/// </summary>
+public sealed class ImapTestContext(DovecotImapServer dovecot, string user = "alice") : IAsyncDisposable
 {
+    private readonly List<ImapFolderSource> _sources = [];
+
     public const string MailboxName = "kmrl-ops";
 
     public RecordingClientFactory Clients { get; } = new();
@@ -39,14 +45,27 @@ public sealed class ImapTestContext(DovecotImapServer dovecot, string user = "al
         return mailbox;
     }
 
-    public ImapFolderSource Source(string folder, Action<MailboxOptions>? configure = null) =>
-        new(Mailbox(folder, configure), folder, Options, Connector, NullLogger<ImapFolderSource>.Instance);
+    public ImapFolderSource Source(string folder, Action<MailboxOptions>? configure = null)
+    {
+        var source = new ImapFolderSource(Mailbox(folder, configure), folder, Options, Connector, NullLogger<ImapFolderSource>.Instance);
+        _sources.Add(source);
+        return source;
+    }
 
     public Task DeliverAsync(string folder, MimeKit.MimeMessage message)
     {
         using var buffer = new MemoryStream();
         message.WriteTo(buffer);
         return dovecot.DeliverAsync(user, buffer.ToArray(), folder);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var source in _sources)
+        {
+            await source.DisposeAsync();
+        }
+        _sources.Clear();
     }
 }
 

@@ -9,6 +9,9 @@ namespace Kmrl.Testing.Servers;
 public sealed class DovecotImapServer : IAsyncLifetime
 {
     public const string ProcessedFolder = "Processed";
+
+    /// <summary>Dovecot's default <c>mail_max_userip_connections</c>, stated so tests that open many connections see it.</summary>
+    public const int MaxConnectionsPerUserAndAddress = 10;
     private TempDirectory? _folder;
 
     // Made on first use, after the init-only properties are set.
@@ -68,6 +71,9 @@ public sealed class DovecotImapServer : IAsyncLifetime
               inet_listener imaps {
                 port = 0
               }
+            }
+            protocol imap {
+              mail_max_userip_connections = {{MaxConnectionsPerUserAndAddress}}
             }
             namespace inbox {
               inbox = yes
